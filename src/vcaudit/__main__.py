@@ -1,0 +1,5 @@
+"""`python -m vcaudit`."""
+
+from vcaudit.cli import main
+
+raise SystemExit(main())

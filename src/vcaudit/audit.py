@@ -1,0 +1,105 @@
+"""Orchestration: installations in, an immutable AuditReport out. Never prints.
+
+Identification, matching and assessment are each cached per distinct key, so the cost of a
+large fleet is reading it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+
+from vcaudit import policy as policy_mod
+from vcaudit.inventory.identify import Identifier
+from vcaudit.matching import Matcher
+from vcaudit.models import (
+    Assessment,
+    AuditReport,
+    Feed,
+    Finding,
+    Installation,
+    Platform,
+    Risk,
+    Status,
+    Summary,
+)
+from vcaudit.policy import Policy
+
+
+class Auditor:
+    """Assesses installations against one feed under one policy."""
+
+    def __init__(self, feed: Feed, policy: Policy, today: dt.date) -> None:
+        self.feed = feed
+        self.policy = policy
+        self.today = today
+        self._identifier = Identifier(feed.products)
+        self._matcher = Matcher(today)
+        self._cache: dict[tuple[str, str, Platform, str], Assessment] = {}
+
+    def assess(self, installation: Installation) -> Assessment:
+        """The verdict for one installation (shared with every identical one)."""
+        key = (
+            installation.product,
+            installation.publisher,
+            installation.platform,
+            installation.version,
+        )
+        found = self._cache.get(key)
+        if found is None:
+            found = self._assess(installation)
+            self._cache[key] = found
+        return found
+
+    def _assess(self, installation: Installation) -> Assessment:
+        identified = self._identifier.identify(installation.product, installation.publisher)
+        if identified is None:
+            return policy_mod.unknown_product(installation.product)
+        match = self._matcher.match(
+            identified.product, installation.platform, installation.version
+        )
+        return policy_mod.assess(match, self.policy, self.today)
+
+
+def summarize(findings: Iterable[Finding]) -> Summary:
+    """Counts by status and risk, hosts and the worst risk."""
+    hosts: set[str] = set()
+    by_status: Counter[Status] = Counter()
+    by_risk: Counter[Risk] = Counter()
+    total = 0
+    for finding in findings:
+        total += 1
+        hosts.add(finding.installation.host)
+        by_status[finding.assessment.status] += 1
+        by_risk[finding.assessment.risk] += 1
+    return Summary(
+        hosts=len(hosts),
+        installations=total,
+        by_status=tuple((s, by_status[s]) for s in Status),
+        by_risk=tuple((r, by_risk[r]) for r in sorted(Risk, reverse=True)),
+        worst=max(by_risk, default=Risk.NONE),
+    )
+
+
+def run_audit(
+    installations: Iterable[Installation],
+    feed: Feed,
+    policy: Policy,
+    today: dt.date,
+    *,
+    inputs: tuple[str, ...] = (),
+    tool_version: str = "",
+) -> AuditReport:
+    """Assess every installation and build the report."""
+    auditor = Auditor(feed, policy, today)
+    findings = tuple(Finding(i, auditor.assess(i)) for i in installations)
+    return AuditReport(
+        feed=feed.info,
+        findings=findings,
+        summary=summarize(findings),
+        fail_on=policy.fail_on,
+        strict=policy.strict,
+        tool_version=tool_version,
+        inputs=inputs,
+    )

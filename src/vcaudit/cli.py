@@ -1,0 +1,262 @@
+"""The command line: translate flags into settings, wire the parts, write, exit.
+
+Only this module imports typer. `main(argv)` is callable from tests and returns the exit code;
+errors of vcaudit's own become one line on stderr and their exit code (see `ExitCode`), any
+other exception becomes exit 70 with a request to report it (the trace only with --debug).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn, TextIO
+
+import typer
+
+from vcaudit import __version__
+from vcaudit.console import ColorMode, use_color
+from vcaudit.errors import UsageError, VcauditError
+from vcaudit.inventory.sources import InputFormat
+from vcaudit.models import ExitCode, Feed, Risk
+from vcaudit.output import OutputFormat, RenderOptions, formatter_for
+
+app = typer.Typer(
+    name="vcaudit",
+    help="Audit installed videoconferencing clients against a sourced advisory feed.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+REPORT_ISSUES = "https://github.com/vcaudit/vcaudit/issues"
+_DEFAULT_WIDTH = 100
+
+
+class _State:
+    debug = False
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"vcaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show a traceback for internal errors.")
+    ] = False,
+) -> None:
+    """vcaudit: is any conferencing client in the fleet vulnerable, outdated or end-of-life?"""
+    _State.debug = debug
+
+
+def _fail(error: VcauditError) -> NoReturn:
+    typer.echo(f"vcaudit: error: {error}", err=True)
+    if error.hint:
+        typer.echo(f"Tip: {error.hint}", err=True)
+    raise typer.Exit(int(error.exit_code))
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except VcauditError as error:
+        _fail(error)
+
+
+def _load_feed(path: Path | None) -> Feed:
+    from dataclasses import replace
+
+    from vcaudit.feed.load import load_feed
+
+    feed = load_feed(path)
+    return replace(feed, info=replace(feed.info, location=str(path) if path else "bundled"))
+
+
+def _today(as_of: str | None) -> dt.date:
+    if as_of is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError(f"--as-of: expected a date like 2026-01-31, got {as_of!r}") from None
+
+
+def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from vcaudit.files import atomic_write
+
+    atomic_write(output, text, inputs=inputs)
+
+
+def _width(stream: TextIO) -> int:
+    isatty = getattr(stream, "isatty", None)
+    if isatty and isatty():
+        return shutil.get_terminal_size((_DEFAULT_WIDTH, 24)).columns
+    return _DEFAULT_WIDTH
+
+
+FeedOption = Annotated[
+    Path | None,
+    typer.Option("--feed", envvar="VCAUDIT_FEED", metavar="PATH",
+                 help="Feed directory to use instead of the bundled feed."),
+]
+
+
+@app.command()
+def scan(
+    inventory: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[INVENTORY]...",
+                       help="Inventory files (CSV, JSON, JSON Lines, YAML); '-' reads stdin."),
+    ] = None,
+    feed: FeedOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.TABLE,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE",
+                     help="Write the report to FILE (atomically) instead of stdout."),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option("--fail-on", envvar="VCAUDIT_FAIL_ON", metavar="LEVEL",
+                     help="Exit 1 when a finding reaches LEVEL: none|low|medium|high|critical "
+                          "('none' never fails)."),
+    ] = "high",
+    details: Annotated[
+        bool, typer.Option("--details", help="One row per installation instead of groups.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Unknown products and versions fail the run.")
+    ] = False,
+    color: Annotated[
+        ColorMode, typer.Option("--color", help="Colour the table (NO_COLOR is honoured).")
+    ] = ColorMode.AUTO,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Table format: print only the verdict line.")
+    ] = False,
+    input_format: Annotated[
+        InputFormat, typer.Option("--input-format", help="Force the inventory format.")
+    ] = InputFormat.AUTO,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE",
+                     help="Judge as of DATE (YYYY-MM-DD) instead of today, for reproducible "
+                          "reports."),
+    ] = None,
+) -> None:
+    """Audit inventories and print the risk report."""
+    with _errors():
+        from vcaudit.audit import run_audit
+        from vcaudit.inventory.sources import read_inventories
+        from vcaudit.policy import Policy, decide_exit
+
+        try:
+            threshold = Risk.from_label(fail_on)
+        except ValueError:
+            raise UsageError(
+                f"--fail-on: expected none, low, medium, high or critical, got {fail_on!r}"
+            ) from None
+        names = list(inventory or [])
+        if not names:
+            raise UsageError(
+                "give at least one inventory file, or '-' for standard input",
+                hint="vcaudit scan examples/fleet.csv",
+            )
+        today = _today(as_of)
+        loaded = _load_feed(feed)
+        policy = Policy(fail_on=threshold, strict=strict)
+        report = run_audit(
+            read_inventories(names, input_format),
+            loaded,
+            policy,
+            today,
+            inputs=tuple(names),
+            tool_version=__version__,
+        )
+        target = sys.stdout
+        colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
+        options = RenderOptions(
+            color=colored, width=_width(target) if output is None else _DEFAULT_WIDTH,
+            details=details,
+        )
+        text = formatter_for(output_format)(report, options)
+        if quiet and output_format is OutputFormat.TABLE:
+            text = text.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
+        _emit(text, output, names)
+        code = decide_exit(report.findings, policy)
+    raise typer.Exit(int(code))
+
+
+@app.command()
+def products(
+    feed: FeedOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """List the feed's products: lifecycle, latest version per platform, advisories."""
+    with _errors():
+        from vcaudit.output import products as products_output
+
+        loaded = _load_feed(feed)
+        if output_format is OutputFormat.JSON:
+            text = products_output.render_json(loaded)
+        else:
+            colored = use_color(ColorMode.AUTO, sys.stdout, "NO_COLOR" in os.environ)
+            text = products_output.render_table(loaded, colored, _width(sys.stdout))
+        _emit(text, None, ())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run vcaudit with `argv` (default: sys.argv[1:]) and return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app(args=args, prog_name="vcaudit", standalone_mode=False)
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except SystemExit as done:  # pragma: no cover - click may still raise it
+        return int(done.code or 0) if isinstance(done.code, int) else 1
+    except KeyboardInterrupt:
+        typer.echo("vcaudit: interrupted", err=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort that turns a crash into exit 70
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return int(ExitCode.USAGE)
+        if isinstance(exc, click.exceptions.Abort):
+            typer.echo("vcaudit: aborted", err=True)
+            return 130
+        if _State.debug or "--debug" in args:
+            traceback.print_exc()
+        typer.echo(
+            f"vcaudit: internal error ({type(exc).__name__}). This is a bug; please report it "
+            f"at {REPORT_ISSUES} (run again with --debug for details).",
+            err=True,
+        )
+        return int(ExitCode.INTERNAL)
+    return result if isinstance(result, int) else 0

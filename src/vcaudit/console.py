@@ -1,0 +1,47 @@
+"""The only place that builds rich Consoles.
+
+Markup, emoji and highlighting are off: data is never parsed as markup, styles are applied
+with `Text(..., style=...)`. Colour follows `--color`, NO_COLOR and whether the stream is a
+terminal, decided once by the CLI.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TextIO
+
+from rich.console import Console
+
+
+class ColorMode(StrEnum):
+    """`--color` choices."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+def use_color(mode: ColorMode, stream: TextIO, no_color_env: bool) -> bool:
+    """Whether to colour output written to `stream`."""
+    if mode is ColorMode.ALWAYS:
+        return True
+    if mode is ColorMode.NEVER or no_color_env:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def make_console(file: TextIO, *, color: bool, width: int | None = None) -> Console:
+    """A console for data: no markup, no emoji, no highlighting."""
+    return Console(
+        file=file,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width,
+        soft_wrap=False,
+        legacy_windows=False,
+    )

@@ -1,0 +1,77 @@
+"""The errors vcaudit reports to its users.
+
+Each error's `str()` is the sentence the user reads; `hint` is an optional next step. The CLI
+catches these (and only these) and maps them to an exit code through `exit_code`.
+"""
+
+from __future__ import annotations
+
+from vcaudit.models import ExitCode
+
+
+class VcauditError(Exception):
+    """Base of every error vcaudit reports as one line."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _where(file: str, line: int | None, field: str) -> str:
+    parts = [file]
+    if line is not None:
+        parts.append(f"line {line}")
+    text = ", ".join(parts)
+    return f"{text}: {field}: " if field else f"{text}: "
+
+
+class UsageError(VcauditError):
+    """The command line itself is wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
+class InputError(VcauditError):
+    """An inventory or configuration file cannot be used."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(
+        self, file: str, problem: str, *, line: int | None = None, field: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(_where(file, line, field) + problem, hint=hint)
+        self.file = file
+        self.line = line
+        self.field = field
+
+
+class FeedError(VcauditError):
+    """The advisory feed is invalid, stale or failed verification."""
+
+    exit_code = ExitCode.FEED
+
+    def __init__(
+        self, file: str, problem: str, *, line: int | None = None, field: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(_where(file, line, field) + problem, hint=hint)
+        self.file = file
+        self.line = line
+        self.field = field
+
+
+class DeliveryError(VcauditError):
+    """A report could not be delivered (email, webhook)."""
+
+    exit_code = ExitCode.DELIVERY
+
+
+class OutputError(VcauditError):
+    """A report could not be written."""
+
+    exit_code = ExitCode.BAD_INPUT

@@ -1,0 +1,406 @@
+"""Load and validate the advisory feed: `feed.yaml` plus one YAML file per product.
+
+Every value is checked as it is read, so a broken feed stops with one line naming file, line
+and field (exit 4) instead of a wrong answer later. The format is documented in
+`schema/feed.schema.json` and README.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from vcaudit import versioning, yamlio
+from vcaudit.errors import FeedError
+from vcaudit.fields import Fields
+from vcaudit.models import (
+    Advisory,
+    AffectedRange,
+    Cvss,
+    Feed,
+    FeedInfo,
+    Identification,
+    LatestRelease,
+    Lifecycle,
+    MinimumVersion,
+    Platform,
+    Product,
+    Release,
+    Risk,
+    Source,
+    WindowsRule,
+)
+
+SCHEMA_VERSION = 1
+META_FILE = "feed.yaml"
+MAX_FILE_BYTES = 8 * 1024 * 1024
+_PRODUCT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_SEVERITIES = ("low", "medium", "high", "critical")
+
+_PRODUCT_KEYS = (
+    "schema_version", "id", "name", "vendor", "former_names", "homepage", "version_scheme",
+    "identify", "lifecycle", "minimum_versions", "latest", "releases", "advisories", "sources",
+    "notes",
+)  # fmt: skip
+_IDENTIFY_KEYS = (
+    "windows", "windows_exclude", "msix", "macos", "deb", "rpm", "flatpak", "snap", "winget",
+    "homebrew", "chocolatey", "sources", "notes",
+)  # fmt: skip
+_ADVISORY_KEYS = (
+    "id", "aliases", "title", "published", "modified", "severity", "cvss", "kev", "kev_added",
+    "fix", "affected", "references", "notes", "withdrawn",
+)  # fmt: skip
+
+
+def bundled_feed_dir() -> Path:
+    """The feed shipped with vcaudit: inside the wheel, or the checkout's advisories/."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_bundled" / "advisories"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "advisories"
+
+
+def load_feed(location: Path | None = None) -> Feed:
+    """Load the feed directory at `location` (default: the bundled feed)."""
+    directory = location if location is not None else bundled_feed_dir()
+    if not directory.exists():
+        raise FeedError(str(directory), "no such feed directory or file")
+    if not directory.is_dir():
+        raise FeedError(str(directory), "a feed is a directory with feed.yaml and product files")
+    meta_path = directory / META_FILE
+    if not meta_path.is_file():
+        raise FeedError(str(directory), f"no {META_FILE} in this feed directory")
+    info = _read_meta(meta_path, str(directory))
+    products = [
+        _read_product(path)
+        for path in sorted(directory.glob("*.yaml"))
+        if path.name != META_FILE
+    ]
+    if not products:
+        raise FeedError(str(directory), "the feed holds no product files")
+    _check_identifiers_unique(products)
+    names = {product.id: product.name for product in products}
+    # A successor may be written as a product id; people read its name.
+    products = [
+        replace(p, lifecycle=replace(p.lifecycle, successor=names[p.lifecycle.successor]))
+        if p.lifecycle.successor in names
+        else p
+        for p in products
+    ]
+    return Feed(info=info, products=tuple(products))
+
+
+def _read_yaml(path: Path) -> Fields:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FeedError(name, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FeedError(name, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise FeedError(name, f"cannot read: {exc.strerror}") from None
+    try:
+        data = yamlio.load(text)
+    except yamlio.YamlProblem as exc:
+        raise FeedError(name, exc.message, line=exc.line) from None
+    return Fields(data, name, "", FeedError, 1)
+
+
+def _read_meta(path: Path, location: str) -> FeedInfo:
+    meta = _read_yaml(path)
+    meta.only("schema_version", "generated_at", "publisher", "kev_catalog_date", "notes")
+    version = meta.integer("schema_version", minimum=1)
+    if version != SCHEMA_VERSION:
+        raise meta.fail(
+            "schema_version", f"this vcaudit reads feed schema {SCHEMA_VERSION}, got {version}"
+        )
+    generated = meta.data.get("generated_at")
+    generated_at: dt.datetime | None
+    if isinstance(generated, dt.datetime):
+        generated_at = generated
+    elif isinstance(generated, dt.date):
+        generated_at = dt.datetime(generated.year, generated.month, generated.day)
+    elif isinstance(generated, str):
+        try:
+            generated_at = dt.datetime.fromisoformat(generated)
+        except ValueError:
+            raise meta.fail("generated_at", "expected an ISO date-time") from None
+    else:
+        raise meta.fail("generated_at", "is required (ISO date-time)")
+    if generated_at.tzinfo is None:
+        generated_at = generated_at.replace(tzinfo=dt.UTC)
+    return FeedInfo(
+        schema_version=SCHEMA_VERSION,
+        generated_at=generated_at,
+        publisher=meta.text("publisher", required=True),
+        location=location,
+        kev_catalog_date=meta.date("kev_catalog_date"),
+    )
+
+
+def _platforms(fields: Fields, key: str) -> frozenset[Platform]:
+    names = fields.texts(key)
+    if not names:
+        raise fields.fail(key, "list at least one platform (windows, macos, linux)")
+    out: set[Platform] = set()
+    for name in names:
+        try:
+            out.add(Platform(name))
+        except ValueError:
+            raise fields.fail(key, f"unknown platform {name!r} (windows, macos, linux)") from None
+    return frozenset(out)
+
+
+def _version(fields: Fields, key: str, scheme: str, value: str | None = None) -> str:
+    text = fields.text(key) if value is None else value
+    if text and versioning.parse_feed_version(scheme, text) is None:
+        raise fields.fail(key, f"version {text!r} does not parse under the {scheme} scheme")
+    return text
+
+
+def _read_product(path: Path) -> Product:
+    doc = _read_yaml(path)
+    doc.only(*_PRODUCT_KEYS)
+    product_id = doc.text("id", required=True)
+    if not _PRODUCT_ID.fullmatch(product_id):
+        raise doc.fail("id", "use lower-case letters, digits and dashes")
+    if product_id != path.stem:
+        raise doc.fail("id", f"must match the file name ({path.stem})")
+    scheme = doc.text("version_scheme", default="dotted")
+    if scheme not in set(versioning.Scheme):
+        raise doc.fail("version_scheme", f"unknown scheme {scheme!r}")
+    advisories = tuple(_read_advisory(item, scheme) for item in doc.items("advisories"))
+    seen: dict[str, int] = {}
+    for item, advisory in zip(doc.items("advisories"), advisories, strict=True):
+        if advisory.id in seen:
+            raise item.fail("id", f"duplicate advisory id (first on line {seen[advisory.id]})")
+        seen[advisory.id] = item.line
+    return Product(
+        id=product_id,
+        name=doc.text("name", required=True),
+        vendor=doc.text("vendor", required=True),
+        former_names=doc.texts("former_names"),
+        homepage=doc.text("homepage"),
+        version_scheme=scheme,
+        identify=_read_identify(doc.sub("identify")),
+        lifecycle=_read_lifecycle(doc.sub("lifecycle")),
+        minimum_versions=tuple(_read_minimum(item, scheme) for item in doc.items("minimum_versions")),
+        latest=_read_latest(doc.sub("latest"), scheme),
+        releases=tuple(_read_release(item, scheme) for item in doc.items("releases")),
+        advisories=advisories,
+        source=Source(str(path), 1),
+    )
+
+
+def _read_identify(fields: Fields | None) -> Identification:
+    if fields is None:
+        return Identification()
+    fields.only(*_IDENTIFY_KEYS)
+    return Identification(
+        windows=tuple(_read_windows_rule(item) for item in fields.items("windows")),
+        windows_exclude=tuple(_read_windows_rule(item) for item in fields.items("windows_exclude")),
+        msix=fields.texts("msix"),
+        macos=fields.texts("macos"),
+        deb=fields.texts("deb"),
+        rpm=fields.texts("rpm"),
+        flatpak=fields.texts("flatpak"),
+        snap=fields.texts("snap"),
+        winget=fields.texts("winget"),
+        homebrew=fields.texts("homebrew"),
+        chocolatey=fields.texts("chocolatey"),
+    )
+
+
+def _read_windows_rule(fields: Fields) -> WindowsRule:
+    fields.only("name", "publisher", "installer", "source", "notes")
+    rule = WindowsRule(
+        name=fields.text("name", required=True),
+        publisher=fields.text("publisher"),
+        installer=fields.flag("installer"),
+    )
+    for key in ("name", "publisher"):
+        pattern = getattr(rule, key)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise fields.fail(key, f"not a valid regular expression: {exc}") from None
+    return rule
+
+
+def _read_lifecycle(fields: Fields | None) -> Lifecycle:
+    if fields is None:
+        return Lifecycle()
+    fields.only("status", "eol_date", "successor", "sources", "notes")
+    status = fields.text("status", default="supported")
+    if status not in ("supported", "eol"):
+        raise fields.fail("status", "expected supported or eol")
+    if status == "eol" and not fields.texts("sources"):
+        raise fields.fail("sources", "an end-of-life product needs the source that says so")
+    return Lifecycle(
+        eol=status == "eol",
+        eol_date=fields.date("eol_date"),
+        successor=fields.text("successor"),
+        sources=fields.texts("sources"),
+    )
+
+
+def _read_minimum(fields: Fields, scheme: str) -> MinimumVersion:
+    fields.only("version", "platforms", "effective", "source", "notes")
+    return MinimumVersion(
+        version=_version(fields, "version", scheme, fields.text("version", required=True)),
+        platforms=_platforms(fields, "platforms"),
+        effective=fields.date("effective"),
+        source=fields.text("source", required=True),
+    )
+
+
+def _read_latest(fields: Fields | None, scheme: str) -> tuple[tuple[Platform, LatestRelease], ...]:
+    if fields is None:
+        return ()
+    out: list[tuple[Platform, LatestRelease]] = []
+    for key, _value, _line in fields.entries():
+        try:
+            platform = Platform(key)
+        except ValueError:
+            raise fields.fail(key, "unknown platform (windows, macos, linux)") from None
+        item = fields.sub(key, required=True)
+        assert item is not None
+        item.only("version", "date", "source", "build", "notes")
+        out.append(
+            (
+                platform,
+                LatestRelease(
+                    version=_version(item, "version", scheme, item.text("version", required=True)),
+                    date=item.date("date"),
+                    source=item.text("source", required=True),
+                ),
+            )
+        )
+    return tuple(sorted(out))
+
+
+def _read_release(fields: Fields, scheme: str) -> Release:
+    fields.only("version", "builds", "date", "source", "notes")
+    builds = fields.sub("builds")
+    pairs: list[tuple[Platform, str]] = []
+    if builds is not None:
+        for key, _value, _line in builds.entries():
+            try:
+                platform = Platform(key)
+            except ValueError:
+                raise builds.fail(key, "unknown platform (windows, macos, linux)") from None
+            build = builds.text(key, required=True)
+            if not build.isdigit():
+                raise builds.fail(key, "a build number is digits only")
+            pairs.append((platform, build))
+    return Release(
+        version=_version(fields, "version", scheme, fields.text("version", required=True)),
+        builds=tuple(sorted(pairs)),
+        date=fields.date("date"),
+        source=fields.text("source", required=True),
+    )
+
+
+def _read_advisory(fields: Fields, scheme: str) -> Advisory:
+    fields.only(*_ADVISORY_KEYS)
+    severity = fields.text("severity", required=True).lower()
+    if severity not in _SEVERITIES:
+        raise fields.fail("severity", f"expected one of {', '.join(_SEVERITIES)}")
+    fix = fields.text("fix", default="client")
+    if fix not in ("client", "server"):
+        raise fields.fail("fix", "expected client or server")
+    references = fields.texts("references")
+    if not references:
+        raise fields.fail("references", "every advisory needs at least one source URL")
+    for ref in references:
+        if not ref.startswith("https://"):
+            raise fields.fail("references", f"expected an https:// URL, got {ref!r}")
+    affected = tuple(_read_range(item, scheme) for item in fields.items("affected"))
+    if not affected:
+        raise fields.fail("affected", "list at least one affected range")
+    return Advisory(
+        id=fields.text("id", required=True),
+        aliases=fields.texts("aliases"),
+        title=fields.text("title", required=True),
+        published=fields.date("published", required=True),
+        severity=Risk.from_label(severity),
+        cvss=_read_cvss(fields.sub("cvss")),
+        kev=fields.flag("kev"),
+        kev_added=fields.date("kev_added"),
+        server_side=fix == "server",
+        affected=affected,
+        references=references,
+        notes=fields.text("notes"),
+        withdrawn=fields.flag("withdrawn"),
+    )
+
+
+def _read_cvss(fields: Fields | None) -> Cvss | None:
+    if fields is None:
+        return None
+    fields.only("version", "score", "vector", "source")
+    score = fields.number("score")
+    if score is None or not 0.0 <= score <= 10.0:
+        raise fields.fail("score", "expected a score from 0.0 to 10.0")
+    source = fields.text("source", default="vendor")
+    if source not in ("vendor", "nvd", "cna"):
+        raise fields.fail("source", "expected vendor, nvd or cna")
+    return Cvss(
+        version=fields.text("version", required=True),
+        score=score,
+        vector=fields.text("vector"),
+        source=source,
+    )
+
+
+def _read_range(fields: Fields, scheme: str) -> AffectedRange:
+    fields.only("platforms", "introduced", "fixed", "last_affected", "excluded", "notes")
+    introduced = _version(fields, "introduced", scheme) or "0"
+    fixed = _version(fields, "fixed", scheme)
+    last = _version(fields, "last_affected", scheme)
+    if fixed and last:
+        raise fields.fail("last_affected", "give fixed or last_affected, not both")
+    start = versioning.parse_feed_version(scheme, introduced)
+    end = versioning.parse_feed_version(scheme, fixed or last) if (fixed or last) else None
+    if start is not None and end is not None:
+        ordered = versioning.less_than(start, end) if fixed else versioning.at_most(start, end)
+        if not ordered:
+            raise fields.fail("fixed" if fixed else "last_affected", "must come after introduced")
+    excluded = fields.texts("excluded")
+    for text in excluded:
+        _version(fields, "excluded", scheme, text)
+    return AffectedRange(
+        platforms=_platforms(fields, "platforms"),
+        introduced=introduced,
+        fixed=fixed,
+        last_affected=last,
+        excluded=excluded,
+    )
+
+
+def _identifiers(product: Product) -> Iterable[tuple[str, str]]:
+    ident = product.identify
+    for kind in ("msix", "macos", "deb", "rpm", "flatpak", "snap", "winget", "homebrew",
+                 "chocolatey"):  # fmt: skip
+        for value in getattr(ident, kind):
+            yield kind, value.casefold()
+
+
+def _check_identifiers_unique(products: list[Product]) -> None:
+    owner: dict[tuple[str, str], str] = {}
+    for product in products:
+        for key in _identifiers(product):
+            other = owner.setdefault(key, product.id)
+            if other != product.id:
+                where = product.source.file if product.source else product.id
+                raise FeedError(
+                    where,
+                    f"{key[0]} identifier {key[1]!r} is also claimed by product {other!r}",
+                    field="identify",
+                )

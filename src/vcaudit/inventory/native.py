@@ -1,0 +1,213 @@
+"""vcaudit's own inventory formats: CSV, JSON, JSON Lines and YAML.
+
+CSV and JSON Lines stream row by row; JSON and YAML documents are parsed whole (use CSV or
+JSON Lines for very large fleets). Every record keeps its file and line.
+
+Shapes accepted by JSON and YAML:
+- a list of records `[{host, platform, product, version, ...}]`;
+- `{installations: [records]}`;
+- `{hosts: [{name, platform, ownership, owner, user, tags, clients: [{product, version}]}]}`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import json.decoder
+import json.scanner
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+from vcaudit import yamlio
+from vcaudit.errors import InputError
+from vcaudit.inventory import records
+from vcaudit.models import Installation
+
+_HEADER_ALIASES = {"hostname": "host", "os": "platform"}
+# csv's default field limit is 128 KiB; a longer field is broken input, reported by line.
+csv.field_size_limit(1024 * 1024)
+
+
+def _decoded_lines(stream: BinaryIO, name: str) -> Iterator[str]:
+    for number, raw in enumerate(stream, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                name, f"not UTF-8 text (byte {exc.start + 1} of the line)", line=number,
+                hint="save the file as UTF-8",
+            ) from None
+        if number == 1:
+            text = text.removeprefix("\ufeff")  # Excel writes a BOM
+        yield text
+
+
+def read_csv(stream: BinaryIO, name: str) -> Iterator[Installation]:
+    """Stream a native CSV: header row, then one installation per row."""
+    reader = csv.reader(_decoded_lines(stream, name), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InputError(name, f"not valid CSV: {exc}", line=1) from None
+    if header is None:
+        raise InputError(name, "the file is empty", hint="expected a header row: "
+                         "host,platform,product,version")
+    columns = [_HEADER_ALIASES.get(h.strip().casefold(), h.strip().casefold()) for h in header]
+    missing = [c for c in records.REQUIRED if c not in columns]
+    if missing:
+        raise InputError(
+            name,
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            line=1,
+            hint="the header must name host, platform, product and version",
+        )
+    wanted = [(index, column) for index, column in enumerate(columns) if column in records.FIELDS]
+    width = len(columns)
+    start = reader.line_num + 1
+    count = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InputError(name, f"not valid CSV: {exc}", line=start) from None
+        line, start = start, reader.line_num + 1
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != width:
+            raise InputError(name, f"expected {width} fields, found {len(row)}", line=line)
+        count += 1
+        yield records.installation({column: row[index] for index, column in wanted}, name, line)
+    if count == 0:
+        raise InputError(name, "no installations after the header row")
+
+
+def read_jsonl(stream: BinaryIO, name: str) -> Iterator[Installation]:
+    """Stream JSON Lines: one record object per line."""
+    count = 0
+    for number, text in enumerate(_decoded_lines(stream, name), start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(name, f"not valid JSON: {exc.msg}", line=number) from None
+        if not isinstance(row, dict):
+            raise InputError(name, "expected a JSON object", line=number)
+        count += 1
+        yield records.installation(row, name, number)
+    if count == 0:
+        raise InputError(name, "the file is empty")
+
+
+class _LineObject(dict[str, Any]):
+    line: int = 0
+
+
+def _line_decoder(text: str) -> json.JSONDecoder:
+    """A decoder whose objects remember their line (the pure-Python scanner allows hooks)."""
+    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    decoder = json.JSONDecoder()
+    base = json.decoder.JSONObject
+
+    def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> tuple[Any, int]:
+        start = s_and_end[1]
+        value, end = base(s_and_end, *args, **kwargs)
+        obj = _LineObject(value)
+        obj.line = bisect_right(newlines, start - 1) + 1
+        return obj, end
+
+    decoder.parse_object = parse_object  # type: ignore[assignment]  # documented scanner hook
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    return decoder
+
+
+def read_json(stream: BinaryIO, name: str) -> Iterator[Installation]:
+    """A JSON document in one of the native shapes."""
+    text = "".join(_decoded_lines(stream, name))
+    if not text.strip():
+        raise InputError(name, "the file is empty")
+    try:
+        data = _line_decoder(text).decode(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(name, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    except RecursionError:
+        raise InputError(name, "JSON nested too deeply") from None
+    yield from _document(data, name)
+
+
+def read_yaml(stream: BinaryIO, name: str) -> Iterator[Installation]:
+    """A YAML document in one of the native shapes."""
+    text = "".join(_decoded_lines(stream, name))
+    if not text.strip():
+        raise InputError(name, "the file is empty")
+    try:
+        data = yamlio.load(text)
+    except yamlio.YamlProblem as exc:
+        raise InputError(name, exc.message, line=exc.line) from None
+    yield from _document(data, name)
+
+
+def _line(value: Any, fallback: int) -> int:
+    line = getattr(value, "line", 0)
+    return line if isinstance(line, int) and line > 0 else fallback
+
+
+def _document(data: Any, name: str) -> Iterator[Installation]:
+    if isinstance(data, list):
+        yield from _records(data, name, 1, "")
+        return
+    if not isinstance(data, dict):
+        raise InputError(name, "expected a list of installations, or a mapping with "
+                         "'hosts' or 'installations'", line=1)
+    known = [key for key in ("hosts", "installations") if key in data]
+    if len(known) != 1:
+        raise InputError(
+            name, "expected exactly one of the keys 'hosts' or 'installations'", line=_line(data, 1)
+        )
+    key = known[0]
+    items = data[key]
+    if not isinstance(items, list):
+        raise InputError(name, "expected a list", line=_line(data, 1), field=key)
+    if not items:
+        raise InputError(name, "the list is empty", line=_line(data, 1), field=key)
+    if key == "installations":
+        yield from _records(items, name, _line(data, 1), "installations")
+        return
+    for index, host in enumerate(items):
+        yield from _host(host, name, _line(host, _line(data, 1)), f"hosts[{index}]")
+
+
+def _records(items: Iterable[Any], name: str, line: int, path: str) -> Iterator[Installation]:
+    count = 0
+    for index, row in enumerate(items):
+        row_line = _line(row, line)
+        if not isinstance(row, dict):
+            raise InputError(name, "expected a mapping", line=row_line, field=f"{path}[{index}]")
+        count += 1
+        yield records.installation(row, name, row_line)
+    if count == 0:
+        raise InputError(name, "no installations in the file")
+
+
+_HOST_KEYS = ("name", "host", "platform", "ownership", "owner", "user", "tags", "last_seen")
+
+
+def _host(host: Any, name: str, line: int, path: str) -> Iterator[Installation]:
+    if not isinstance(host, dict):
+        raise InputError(name, "expected a mapping", line=line, field=path)
+    clients = host.get("clients")
+    if not isinstance(clients, list):
+        raise InputError(name, "expected a list of clients", line=line, field=f"{path}.clients")
+    shared = {key: host[key] for key in _HOST_KEYS if key in host}
+    if "name" in shared:
+        shared["host"] = shared.pop("name")
+    for index, client in enumerate(clients):
+        client_line = _line(client, line)
+        if not isinstance(client, dict):
+            raise InputError(
+                name, "expected a mapping", line=client_line, field=f"{path}.clients[{index}]"
+            )
+        yield records.installation({**shared, **client}, name, client_line)

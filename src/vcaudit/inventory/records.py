@@ -1,0 +1,125 @@
+"""Turning one inventory row (a mapping of field -> value) into an `Installation`.
+
+Shared by every native format so CSV, JSON, JSON Lines and YAML accept the same fields, the
+same spellings of platform and ownership, and fail with the same messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from vcaudit.errors import InputError
+from vcaudit.models import Installation, Ownership, Platform, Source
+
+REQUIRED = ("host", "platform", "product", "version")
+OPTIONAL = ("publisher", "owner", "ownership", "user", "tags", "last_seen")
+FIELDS = REQUIRED + OPTIONAL
+
+# Longest sensible value: a longer one is a broken or hostile row, not a name.
+MAX_VALUE = 4096
+
+_PLATFORMS = {
+    "windows": Platform.WINDOWS,
+    "win": Platform.WINDOWS,
+    "win32": Platform.WINDOWS,
+    "win64": Platform.WINDOWS,
+    "macos": Platform.MACOS,
+    "mac": Platform.MACOS,
+    "osx": Platform.MACOS,
+    "darwin": Platform.MACOS,
+    "mac os x": Platform.MACOS,
+    "linux": Platform.LINUX,
+}
+_OWNERSHIP = {
+    "company": Ownership.COMPANY,
+    "corporate": Ownership.COMPANY,
+    "personal": Ownership.PERSONAL,
+    "byod": Ownership.PERSONAL,
+}
+
+
+def parse_platform(value: str) -> Platform | None:
+    """A platform from the spellings inventories use; None if unrecognised."""
+    return _PLATFORMS.get(value.strip().casefold())
+
+
+def _text(row: Mapping[str, Any], key: str, file: str, line: int) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(file, "expected text", line=line, field=key)
+    text = str(value).strip()
+    if len(text) > MAX_VALUE:
+        raise InputError(file, f"value is longer than {MAX_VALUE} characters", line=line, field=key)
+    if "\x00" in text:
+        raise InputError(file, "value contains a NUL byte", line=line, field=key)
+    return text
+
+
+def _tags(row: Mapping[str, Any], file: str, line: int) -> tuple[str, ...]:
+    value = row.get("tags")
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        items = [_text({"tags": v}, "tags", file, line) for v in value]
+    else:
+        raw = _text(row, "tags", file, line)
+        items = raw.replace(",", ";").split(";")
+    return tuple(sorted({t.strip() for t in items if t.strip()}))
+
+
+def installation(row: Mapping[str, Any], file: str, line: int) -> Installation:
+    """Build an Installation from a native row; InputError names file, line and field."""
+    host = _text(row, "host", file, line)
+    if not host:
+        raise InputError(file, "is empty", line=line, field="host")
+    product = _text(row, "product", file, line)
+    if not product:
+        raise InputError(file, "is empty", line=line, field="product")
+    platform_text = _text(row, "platform", file, line)
+    platform = parse_platform(platform_text)
+    if platform is None:
+        shown = repr(platform_text) if platform_text else "empty"
+        raise InputError(
+            file,
+            f"unknown platform {shown} (expected windows, macos or linux)",
+            line=line,
+            field="platform",
+        )
+    ownership_text = _text(row, "ownership", file, line)
+    ownership = Ownership.COMPANY
+    if ownership_text:
+        found = _OWNERSHIP.get(ownership_text.casefold())
+        if found is None:
+            raise InputError(
+                file,
+                f"unknown ownership {ownership_text!r} (expected company or personal)",
+                line=line,
+                field="ownership",
+            )
+        ownership = found
+    last_seen = _text(row, "last_seen", file, line)
+    if last_seen:
+        try:
+            dt.datetime.fromisoformat(last_seen.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(
+                file, f"expected an ISO date or time, got {last_seen!r}", line=line,
+                field="last_seen",
+            ) from None
+    return Installation(
+        host=host,
+        platform=platform,
+        product=product,
+        version=_text(row, "version", file, line),
+        source=Source(file, line),
+        publisher=_text(row, "publisher", file, line),
+        owner=_text(row, "owner", file, line),
+        ownership=ownership,
+        user=_text(row, "user", file, line),
+        tags=_tags(row, file, line),
+        last_seen=last_seen,
+    )

@@ -1,0 +1,343 @@
+"""Domain types shared by every part of vcaudit.
+
+Frozen, slotted dataclasses and ordered enums only: nothing here does I/O or knows about
+the terminal, so every other module can depend on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class Platform(StrEnum):
+    """Desktop platforms the feed's ranges are written for."""
+
+    WINDOWS = "windows"
+    MACOS = "macos"
+    LINUX = "linux"
+
+
+class Ownership(StrEnum):
+    """Who owns the device: the organisation, or an employee (BYOD)."""
+
+    COMPANY = "company"
+    PERSONAL = "personal"
+
+
+class Status(StrEnum):
+    """What vcaudit concluded about one installation, most serious first."""
+
+    VULNERABLE = "vulnerable"
+    EOL = "eol"
+    UNSUPPORTED = "unsupported"
+    OUTDATED = "outdated"
+    CURRENT = "current"
+    UNKNOWN = "unknown"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: 0 for the most serious status."""
+        return _STATUS_ORDER.index(self)
+
+
+_STATUS_ORDER = list(Status)
+
+
+class Risk(IntEnum):
+    """One ordered risk scale for every finding."""
+
+    NONE = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """The lower-case word users type and read (`--fail-on high`)."""
+        return self.name.lower()
+
+    @classmethod
+    def from_label(cls, label: str) -> Risk:
+        """Parse `none`..`critical`; raises ValueError on anything else."""
+        try:
+            return cls[label.strip().upper()]
+        except KeyError:
+            raise ValueError(label) from None
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes; `policy.decide_exit` is the only place that picks one."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    BAD_INPUT = 3
+    FEED = 4
+    DELIVERY = 5
+    INTERNAL = 70
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from, so every finding points back to its row."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """One conferencing client on one host, as the inventory reported it."""
+
+    host: str
+    platform: Platform
+    product: str
+    """The product as the inventory named it: a feed id, a DisplayName, a bundle id, a package."""
+    version: str
+    """The raw version string, exactly as reported."""
+    source: Source
+    publisher: str = ""
+    owner: str = ""
+    ownership: Ownership = Ownership.COMPANY
+    user: str = ""
+    tags: tuple[str, ...] = ()
+    last_seen: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The advisory feed
+
+
+@dataclass(frozen=True, slots=True)
+class WindowsRule:
+    """An Add/Remove Programs entry: DisplayName pattern and optional Publisher pattern."""
+
+    name: str
+    publisher: str = ""
+    installer: bool = False
+    """A deployment helper (e.g. a machine-wide installer), counted apart from the client."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """How inventories name a product, per channel."""
+
+    windows: tuple[WindowsRule, ...] = ()
+    windows_exclude: tuple[WindowsRule, ...] = ()
+    msix: tuple[str, ...] = ()
+    macos: tuple[str, ...] = ()
+    deb: tuple[str, ...] = ()
+    rpm: tuple[str, ...] = ()
+    flatpak: tuple[str, ...] = ()
+    snap: tuple[str, ...] = ()
+    winget: tuple[str, ...] = ()
+    homebrew: tuple[str, ...] = ()
+    chocolatey: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """Whether the vendor still supports the product."""
+
+    eol: bool = False
+    eol_date: dt.date | None = None
+    successor: str = ""
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MinimumVersion:
+    """A version the vendor enforces: older clients can no longer be used."""
+
+    version: str
+    platforms: frozenset[Platform]
+    effective: dt.date | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class LatestRelease:
+    """The newest release on one platform."""
+
+    version: str
+    date: dt.date | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One row of a vendor's release table: release version and its build per platform."""
+
+    version: str
+    builds: tuple[tuple[Platform, str], ...]
+    date: dt.date | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedRange:
+    """OSV-style affected range on a set of platforms."""
+
+    platforms: frozenset[Platform]
+    introduced: str = "0"
+    fixed: str = ""
+    last_affected: str = ""
+    excluded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cvss:
+    """A CVSS score as published."""
+
+    version: str
+    score: float
+    vector: str
+    source: str = "vendor"
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    """One vendor advisory (or CVE) with the client versions it affects."""
+
+    id: str
+    aliases: tuple[str, ...]
+    title: str
+    published: dt.date | None
+    severity: Risk
+    cvss: Cvss | None
+    kev: bool
+    server_side: bool
+    """Fixed on the vendor's servers: the client version does not matter."""
+    affected: tuple[AffectedRange, ...]
+    references: tuple[str, ...]
+    notes: str = ""
+    kev_added: dt.date | None = None
+    withdrawn: bool = False
+    """Withdrawn or rejected by its publisher: shown, never matched."""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The id followed by every alias."""
+        return (self.id, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """One product of the feed."""
+
+    id: str
+    name: str
+    vendor: str
+    version_scheme: str
+    identify: Identification
+    lifecycle: Lifecycle
+    minimum_versions: tuple[MinimumVersion, ...]
+    latest: tuple[tuple[Platform, LatestRelease], ...]
+    releases: tuple[Release, ...]
+    advisories: tuple[Advisory, ...]
+    former_names: tuple[str, ...] = ()
+    homepage: str = ""
+    source: Source | None = None
+
+    def latest_for(self, platform: Platform) -> LatestRelease | None:
+        """The newest release on `platform`, if the feed knows it."""
+        for plat, release in self.latest:
+            if plat is platform:
+                return release
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """Where the feed came from and how old it is."""
+
+    schema_version: int
+    generated_at: dt.datetime | None
+    publisher: str
+    location: str
+    kev_catalog_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """The whole advisory feed."""
+
+    info: FeedInfo
+    products: tuple[Product, ...]
+
+    def product(self, product_id: str) -> Product | None:
+        """Look a product up by id."""
+        for product in self.products:
+            if product.id == product_id:
+                return product
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryHit:
+    """An advisory that applies to an installation, with the version that fixes it there."""
+
+    advisory: Advisory
+    fixed: str
+    """First fixed version for this installation's range; empty when no fix is known."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The verdict for one distinct (product, platform, version); shared by every such row."""
+
+    product: Product | None
+    status: Status
+    risk: Risk
+    hits: tuple[AdvisoryHit, ...] = ()
+    latest: str = ""
+    fixed_in: str = ""
+    """The smallest version that clears every applicable advisory (empty if none needed)."""
+    minimum: str = ""
+    reason: str = ""
+    """One sentence on why: what is unknown, below which minimum, behind which release."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One installation with its assessment."""
+
+    installation: Installation
+    assessment: Assessment
+
+    @property
+    def product_id(self) -> str:
+        """The feed id when identified, otherwise the raw name."""
+        product = self.assessment.product
+        return product.id if product else self.installation.product
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts shown first in every output."""
+
+    hosts: int
+    installations: int
+    by_status: tuple[tuple[Status, int], ...]
+    by_risk: tuple[tuple[Risk, int], ...]
+    worst: Risk
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """Everything one run concluded; formatters read it and nothing else."""
+
+    feed: FeedInfo
+    findings: tuple[Finding, ...]
+    summary: Summary
+    fail_on: Risk
+    strict: bool = False
+    tool_version: str = ""
+    inputs: tuple[str, ...] = field(default=())

@@ -1,0 +1,177 @@
+"""The human report (`--format table`): summary first, then groups worst first, then steps.
+
+Every value from the inventory or the feed passes through `terminal_safe` and is placed in
+rich `Text` objects (never markup), so no input can style, move or rewrite the terminal.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from vcaudit.console import make_console
+from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
+from vcaudit.output import RenderOptions
+from vcaudit.policy import reaches
+from vcaudit.output.groups import group, next_steps
+from vcaudit.sanitize import terminal_safe
+
+RISK_STYLE = {
+    Risk.CRITICAL: "bold white on red",
+    Risk.HIGH: "bold red",
+    Risk.MEDIUM: "yellow",
+    Risk.LOW: "cyan",
+    Risk.NONE: "green",
+}
+STATUS_STYLE = {
+    Status.VULNERABLE: "red",
+    Status.EOL: "red",
+    Status.UNSUPPORTED: "red",
+    Status.OUTDATED: "yellow",
+    Status.CURRENT: "green",
+    Status.UNKNOWN: "magenta",
+}
+_MAX_IDS = 3
+
+
+def _safe(text: str, limit: int = 60) -> Text:
+    return Text(terminal_safe(text, limit))
+
+
+def _advisory_ids(ids: list[str]) -> str:
+    shown = ", ".join(ids[:_MAX_IDS])
+    return shown + (f" +{len(ids) - _MAX_IDS}" if len(ids) > _MAX_IDS else "")
+
+
+def _summary(report: AuditReport) -> list[Text]:
+    s = report.summary
+    feed = report.feed
+    head = Text("vcaudit", style="bold")
+    head.append(
+        f": {s.hosts} host{'s' if s.hosts != 1 else ''}, "
+        f"{s.installations} installation{'s' if s.installations != 1 else ''}"
+    )
+    if feed.generated_at is not None:
+        head.append(f"; feed of {feed.generated_at.date().isoformat()}")
+    statuses = Text("  ")
+    for status, count in s.by_status:
+        if count:
+            if len(statuses) > 2:
+                statuses.append(", ")
+            statuses.append(f"{count} {status.value}", style=STATUS_STYLE[status])
+    risks = Text("  risk: ")
+    first = True
+    for risk, count in s.by_risk:
+        if count:
+            if not first:
+                risks.append(", ")
+            first = False
+            risks.append(f"{count} {risk.label}", style=RISK_STYLE[risk])
+    return [head, statuses, risks] if s.installations else [head]
+
+
+_OS = {Platform.WINDOWS: "win", Platform.MACOS: "mac", Platform.LINUX: "linux"}
+
+
+def _why(a: Assessment) -> str:
+    """The short reason shown in the table; the JSON report carries the full sentence."""
+    if a.hits:
+        return _advisory_ids([hit.advisory.id for hit in a.hits])
+    if a.status is Status.EOL and a.product is not None:
+        date = a.product.lifecycle.eol_date
+        return f"end of life {date.isoformat()}" if date else "end of life"
+    if a.status is Status.UNSUPPORTED:
+        return f"below enforced minimum {a.minimum}"
+    if a.status is Status.OUTDATED:
+        return f"latest is {a.latest}"
+    return a.reason
+
+
+def _groups_table(report: AuditReport) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("Risk", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Product", overflow="fold", min_width=7, ratio=2)
+    table.add_column("Version", overflow="fold", min_width=7, ratio=2)
+    table.add_column("OS", no_wrap=True)
+    table.add_column("Hosts", justify="right", no_wrap=True)
+    table.add_column("Upgrade to", overflow="fold", min_width=7, ratio=2)
+    table.add_column("Why", overflow="fold", min_width=10, ratio=3)
+    for g in group(report.findings):
+        a = g.assessment
+        fix = a.fixed_in or (a.minimum if a.status is Status.UNSUPPORTED else "")
+        if not fix and a.status is Status.OUTDATED:
+            fix = a.latest
+        table.add_row(
+            Text(a.risk.label, style=RISK_STYLE[a.risk]),
+            Text(a.status.value, style=STATUS_STYLE[a.status]),
+            _safe(g.product, 40),
+            _safe(g.version, 30),
+            Text(_OS[g.platform]),
+            Text(str(g.hosts)),
+            _safe(fix, 30),
+            _safe(_why(a), 120),
+        )
+    return table
+
+
+def _details_table(report: AuditReport) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for name in ("Host", "Product", "Version", "OS", "Status", "Risk", "Fix", "Source"):
+        table.add_column(name, overflow="fold")
+    order = sorted(
+        report.findings,
+        key=lambda f: (-f.assessment.risk, f.assessment.status.rank, f.installation.host),
+    )
+    for f in order:
+        inst = f.installation
+        a = f.assessment
+        name = a.product.name if a.product else inst.product
+        table.add_row(
+            _safe(inst.host, 40),
+            _safe(name, 40),
+            _safe(inst.version, 30),
+            Text(_OS[inst.platform]),
+            Text(a.status.value, style=STATUS_STYLE[a.status]),
+            Text(a.risk.label, style=RISK_STYLE[a.risk]),
+            _safe(a.fixed_in or "", 20),
+            _safe(f"{inst.source.file}:{inst.source.line}", 60),
+        )
+    return table
+
+
+def render(report: AuditReport, options: RenderOptions) -> str:
+    """The report as terminal text (with ANSI styles when `options.color`)."""
+    buffer = io.StringIO()
+    console = make_console(buffer, color=options.color, width=options.width)
+    for line in _summary(report):
+        console.print(line)
+    if report.findings:
+        console.print()
+        console.print(_details_table(report) if options.details else _groups_table(report))
+    steps = next_steps(report.findings)
+    if steps:
+        console.print()
+        console.print(Text("Next steps", style="bold"))
+        for step in steps:
+            console.print(Text(f"  - {terminal_safe(step.text, 200)}"))
+    failing = sum(
+        1
+        for f in report.findings
+        if reaches(f.assessment, report.fail_on, report.strict)
+    )
+    console.print()
+    if failing:
+        verdict = Text("FAIL", style="bold red")
+        verdict.append(
+            f": {failing} installation{'s' if failing != 1 else ''} at or above "
+            f"--fail-on {report.fail_on.label}" + (" or unknown (--strict)" if report.strict else "")
+        )
+    else:
+        verdict = Text("PASS", style="bold green")
+        verdict.append(f": nothing at or above --fail-on {report.fail_on.label}")
+    console.print(verdict)
+    return buffer.getvalue()
