@@ -1,0 +1,46 @@
+"""Shared fixtures: the synthetic test feed, the bundled feed, installation builders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from vcaudit.feed.load import load_feed
+from vcaudit.models import Feed, Installation, Ownership, Platform, Source
+
+DATA = Path(__file__).parent / "data"
+TEST_FEED_DIR = DATA / "feed"
+TODAY = dt.date(2026, 1, 15)
+
+
+@pytest.fixture(scope="session")
+def test_feed() -> Feed:
+    return load_feed(TEST_FEED_DIR)
+
+
+@pytest.fixture(scope="session")
+def bundled_feed() -> Feed:
+    return load_feed()
+
+
+def make_installation(
+    product: str,
+    version: str,
+    platform: Platform = Platform.WINDOWS,
+    *,
+    host: str = "host-1",
+    publisher: str = "",
+    ownership: Ownership = Ownership.COMPANY,
+    line: int = 2,
+) -> Installation:
+    return Installation(
+        host=host,
+        platform=platform,
+        product=product,
+        version=version,
+        source=Source("fleet.csv", line),
+        publisher=publisher,
+        ownership=ownership,
+    )

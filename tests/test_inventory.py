@@ -1,0 +1,199 @@
+"""Native inventory formats: parsing, line numbers, detection, and bad input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from vcaudit.errors import InputError
+from vcaudit.inventory.sources import InputFormat, read_inventories, read_inventory, sniff
+from vcaudit.models import Ownership, Platform
+
+CSV = (
+    "host,platform,product,version,owner,ownership,user,tags,last_seen\n"
+    "pc-1,windows,Zoom Workplace (64-bit),6.2.47507,it-ops,company,ann,finance;eu,2026-01-10\n"
+    "mac-1,macOS,us.zoom.xos,5.16.10 (25689),,byod,,,\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_csv_rows_with_lines_and_optional_columns(tmp_path: Path) -> None:
+    rows = list(read_inventory(write(tmp_path, "fleet.csv", CSV)))
+    assert [(r.host, r.platform, r.product, r.version) for r in rows] == [
+        ("pc-1", Platform.WINDOWS, "Zoom Workplace (64-bit)", "6.2.47507"),
+        ("mac-1", Platform.MACOS, "us.zoom.xos", "5.16.10 (25689)"),
+    ]
+    assert [r.source.line for r in rows] == [2, 3]
+    assert rows[0].tags == ("eu", "finance")
+    assert rows[0].owner == "it-ops"
+    assert rows[1].ownership is Ownership.PERSONAL
+
+
+def test_csv_from_excel_with_bom_and_crlf(tmp_path: Path) -> None:
+    data = ("\ufeff" + CSV.replace("\n", "\r\n")).encode("utf-8")
+    rows = list(read_inventory(write(tmp_path, "excel.csv", data)))
+    assert [r.host for r in rows] == ["pc-1", "mac-1"]
+
+
+def test_csv_quoted_multiline_field_keeps_line_numbers(tmp_path: Path) -> None:
+    text = 'host,platform,product,version\n"a\nb",linux,zoom,6.2.3\nc,linux,zoom,6.2.3\n'
+    rows = list(read_inventory(write(tmp_path, "multi.csv", text)))
+    assert [r.source.line for r in rows] == [2, 4]
+
+
+def test_json_array_lines(tmp_path: Path) -> None:
+    text = (
+        "[\n"
+        '  {"host": "a", "platform": "linux", "product": "zoom", "version": "6.2.3"},\n'
+        "  {\n"
+        '    "host": "b", "platform": "darwin", "product": "us.zoom.xos", "version": "6.2.3"\n'
+        "  }\n"
+        "]\n"
+    )
+    rows = list(read_inventory(write(tmp_path, "fleet.json", text)))
+    assert [(r.host, r.platform, r.source.line) for r in rows] == [
+        ("a", Platform.LINUX, 2),
+        ("b", Platform.MACOS, 3),
+    ]
+
+
+def test_json_hosts_shape(tmp_path: Path) -> None:
+    text = (
+        '{"hosts": [\n'
+        ' {"name": "a", "platform": "windows", "ownership": "personal", "owner": "x",\n'
+        '  "clients": [\n'
+        '   {"product": "zoom", "version": "6.2.3"},\n'
+        '   {"product": "slack", "version": "4.41.98", "owner": "y"}\n'
+        "  ]}\n"
+        "]}\n"
+    )
+    rows = list(read_inventory(write(tmp_path, "hosts.json", text)))
+    assert [(r.host, r.product, r.owner, r.ownership, r.source.line) for r in rows] == [
+        ("a", "zoom", "x", Ownership.PERSONAL, 4),
+        ("a", "slack", "y", Ownership.PERSONAL, 5),
+    ]
+
+
+def test_jsonl(tmp_path: Path) -> None:
+    text = (
+        '{"host": "a", "platform": "linux", "product": "zoom", "version": "6.2.3"}\n'
+        "\n"
+        '{"host": "b", "platform": "linux", "product": "zoom", "version": "6.2.4"}\n'
+    )
+    rows = list(read_inventory(write(tmp_path, "fleet.jsonl", text)))
+    assert [(r.host, r.source.line) for r in rows] == [("a", 1), ("b", 3)]
+
+
+def test_yaml_hosts_shape(tmp_path: Path) -> None:
+    text = (
+        "hosts:\n"
+        "  - name: laptop-7\n"
+        "    platform: macos\n"
+        "    ownership: personal\n"
+        "    clients:\n"
+        "      - {product: us.zoom.xos, version: '5.16.10 (25689)'}\n"
+        "      - product: com.tinyspeck.slackmacgap\n"
+        "        version: '4.40.128'\n"
+    )
+    rows = list(read_inventory(write(tmp_path, "fleet.yaml", text)))
+    assert [(r.host, r.product, r.source.line) for r in rows] == [
+        ("laptop-7", "us.zoom.xos", 6),
+        ("laptop-7", "com.tinyspeck.slackmacgap", 7),
+    ]
+    assert all(r.ownership is Ownership.PERSONAL for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("head", "fmt"),
+    [
+        (b"host,platform,product,version\n", InputFormat.CSV),
+        (b"\xef\xbb\xbfhost,platform\n", InputFormat.CSV),
+        (b"  [\n {}", InputFormat.JSON),
+        (b'{"hosts": [\n', InputFormat.JSON),
+        (b'{"host": "a"}\n{"host": "b"}\n', InputFormat.JSONL),
+        (b"hosts:\n  - name: a\n", InputFormat.YAML),
+        (b"---\n", InputFormat.YAML),
+    ],
+)
+def test_sniff(head: bytes, fmt: InputFormat) -> None:
+    assert sniff(head) is fmt
+
+
+def test_stdin_and_several_inputs(tmp_path: Path) -> None:
+    first = write(tmp_path, "a.csv", CSV)
+    stdin = io.BytesIO(b'{"host": "s", "platform": "linux", "product": "zoom", "version": "1"}\n'
+                       b'{"host": "t", "platform": "linux", "product": "zoom", "version": "1"}\n')
+    rows = list(read_inventories([first, "-"], stdin=stdin))
+    assert [r.host for r in rows] == ["pc-1", "mac-1", "s", "t"]
+    assert rows[-1].source.file == "<stdin>"
+
+
+def test_forced_format(tmp_path: Path) -> None:
+    path = write(tmp_path, "inventory.txt", CSV)
+    assert len(list(read_inventory(path, InputFormat.CSV))) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", "", "empty.csv: the file is empty"),
+        ("header-only.csv", "host,platform,product,version\n", "no installations"),
+        ("cols.csv", "host,product,version\na,zoom,1\n", "line 1: missing column platform"),
+        ("short.csv", "host,platform,product,version\na,linux,zoom\n",
+         "line 2: expected 4 fields, found 3"),
+        ("plat.csv", "host,platform,product,version\na,beos,zoom,1\n",
+         "line 2: platform: unknown platform 'beos'"),
+        ("nohost.csv", "host,platform,product,version\n,linux,zoom,1\n", "line 2: host: is empty"),
+        ("own.csv", "host,platform,product,version,ownership\na,linux,zoom,1,mine\n",
+         "line 2: ownership: unknown ownership 'mine'"),
+        ("seen.csv", "host,platform,product,version,last_seen\na,linux,zoom,1,yesterday\n",
+         "line 2: last_seen: expected an ISO date"),
+        ("bad.json", '[\n{"host": "a",,}\n]', "line 2: not valid JSON"),
+        ("scalar.json", '"hello"', "expected a list of installations"),
+        ("both.yaml", "hosts: []\ninstallations: []\n", "exactly one of the keys"),
+        ("dup.yaml", "hosts:\n  - name: a\n    name: b\n    clients: []\n", "duplicate key 'name'"),
+        ("bad.jsonl", '{"host": "a"\n', "line 1: not valid JSON"),
+        ("clients.yaml", "hosts:\n  - name: a\n    platform: linux\n", "expected a list of clients"),
+    ],
+)
+def test_bad_input_names_file_line_and_field(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = write(tmp_path, name, content)
+    with pytest.raises(InputError) as caught:
+        list(read_inventory(path))
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(path)
+
+
+def test_undecodable_bytes_name_the_line(tmp_path: Path) -> None:
+    data = b"host,platform,product,version\na,linux,zoom,1\nb,linux,zo\xffom,1\n"
+    with pytest.raises(InputError, match=r"line 3: not UTF-8"):
+        list(read_inventory(write(tmp_path, "latin1.csv", data)))
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        list(read_inventory(str(tmp_path / "missing.csv")))
+    with pytest.raises(InputError, match="is a directory"):
+        list(read_inventory(str(tmp_path)))
+
+
+def test_rows_stream_lazily(tmp_path: Path) -> None:
+    # A broken row late in the file is reported only when reached: rows are not read ahead.
+    path = write(tmp_path, "late.csv", CSV + "broken\n")
+    rows = read_inventory(path)
+    assert next(rows).host == "pc-1"
+    assert next(rows).host == "mac-1"
+    with pytest.raises(InputError, match="line 4"):
+        next(rows)

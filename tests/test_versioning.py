@@ -1,0 +1,126 @@
+"""Version schemes against the raw strings real inventories report."""
+
+from __future__ import annotations
+
+import pytest
+
+from vcaudit import versioning
+from vcaudit.models import Platform, Release
+from vcaudit.versioning import BuildTable, Scheme, Version, at_most, less_than, parse, same
+
+ZOOM_TABLE = BuildTable(
+    [
+        Release("6.2.3", ((Platform.WINDOWS, "47507"), (Platform.MACOS, "47510")), None, "x"),
+        Release("5.17.12", ((Platform.WINDOWS, "38121"),), None, "x"),
+    ]
+)
+
+
+def v(text: str) -> Version:
+    parsed = versioning.parse_feed_version(Scheme.DOTTED, text)
+    assert parsed is not None
+    return parsed
+
+
+@pytest.mark.parametrize(
+    ("raw", "parts", "build"),
+    [
+        ("5.16.10 (25689)", (5, 16, 10), "25689"),  # macOS CFBundleShortVersionString
+        ("5.16.10.25689", (5, 16, 10), "25689"),  # macOS CFBundleVersion, Chocolatey, Linux
+        ("5.12.2 (8964)", (5, 12, 2), "8964"),  # Windows per-user DisplayVersion
+        ("7.0.5.3034", (7, 0, 5), "3034"),  # Linux flatpak release
+        ("6.2.3", (6, 2, 3), ""),
+        ("6.2.47507", (6, 2, 3), "47507"),  # Windows MSI: patch dropped, found in the table
+        ("5.17.38121", (5, 17, 12), "38121"),
+    ],
+)
+def test_zoom_spellings_resolve_to_one_release(raw: str, parts: tuple[int, ...], build: str) -> None:
+    parsed = parse(Scheme.ZOOM, raw, Platform.WINDOWS, ZOOM_TABLE)
+    assert parsed is not None
+    assert parsed.exact
+    assert parsed.parts == parts
+    assert parsed.build == build
+
+
+def test_zoom_msi_build_missing_from_table_is_a_prefix_not_a_guess() -> None:
+    parsed = parse(Scheme.ZOOM, "6.4.62735", Platform.WINDOWS, ZOOM_TABLE)
+    assert parsed is not None
+    assert not parsed.exact
+    assert parsed.parts == (6, 4)
+    # Whether 6.4.x is below 6.4.2 depends on the missing patch number.
+    assert less_than(parsed, v("6.4.2")) is None
+    assert less_than(parsed, v("6.5.0")) is True
+    assert less_than(parsed, v("6.3.9")) is False
+
+
+def test_zoom_msi_build_of_another_release_line_is_not_trusted() -> None:
+    # Build 47507 is 6.2.3 in the table; a 5.9.47507 string cannot be that release.
+    parsed = parse(Scheme.ZOOM, "5.9.47507", Platform.WINDOWS, ZOOM_TABLE)
+    assert parsed is not None
+    assert not parsed.exact
+    assert parsed.parts == (5, 9)
+
+
+def test_zoom_platform_builds_differ() -> None:
+    mac = parse(Scheme.ZOOM, "6.2.47510", Platform.MACOS, ZOOM_TABLE)
+    assert mac is not None
+    assert mac.parts == (6, 2, 3)
+
+
+@pytest.mark.parametrize("raw", ["", "latest", "6", "6.2.3.4.5", "6.2.3 (abc)", "6.2.3.4 (5)"])
+def test_zoom_unplaceable_strings_are_unknown(raw: str) -> None:
+    assert parse(Scheme.ZOOM, raw, Platform.WINDOWS, ZOOM_TABLE) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("4.41.98.0", "4.41.98"),  # Slack MSI trailing .0
+        ("1.6.00.376", "1.6.0.376"),  # classic Teams zero padding
+        ("26120.3106.4725.800", "26120.3106.4725.0800"),  # unpadded Teams/Webex builds
+        ("1:5.16.10.25689-1", "5.16.10.25689"),  # Debian epoch and revision
+        ("6.2.11.4905-1.el9", "6.2.11.4905"),  # RPM release
+        ("v1.12.27", "1.12.27"),
+    ],
+)
+def test_dotted_equal_spellings(a: str, b: str) -> None:
+    pa = parse(Scheme.DOTTED, a)
+    pb = parse(Scheme.DOTTED, b)
+    assert pa is not None
+    assert pb is not None
+    assert same(pa, pb) is True
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        ("24215.1007.3082.1590", "26149.1205.4798.6437"),  # Teams
+        ("44.2.0.28714", "44.10.0.1"),  # Webex: numeric, not text, order
+        ("4.9.0", "4.41.98"),
+        ("1.6.00.376", "1.7.0.27855"),
+    ],
+)
+def test_dotted_orders_numerically(low: str, high: str) -> None:
+    pl = parse(Scheme.DOTTED, low)
+    ph = parse(Scheme.DOTTED, high)
+    assert pl is not None
+    assert ph is not None
+    assert less_than(pl, ph) is True
+    assert less_than(ph, pl) is False
+    assert at_most(pl, ph) is True
+
+
+@pytest.mark.parametrize("raw", ["4.41.98-beta1", "4.x", "abc", "4..1", "440000128 beta"])
+def test_dotted_refuses_what_it_cannot_place(raw: str) -> None:
+    assert parse(Scheme.DOTTED, raw) is None
+
+
+def test_skype_two_part_windows_version_is_a_prefix() -> None:
+    exe = parse(Scheme.SKYPE, "8.133")
+    assert exe is not None
+    assert not exe.exact
+    assert less_than(exe, v("8.133.0.202")) is None
+    assert less_than(exe, v("8.134.0.1")) is True
+    full = parse(Scheme.SKYPE, "8.133.0.202")
+    assert full is not None
+    assert full.exact
