@@ -131,8 +131,10 @@ def test_sniff(head: bytes, fmt: InputFormat) -> None:
 
 def test_stdin_and_several_inputs(tmp_path: Path) -> None:
     first = write(tmp_path, "a.csv", CSV)
-    stdin = io.BytesIO(b'{"host": "s", "platform": "linux", "product": "zoom", "version": "1"}\n'
-                       b'{"host": "t", "platform": "linux", "product": "zoom", "version": "1"}\n')
+    stdin = io.BytesIO(
+        b'{"host": "s", "platform": "linux", "product": "zoom", "version": "1"}\n'
+        b'{"host": "t", "platform": "linux", "product": "zoom", "version": "1"}\n'
+    )
     rows = list(read_inventories([first, "-"], stdin=stdin))
     assert [r.host for r in rows] == ["pc-1", "mac-1", "s", "t"]
     assert rows[-1].source.file == "<stdin>"
@@ -149,21 +151,37 @@ def test_forced_format(tmp_path: Path) -> None:
         ("empty.csv", "", "empty.csv: the file is empty"),
         ("header-only.csv", "host,platform,product,version\n", "no installations"),
         ("cols.csv", "host,product,version\na,zoom,1\n", "line 1: missing column platform"),
-        ("short.csv", "host,platform,product,version\na,linux,zoom\n",
-         "line 2: expected 4 fields, found 3"),
-        ("plat.csv", "host,platform,product,version\na,beos,zoom,1\n",
-         "line 2: platform: unknown platform 'beos'"),
+        (
+            "short.csv",
+            "host,platform,product,version\na,linux,zoom\n",
+            "line 2: expected 4 fields, found 3",
+        ),
+        (
+            "plat.csv",
+            "host,platform,product,version\na,beos,zoom,1\n",
+            "line 2: platform: unknown platform 'beos'",
+        ),
         ("nohost.csv", "host,platform,product,version\n,linux,zoom,1\n", "line 2: host: is empty"),
-        ("own.csv", "host,platform,product,version,ownership\na,linux,zoom,1,mine\n",
-         "line 2: ownership: unknown ownership 'mine'"),
-        ("seen.csv", "host,platform,product,version,last_seen\na,linux,zoom,1,yesterday\n",
-         "line 2: last_seen: expected an ISO date"),
+        (
+            "own.csv",
+            "host,platform,product,version,ownership\na,linux,zoom,1,mine\n",
+            "line 2: ownership: unknown ownership 'mine'",
+        ),
+        (
+            "seen.csv",
+            "host,platform,product,version,last_seen\na,linux,zoom,1,yesterday\n",
+            "line 2: last_seen: expected an ISO date",
+        ),
         ("bad.json", '[\n{"host": "a",,}\n]', "line 2: not valid JSON"),
         ("scalar.json", '"hello"', "expected a list of installations"),
         ("both.yaml", "hosts: []\ninstallations: []\n", "exactly one of the keys"),
         ("dup.yaml", "hosts:\n  - name: a\n    name: b\n    clients: []\n", "duplicate key 'name'"),
         ("bad.jsonl", '{"host": "a"\n', "line 1: not valid JSON"),
-        ("clients.yaml", "hosts:\n  - name: a\n    platform: linux\n", "expected a list of clients"),
+        (
+            "clients.yaml",
+            "hosts:\n  - name: a\n    platform: linux\n",
+            "expected a list of clients",
+        ),
     ],
 )
 def test_bad_input_names_file_line_and_field(

@@ -12,8 +12,14 @@ from vcaudit.models import ExitCode, Feed, Platform, Risk, Status
 from vcaudit.policy import Policy, decide_exit
 
 
-def verdict(feed: Feed, product: str, version: str, platform: Platform = Platform.WINDOWS,
-            policy: Policy | None = None, today: dt.date = TODAY) -> tuple[Status, Risk]:
+def verdict(
+    feed: Feed,
+    product: str,
+    version: str,
+    platform: Platform = Platform.WINDOWS,
+    policy: Policy | None = None,
+    today: dt.date = TODAY,
+) -> tuple[Status, Risk]:
     auditor = Auditor(feed, policy or Policy(), today)
     a = auditor.assess(make_installation(product, version, platform))
     return a.status, a.risk
@@ -37,8 +43,9 @@ def verdict(feed: Feed, product: str, version: str, platform: Platform = Platfor
         ("slackish", "4.41.98.0", Platform.WINDOWS, Status.OUTDATED, Risk.LOW),
     ],
 )
-def test_status_and_risk(test_feed: Feed, product: str, version: str, platform: Platform,
-                         status: Status, risk: Risk) -> None:
+def test_status_and_risk(
+    test_feed: Feed, product: str, version: str, platform: Platform, status: Status, risk: Risk
+) -> None:
     assert verdict(test_feed, product, version, platform) == (status, risk)
 
 
@@ -58,7 +65,10 @@ def test_eol_only_from_its_date(test_feed: Feed) -> None:
 
 def test_outdated_past_allowed_lag_is_medium(test_feed: Feed) -> None:
     strict_lag = Policy(outdated_lag_days=30)  # latest 6.2.5 is from 2025-12-01, 45 days old
-    assert verdict(test_feed, "meetly", "6.2.3", policy=strict_lag) == (Status.OUTDATED, Risk.MEDIUM)
+    assert verdict(test_feed, "meetly", "6.2.3", policy=strict_lag) == (
+        Status.OUTDATED,
+        Risk.MEDIUM,
+    )
     easy_lag = Policy(outdated_lag_days=60)
     assert verdict(test_feed, "meetly", "6.2.3", policy=easy_lag) == (Status.OUTDATED, Risk.LOW)
 
@@ -91,8 +101,12 @@ def test_strict_fails_on_unknown_only(test_feed: Feed) -> None:
 
 def test_report_summary_counts(test_feed: Feed) -> None:
     rows = [("meetly", "5.16.9"), ("meetly", "5.16.9"), ("nonesuch", "1")]
-    report = run_audit((make_installation(p, v, host=f"h{i % 2}") for i, (p, v) in
-                        enumerate(rows)), test_feed, Policy(), TODAY)
+    report = run_audit(
+        (make_installation(p, v, host=f"h{i % 2}") for i, (p, v) in enumerate(rows)),
+        test_feed,
+        Policy(),
+        TODAY,
+    )
     summary = report.summary
     assert summary.installations == 3
     assert summary.hosts == 2

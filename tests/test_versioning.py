@@ -34,7 +34,9 @@ def v(text: str) -> Version:
         ("5.17.38121", (5, 17, 12), "38121"),
     ],
 )
-def test_zoom_spellings_resolve_to_one_release(raw: str, parts: tuple[int, ...], build: str) -> None:
+def test_zoom_spellings_resolve_to_one_release(
+    raw: str, parts: tuple[int, ...], build: str
+) -> None:
     parsed = parse(Scheme.ZOOM, raw, Platform.WINDOWS, ZOOM_TABLE)
     assert parsed is not None
     assert parsed.exact

@@ -56,9 +56,7 @@ class Auditor:
         identified = self._identifier.identify(installation.product, installation.publisher)
         if identified is None:
             return policy_mod.unknown_product(installation.product)
-        match = self._matcher.match(
-            identified.product, installation.platform, installation.version
-        )
+        match = self._matcher.match(identified.product, installation.platform, installation.version)
         return policy_mod.assess(match, self.policy, self.today)
 
 

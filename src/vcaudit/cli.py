@@ -55,8 +55,12 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True,
-                     help="Print the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show a traceback for internal errors.")
@@ -118,8 +122,12 @@ def _width(stream: TextIO) -> int:
 
 FeedOption = Annotated[
     Path | None,
-    typer.Option("--feed", envvar="VCAUDIT_FEED", metavar="PATH",
-                 help="Feed directory to use instead of the bundled feed."),
+    typer.Option(
+        "--feed",
+        envvar="VCAUDIT_FEED",
+        metavar="PATH",
+        help="Feed directory to use instead of the bundled feed.",
+    ),
 ]
 
 
@@ -127,8 +135,10 @@ FeedOption = Annotated[
 def scan(
     inventory: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[INVENTORY]...",
-                       help="Inventory files (CSV, JSON, JSON Lines, YAML); '-' reads stdin."),
+        typer.Argument(
+            metavar="INVENTORY",
+            help="Inventory files (CSV, JSON, JSON Lines, YAML); '-' reads stdin.",
+        ),
     ] = None,
     feed: FeedOption = None,
     output_format: Annotated[
@@ -136,14 +146,22 @@ def scan(
     ] = OutputFormat.TABLE,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE",
-                     help="Write the report to FILE (atomically) instead of stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report to FILE (atomically) instead of stdout.",
+        ),
     ] = None,
     fail_on: Annotated[
         str,
-        typer.Option("--fail-on", envvar="VCAUDIT_FAIL_ON", metavar="LEVEL",
-                     help="Exit 1 when a finding reaches LEVEL: none|low|medium|high|critical "
-                          "('none' never fails)."),
+        typer.Option(
+            "--fail-on",
+            envvar="VCAUDIT_FAIL_ON",
+            metavar="LEVEL",
+            help="Exit 1 when a finding reaches LEVEL: none|low|medium|high|critical "
+            "('none' never fails).",
+        ),
     ] = "high",
     details: Annotated[
         bool, typer.Option("--details", help="One row per installation instead of groups.")
@@ -162,9 +180,11 @@ def scan(
     ] = InputFormat.AUTO,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="DATE",
-                     help="Judge as of DATE (YYYY-MM-DD) instead of today, for reproducible "
-                          "reports."),
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Judge as of DATE (YYYY-MM-DD) instead of today, for reproducible reports.",
+        ),
     ] = None,
 ) -> None:
     """Audit inventories and print the risk report."""
@@ -199,7 +219,8 @@ def scan(
         target = sys.stdout
         colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
         options = RenderOptions(
-            color=colored, width=_width(target) if output is None else _DEFAULT_WIDTH,
+            color=colored,
+            width=_width(target) if output is None else _DEFAULT_WIDTH,
             details=details,
         )
         text = formatter_for(output_format)(report, options)
@@ -234,23 +255,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run vcaudit with `argv` (default: sys.argv[1:]) and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=args, prog_name="vcaudit", standalone_mode=False)
-    except typer.Exit as done:
-        return int(done.exit_code)
-    except SystemExit as done:  # pragma: no cover - click may still raise it
-        return int(done.code or 0) if isinstance(done.code, int) else 1
+        # Standalone mode lets typer report usage errors itself (exit 2); every exit, ours
+        # included, arrives here as SystemExit.
+        app(args=args, prog_name="vcaudit", standalone_mode=True)
+    except SystemExit as done:
+        code = done.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else int(ExitCode.USAGE)
     except KeyboardInterrupt:
         typer.echo("vcaudit: interrupted", err=True)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last resort that turns a crash into exit 70
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return int(ExitCode.USAGE)
-        if isinstance(exc, click.exceptions.Abort):
-            typer.echo("vcaudit: aborted", err=True)
-            return 130
+    except Exception as exc:
         if _State.debug or "--debug" in args:
             traceback.print_exc()
         typer.echo(
@@ -259,4 +275,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             err=True,
         )
         return int(ExitCode.INTERNAL)
-    return result if isinstance(result, int) else 0
+    return 0

@@ -63,9 +63,7 @@ class Fields:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise self.error(
-                    self.file, "is required", line=self.line, field=self.field(key)
-                )
+                raise self.error(self.file, "is required", line=self.line, field=self.field(key))
             return default
         if isinstance(value, float):
             raise self.fail(key, f"write {value!r} in quotes: as a number it loses digits")
@@ -137,9 +135,7 @@ class Fields:
             if isinstance(item, bool) or not isinstance(item, str | int):
                 line = value.item_lines[index] if isinstance(value, LineList) else self.line
                 problem = "write it in quotes" if isinstance(item, float) else "expected text"
-                raise self.error(
-                    self.file, problem, line=line, field=f"{self.field(key)}[{index}]"
-                )
+                raise self.error(self.file, problem, line=line, field=f"{self.field(key)}[{index}]")
             out.append(str(item).strip())
         return tuple(out)
 

@@ -85,7 +85,9 @@ def assess(match: Match, policy: Policy, today: dt.date) -> Assessment:
             and (today - match.latest_date).days > policy.outdated_lag_days
         ):
             risk = Risk.MEDIUM
-        return _assessment(match, Status.OUTDATED, risk, f"behind the latest release {match.latest}")
+        return _assessment(
+            match, Status.OUTDATED, risk, f"behind the latest release {match.latest}"
+        )
     reason = ""
     if match.ahead_of_latest:
         reason = f"newer than the feed's latest release {match.latest}: the feed may be stale"

@@ -117,7 +117,9 @@ def parse(
     return Version(raw, parts) if parts is not None else None
 
 
-def _parse_zoom(raw: str, text: str, platform: Platform | None, table: BuildTable) -> Version | None:
+def _parse_zoom(
+    raw: str, text: str, platform: Platform | None, table: BuildTable
+) -> Version | None:
     build = ""
     paren = _PAREN_BUILD.match(text)
     if paren:

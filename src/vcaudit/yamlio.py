@@ -45,7 +45,7 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]  # PyYAML's loaders are untyped
+class _Loader(_BaseLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._seen: set[int] = set()

@@ -76,9 +76,7 @@ def load_feed(location: Path | None = None) -> Feed:
         raise FeedError(str(directory), f"no {META_FILE} in this feed directory")
     info = _read_meta(meta_path, str(directory))
     products = [
-        _read_product(path)
-        for path in sorted(directory.glob("*.yaml"))
-        if path.name != META_FILE
+        _read_product(path) for path in sorted(directory.glob("*.yaml")) if path.name != META_FILE
     ]
     if not products:
         raise FeedError(str(directory), "the feed holds no product files")
@@ -190,7 +188,9 @@ def _read_product(path: Path) -> Product:
         version_scheme=scheme,
         identify=_read_identify(doc.sub("identify")),
         lifecycle=_read_lifecycle(doc.sub("lifecycle")),
-        minimum_versions=tuple(_read_minimum(item, scheme) for item in doc.items("minimum_versions")),
+        minimum_versions=tuple(
+            _read_minimum(item, scheme) for item in doc.items("minimum_versions")
+        ),
         latest=_read_latest(doc.sub("latest"), scheme),
         releases=tuple(_read_release(item, scheme) for item in doc.items("releases")),
         advisories=advisories,

@@ -16,8 +16,8 @@ import json
 import json.decoder
 import json.scanner
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from vcaudit import yamlio
 from vcaudit.errors import InputError
@@ -29,13 +29,15 @@ _HEADER_ALIASES = {"hostname": "host", "os": "platform"}
 csv.field_size_limit(1024 * 1024)
 
 
-def _decoded_lines(stream: BinaryIO, name: str) -> Iterator[str]:
-    for number, raw in enumerate(stream, start=1):
+def _decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
+    for number, raw in enumerate(lines, start=1):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(
-                name, f"not UTF-8 text (byte {exc.start + 1} of the line)", line=number,
+                name,
+                f"not UTF-8 text (byte {exc.start + 1} of the line)",
+                line=number,
                 hint="save the file as UTF-8",
             ) from None
         if number == 1:
@@ -43,16 +45,17 @@ def _decoded_lines(stream: BinaryIO, name: str) -> Iterator[str]:
         yield text
 
 
-def read_csv(stream: BinaryIO, name: str) -> Iterator[Installation]:
+def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """Stream a native CSV: header row, then one installation per row."""
-    reader = csv.reader(_decoded_lines(stream, name), strict=True)
+    reader = csv.reader(_decoded_lines(lines, name), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         raise InputError(name, f"not valid CSV: {exc}", line=1) from None
     if header is None:
-        raise InputError(name, "the file is empty", hint="expected a header row: "
-                         "host,platform,product,version")
+        raise InputError(
+            name, "the file is empty", hint="expected a header row: host,platform,product,version"
+        )
     columns = [_HEADER_ALIASES.get(h.strip().casefold(), h.strip().casefold()) for h in header]
     missing = [c for c in records.REQUIRED if c not in columns]
     if missing:
@@ -84,10 +87,10 @@ def read_csv(stream: BinaryIO, name: str) -> Iterator[Installation]:
         raise InputError(name, "no installations after the header row")
 
 
-def read_jsonl(stream: BinaryIO, name: str) -> Iterator[Installation]:
+def read_jsonl(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """Stream JSON Lines: one record object per line."""
     count = 0
-    for number, text in enumerate(_decoded_lines(stream, name), start=1):
+    for number, text in enumerate(_decoded_lines(lines, name), start=1):
         if not text.strip():
             continue
         try:
@@ -110,7 +113,7 @@ def _line_decoder(text: str) -> json.JSONDecoder:
     """A decoder whose objects remember their line (the pure-Python scanner allows hooks)."""
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
     decoder = json.JSONDecoder()
-    base = json.decoder.JSONObject
+    base: Callable[..., tuple[dict[str, Any], int]] = vars(json.decoder)["JSONObject"]
 
     def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> tuple[Any, int]:
         start = s_and_end[1]
@@ -119,14 +122,17 @@ def _line_decoder(text: str) -> json.JSONDecoder:
         obj.line = bisect_right(newlines, start - 1) + 1
         return obj, end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]  # documented scanner hook
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    # The pure-Python scanner reads `parse_object` from the decoder, so this hook sees every
+    # object's start offset; the C scanner would not.
+    vars(decoder)["parse_object"] = parse_object
+    make_scanner: Callable[[json.JSONDecoder], object] = vars(json.scanner)["py_make_scanner"]
+    vars(decoder)["scan_once"] = make_scanner(decoder)
     return decoder
 
 
-def read_json(stream: BinaryIO, name: str) -> Iterator[Installation]:
+def read_json(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """A JSON document in one of the native shapes."""
-    text = "".join(_decoded_lines(stream, name))
+    text = "".join(_decoded_lines(lines, name))
     if not text.strip():
         raise InputError(name, "the file is empty")
     try:
@@ -138,9 +144,9 @@ def read_json(stream: BinaryIO, name: str) -> Iterator[Installation]:
     yield from _document(data, name)
 
 
-def read_yaml(stream: BinaryIO, name: str) -> Iterator[Installation]:
+def read_yaml(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """A YAML document in one of the native shapes."""
-    text = "".join(_decoded_lines(stream, name))
+    text = "".join(_decoded_lines(lines, name))
     if not text.strip():
         raise InputError(name, "the file is empty")
     try:
@@ -160,8 +166,11 @@ def _document(data: Any, name: str) -> Iterator[Installation]:
         yield from _records(data, name, 1, "")
         return
     if not isinstance(data, dict):
-        raise InputError(name, "expected a list of installations, or a mapping with "
-                         "'hosts' or 'installations'", line=1)
+        raise InputError(
+            name,
+            "expected a list of installations, or a mapping with 'hosts' or 'installations'",
+            line=1,
+        )
     known = [key for key in ("hosts", "installations") if key in data]
     if len(known) != 1:
         raise InputError(

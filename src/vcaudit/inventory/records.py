@@ -107,7 +107,9 @@ def installation(row: Mapping[str, Any], file: str, line: int) -> Installation:
             dt.datetime.fromisoformat(last_seen.replace("Z", "+00:00"))
         except ValueError:
             raise InputError(
-                file, f"expected an ISO date or time, got {last_seen!r}", line=line,
+                file,
+                f"expected an ISO date or time, got {last_seen!r}",
+                line=line,
                 field="last_seen",
             ) from None
     return Installation(

@@ -6,9 +6,8 @@ opened when its turn comes and closed when it is done.
 
 from __future__ import annotations
 
-import io
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
@@ -31,7 +30,7 @@ class InputFormat(StrEnum):
     YAML = "yaml"
 
 
-Reader = Callable[[BinaryIO, str], Iterator[Installation]]
+Reader = Callable[[Iterable[bytes], str], Iterator[Installation]]
 
 READERS: dict[InputFormat, Reader] = {
     InputFormat.CSV: native.read_csv,
@@ -90,22 +89,32 @@ def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
         raise InputError(name, f"cannot open: {exc.strerror}") from None
 
 
+def _lines(head: bytes, rest: BinaryIO) -> Iterator[bytes]:
+    """The lines of `head` followed by the rest of the stream, as file iteration gives them."""
+    *complete, partial = head.split(b"\n")
+    for line in complete:
+        yield line + b"\n"
+    if partial:
+        yield partial + rest.readline()
+    yield from rest
+
+
 def read_inventory(
     name: str, fmt: InputFormat = InputFormat.AUTO, stdin: BinaryIO | None = None
 ) -> Iterator[Installation]:
     """Every installation in one input."""
     stream = _open(name, stdin)
+    shown = "<stdin>" if name == STDIN else name
     try:
-        buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
-            stream  # type: ignore[arg-type]  # any binary stream works as a raw stream here
-        )
-        head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
-        chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
-        if not head:
-            raise InputError(name, "the file is empty")
-        shown = "<stdin>" if name == STDIN else name
         try:
-            yield from READERS[chosen](buffered, shown)
+            head = stream.read(_SNIFF_BYTES)
+        except OSError as exc:
+            raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+        if not head:
+            raise InputError(shown, "the file is empty")
+        chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
+        try:
+            yield from READERS[chosen](_lines(head, stream), shown)
         except OSError as exc:
             raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
     finally:

@@ -15,8 +15,8 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.policy import reaches
 from vcaudit.output.groups import group, next_steps
+from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -159,16 +159,15 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         for step in steps:
             console.print(Text(f"  - {terminal_safe(step.text, 200)}"))
     failing = sum(
-        1
-        for f in report.findings
-        if reaches(f.assessment, report.fail_on, report.strict)
+        1 for f in report.findings if reaches(f.assessment, report.fail_on, report.strict)
     )
     console.print()
     if failing:
         verdict = Text("FAIL", style="bold red")
         verdict.append(
             f": {failing} installation{'s' if failing != 1 else ''} at or above "
-            f"--fail-on {report.fail_on.label}" + (" or unknown (--strict)" if report.strict else "")
+            f"--fail-on {report.fail_on.label}"
+            + (" or unknown (--strict)" if report.strict else "")
         )
     else:
         verdict = Text("PASS", style="bold green")

@@ -1,0 +1,247 @@
+"""The command line end to end: exit codes, stdout versus stderr, files."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_FEED_DIR
+from vcaudit import __version__
+from vcaudit.cli import main
+
+FLEET = (
+    "host,platform,product,version,owner\n"
+    "pc-1,windows,Meetly Workplace (64-bit),5.16.9,it-ops\n"
+    "pc-2,windows,meetly,6.2.5,it-ops\n"
+    "mac-1,macos,com.example.meetly,6.2.3 (47510),\n"
+    "pc-3,windows,Chatter,8.150.0.1,\n"
+    "pc-4,linux,FooChat,1.0,\n"
+)
+BASE = ["--feed", str(TEST_FEED_DIR), "--as-of", "2026-01-15"]
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    path = tmp_path / "fleet.csv"
+    path.write_text(FLEET, encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out == f"vcaudit {__version__}\n"
+
+
+def test_table_scan_fails_on_high_by_default(
+    capsys: pytest.CaptureFixture[str], fleet: Path
+) -> None:
+    code, out, err = run(capsys, "scan", str(fleet), *BASE)
+    assert code == 1, err
+    assert err == ""
+    assert out.startswith("vcaudit: 5 hosts, 5 installations; feed of 2026-01-15")
+    assert "critical" in out
+    assert "Upgrade Meetly Workplace on 1 host to 5.16.10 or later" in out
+    assert "Replace Chatter with Meetly Workplace on 1 host" in out
+    assert out.rstrip().endswith("FAIL: 2 installations at or above --fail-on high")
+    assert "\x1b[" not in out  # not a terminal: no colour
+
+
+def test_fail_on_critical_and_none(capsys: pytest.CaptureFixture[str], fleet: Path) -> None:
+    assert run(capsys, "scan", str(fleet), *BASE, "--fail-on", "critical")[0] == 1
+    code, out, _ = run(capsys, "scan", str(fleet), *BASE, "--fail-on", "none")
+    assert code == 0
+    assert "PASS" in out
+
+
+def test_bad_fail_on_is_a_usage_error(capsys: pytest.CaptureFixture[str], fleet: Path) -> None:
+    code, out, err = run(capsys, "scan", str(fleet), *BASE, "--fail-on", "severe")
+    assert code == 2
+    assert out == ""
+    assert "--fail-on: expected none, low, medium, high or critical, got 'severe'" in err
+
+
+def test_strict(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "unknown.csv"
+    path.write_text("host,platform,product,version\na,linux,FooChat,1\n", encoding="utf-8")
+    assert run(capsys, "scan", str(path), *BASE)[0] == 0
+    assert run(capsys, "scan", str(path), *BASE, "--strict")[0] == 1
+
+
+def test_json_to_stdout_is_pure_and_deterministic(
+    capsys: pytest.CaptureFixture[str], fleet: Path
+) -> None:
+    code, first, err = run(capsys, "scan", str(fleet), *BASE, "--format", "json")
+    assert code == 1
+    assert err == ""
+    doc = json.loads(first)
+    assert doc["summary"]["installations"] == 5
+    assert [i["source"]["line"] for i in doc["installations"]] == [2, 3, 4, 5, 6]
+    _, second, _ = run(capsys, "scan", str(fleet), *BASE, "--format", "json")
+    assert first == second
+
+
+def test_output_file_written_atomically(
+    capsys: pytest.CaptureFixture[str], fleet: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("previous", encoding="utf-8")
+    code, out, _ = run(capsys, "scan", str(fleet), *BASE, "-f", "json", "-o", str(target))
+    assert code == 1
+    assert out == ""
+    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_output_never_overwrites_an_input(capsys: pytest.CaptureFixture[str], fleet: Path) -> None:
+    code, _, err = run(capsys, "scan", str(fleet), *BASE, "-o", str(fleet))
+    assert code == 3
+    assert "refusing to overwrite an input file" in err
+    assert fleet.read_text(encoding="utf-8") == FLEET
+
+
+def test_output_into_missing_folder(
+    capsys: pytest.CaptureFixture[str], fleet: Path, tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "scan", str(fleet), *BASE, "-o", str(tmp_path / "no" / "r.txt"))
+    assert code == 3
+    assert "does not exist" in err
+    assert "Traceback" not in err
+
+
+def test_details_lists_every_installation(
+    capsys: pytest.CaptureFixture[str], fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(fleet.parent)
+    _, out, _ = run(capsys, "scan", "fleet.csv", *BASE, "--details")
+    for host in ("pc-1", "pc-2", "mac-1", "pc-3", "pc-4"):
+        assert host in out
+    assert "fleet.csv:2" in out
+
+
+def test_quiet_prints_only_the_verdict(capsys: pytest.CaptureFixture[str], fleet: Path) -> None:
+    code, out, _ = run(capsys, "scan", str(fleet), *BASE, "-q")
+    assert code == 1
+    assert out == "FAIL: 2 installations at or above --fail-on high\n"
+
+
+def test_color_always_and_never(capsys: pytest.CaptureFixture[str], fleet: Path) -> None:
+    _, out, _ = run(capsys, "scan", str(fleet), *BASE, "--color", "always")
+    assert "\x1b[" in out
+    _, out, _ = run(capsys, "scan", str(fleet), *BASE, "--color", "never")
+    assert "\x1b[" not in out
+
+
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(FLEET.encode("utf-8")), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, out, _ = run(capsys, "scan", "-", *BASE, "-f", "json")
+    assert code == 1
+    assert json.loads(out)["installations"][0]["source"]["file"] == "<stdin>"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "host,platform,product,version\na,amiga,zoom,1\n",
+            "line 2: platform: unknown platform 'amiga'",
+        ),
+        ("", "the file is empty"),
+        ("host,product\n", "missing columns platform, version"),
+    ],
+)
+def test_bad_inventory_exits_3_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    code, out, err = run(capsys, "scan", str(path), *BASE)
+    assert code == 3
+    assert out == ""
+    assert expected in err
+    assert err.startswith(f"vcaudit: error: {path}")
+    assert "Traceback" not in err
+
+
+def test_missing_inventory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "scan", str(tmp_path / "nope.csv"), *BASE)
+    assert code == 3
+    assert "nope.csv: no such file" in err
+
+
+def test_no_inventory_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "scan", *BASE)
+    assert code == 2
+    assert "give at least one inventory file" in err
+
+
+def test_broken_feed_exits_4(
+    capsys: pytest.CaptureFixture[str], fleet: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "feed.yaml").write_text(
+        "schema_version: 1\ngenerated_at: '2026-01-01T00:00:00Z'\npublisher: x\n", encoding="utf-8"
+    )
+    (feed / "demo.yaml").write_text(
+        "id: demo\nname: Demo\nvendor: X\nadvisories:\n  - id: A\n    title: t\n"
+        "    published: '2025-01-01'\n    severity: severe\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "scan", str(fleet), "--feed", str(feed))
+    assert code == 4
+    assert out == ""
+    assert "demo.yaml, line 8: advisories[0].severity: expected one of" in err
+
+
+def test_internal_error_exits_70_without_traceback(
+    capsys: pytest.CaptureFixture[str], fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("vcaudit.audit.run_audit", explode)
+    code, _, err = run(capsys, "scan", str(fleet), *BASE)
+    assert code == 70
+    assert "internal error (RuntimeError)" in err
+    assert "Traceback" not in err
+    code, _, err = run(capsys, "--debug", "scan", str(fleet), *BASE)
+    assert code == 70
+    assert "Traceback" in err
+
+
+def test_products(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "products", "--feed", str(TEST_FEED_DIR), "-f", "json")
+    assert code == 0
+    doc = json.loads(out)
+    ids = [p["id"] for p in doc["products"]]
+    assert ids == ["chatter", "meetly", "slackish"]
+    chatter = doc["products"][0]
+    assert chatter["lifecycle"] == {
+        "eol": True,
+        "eol_date": "2025-05-05",
+        "successor": "Meetly Workplace",
+    }
+    code, out, _ = run(capsys, "products", "--feed", str(TEST_FEED_DIR))
+    assert code == 0
+    assert "Meetly Workplace" in out
+
+
+def test_bundled_feed_works_from_any_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "products", "-f", "json")
+    assert code == 0
+    assert "teams" in [p["id"] for p in json.loads(out)["products"]]
