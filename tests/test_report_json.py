@@ -1,0 +1,79 @@
+"""The JSON report contract: pinned keys, the published schema, byte stability."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from tests.conftest import TODAY, make_installation
+from vcaudit.audit import run_audit
+from vcaudit.models import Feed, Platform
+from vcaudit.output import OutputFormat, RenderOptions, formatter_for
+from vcaudit.policy import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT_SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+
+TOP_KEYS = ["schema_version", "tool", "feed", "policy", "summary", "installations"]
+INSTALLATION_KEYS = [
+    "host", "platform", "product", "product_name", "name", "version", "status", "risk", "reason",
+    "latest", "fixed_in", "owner", "ownership", "user", "tags", "advisories", "ignored", "source",
+]  # fmt: skip
+ADVISORY_KEYS = ["id", "aliases", "title", "severity", "cvss", "kev", "published", "fixed"]
+
+
+def render(feed: Feed) -> str:
+    rows = [
+        make_installation("Meetly Workplace (64-bit)", "5.16.9", line=2),
+        make_installation("com.example.meetly", "6.1.5", Platform.MACOS, line=3),
+        make_installation("Unknown Thing", "1", Platform.LINUX, line=4),
+    ]
+    report = run_audit(rows, feed, Policy(), TODAY, tool_version="9.9.9")
+    return formatter_for(OutputFormat.JSON)(report, RenderOptions())
+
+
+def test_keys_are_pinned(test_feed: Feed) -> None:
+    doc = json.loads(render(test_feed))
+    assert list(doc) == TOP_KEYS
+    assert [list(i) for i in doc["installations"]] == [INSTALLATION_KEYS] * 3
+    advisory = doc["installations"][0]["advisories"][0]
+    assert list(advisory) == ADVISORY_KEYS
+    assert advisory == {
+        "id": "MSB-001",
+        "aliases": ["CVE-2099-0001"],
+        "title": "Critical bug with backports",
+        "severity": "critical",
+        "cvss": {
+            "version": "3.1",
+            "score": 9.6,
+            "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H",
+        },
+        "kev": False,
+        "published": "2025-02-01",
+        "fixed": "5.16.10",
+    }
+    first = doc["installations"][0]
+    assert first["product"] == "meetly"
+    assert first["name"] == "Meetly Workplace (64-bit)"
+    assert first["status"] == "vulnerable"
+    assert first["fixed_in"] == "5.16.10"
+    assert first["source"] == {"file": "fleet.csv", "line": 2}
+    unknown = doc["installations"][2]
+    assert unknown["product"] is None
+    assert unknown["status"] == "unknown"
+
+
+def test_report_validates_against_published_schema(test_feed: Feed) -> None:
+    jsonschema.Draft202012Validator.check_schema(REPORT_SCHEMA)
+    jsonschema.validate(json.loads(render(test_feed)), REPORT_SCHEMA)
+
+
+def test_same_report_same_bytes(test_feed: Feed) -> None:
+    assert render(test_feed) == render(test_feed)
+
+
+def test_every_output_format_has_a_formatter() -> None:
+    for fmt in OutputFormat:
+        assert callable(formatter_for(fmt))
