@@ -18,8 +18,9 @@ REPORT_SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(en
 
 TOP_KEYS = ["schema_version", "tool", "feed", "policy", "summary", "installations"]
 INSTALLATION_KEYS = [
-    "host", "platform", "product", "product_name", "name", "version", "status", "risk", "reason",
-    "latest", "fixed_in", "owner", "ownership", "user", "tags", "advisories", "ignored", "source",
+    "host", "platform", "product", "product_name", "name", "installer", "version", "status",
+    "risk", "reason", "latest", "fixed_in", "owner", "ownership", "user", "tags", "advisories",
+    "ignored", "source",
 ]  # fmt: skip
 ADVISORY_KEYS = ["id", "aliases", "title", "severity", "cvss", "kev", "published", "fixed"]
 

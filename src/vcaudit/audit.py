@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
 from vcaudit import policy as policy_mod
 from vcaudit.inventory.identify import Identifier
@@ -57,7 +58,12 @@ class Auditor:
         if identified is None:
             return policy_mod.unknown_product(installation.product)
         match = self._matcher.match(identified.product, installation.platform, installation.version)
-        return policy_mod.assess(match, self.policy, self.today)
+        assessment = policy_mod.assess(match, self.policy, self.today)
+        if identified.installer:
+            # A machine-wide installer puts the client on every new profile: same verdict,
+            # counted apart so the client's own numbers stay true.
+            assessment = replace(assessment, installer=True)
+        return assessment
 
 
 def summarize(findings: Iterable[Finding]) -> Summary:

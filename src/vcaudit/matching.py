@@ -26,6 +26,7 @@ class Match:
     """What the feed says about one (product, platform, version)."""
 
     product: Product
+    raw_version: str
     version: Version | None
     """None when the product's scheme cannot place the raw version."""
     hits: tuple[AdvisoryHit, ...] = ()
@@ -117,7 +118,13 @@ class Matcher:
         latest_date = latest_release.date if latest_release else None
         version = versioning.parse(product.version_scheme, raw, platform, prep.table)
         if version is None:
-            return Match(product=product, version=None, latest=latest, latest_date=latest_date)
+            return Match(
+                product=product,
+                raw_version=raw,
+                version=None,
+                latest=latest,
+                latest_date=latest_date,
+            )
         hits: list[AdvisoryHit] = []
         ambiguous: list[Advisory] = []
         for advisory, ranges in prep.ranges:
@@ -134,6 +141,7 @@ class Matcher:
             ahead = versioning.less_than(latest_v, version) is True
         return Match(
             product=product,
+            raw_version=raw,
             version=version,
             hits=tuple(hits),
             ambiguous=tuple(ambiguous),

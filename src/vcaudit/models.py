@@ -303,6 +303,8 @@ class Assessment:
     minimum: str = ""
     reason: str = ""
     """One sentence on why: what is unknown, below which minimum, behind which release."""
+    installer: bool = False
+    """The row is the product's deployment helper (a machine-wide installer), not the client."""
 
 
 @dataclass(frozen=True, slots=True)

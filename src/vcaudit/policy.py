@@ -56,12 +56,13 @@ def assess(match: Match, policy: Policy, today: dt.date) -> Assessment:
     if eol:
         return _assessment(match, Status.EOL, Risk.HIGH, _eol_reason(product))
     if match.version is None:
-        return _assessment(
-            match,
-            Status.UNKNOWN,
-            Risk.NONE,
-            f"version is not in a form the {product.version_scheme} scheme can place",
+        raw = match.raw_version.strip()
+        reason = (
+            f"version {raw!r} is not a {product.name} version vcaudit can place"
+            if raw
+            else "the inventory reports no version"
         )
+        return _assessment(match, Status.UNKNOWN, Risk.NONE, reason)
     if match.below_minimum is not None:
         return _assessment(
             match,
@@ -93,6 +94,8 @@ def assess(match: Match, policy: Policy, today: dt.date) -> Assessment:
         reason = f"newer than the feed's latest release {match.latest}: the feed may be stale"
     elif match.behind_latest is None and match.latest:
         reason = f"cannot tell whether it is behind the latest release {match.latest}"
+    elif not match.latest:
+        reason = "no advisory applies; the feed has no latest release for this platform"
     return _assessment(match, Status.CURRENT, Risk.NONE, reason)
 
 

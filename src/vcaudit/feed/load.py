@@ -89,7 +89,7 @@ def load_feed(location: Path | None = None) -> Feed:
         else p
         for p in products
     ]
-    return Feed(info=info, products=tuple(products))
+    return Feed(info=info, products=tuple(sorted(products, key=lambda p: p.id)))
 
 
 def _read_yaml(path: Path) -> Fields:

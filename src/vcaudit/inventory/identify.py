@@ -60,7 +60,7 @@ class Identifier:
         self._exact: dict[str, Product] = {}
         self._names: dict[str, Product] = {}
         self._rules: list[_CompiledRule] = []
-        self._excludes: list[_CompiledRule] = []
+        self._excludes: dict[str, list[_CompiledRule]] = {}
         self._cache: dict[tuple[str, str], Identified | None] = {}
         products = tuple(products)
         # Feed ids first, then channel identifiers, then Windows rules, then product names.
@@ -74,7 +74,9 @@ class Identifier:
             for name in (product.name, *product.former_names):
                 self._names.setdefault(name.casefold(), product)
             self._rules.extend(_compile(product, r) for r in product.identify.windows)
-            self._excludes.extend(_compile(product, r) for r in product.identify.windows_exclude)
+            self._excludes[product.id] = [
+                _compile(product, r) for r in product.identify.windows_exclude
+            ]
 
     def identify(self, name: str, publisher: str = "") -> Identified | None:
         """The product `name` (with optional `publisher`) stands for, or None."""
@@ -85,14 +87,18 @@ class Identifier:
         self._cache[key] = found
         return found
 
+    def _excluded(self, product: Product, name: str, publisher: str) -> bool:
+        """Whether `product` says this name is a look-alike, not itself (e.g. an add-in)."""
+        return any(rule.matches(name, publisher) for rule in self._excludes.get(product.id, ()))
+
     def _resolve(self, name: str, publisher: str) -> Identified | None:
-        if any(rule.matches(name, publisher) for rule in self._excludes):
-            return None
         product = self._exact.get(name.casefold())
-        if product is not None:
+        if product is not None and not self._excluded(product, name, publisher):
             return Identified(product)
         for rule in self._rules:
-            if rule.matches(name, publisher):
+            if rule.matches(name, publisher) and not self._excluded(rule.product, name, publisher):
                 return Identified(rule.product, installer=rule.installer)
         product = self._names.get(name.casefold())
-        return Identified(product) if product is not None else None
+        if product is not None and not self._excluded(product, name, publisher):
+            return Identified(product)
+        return None

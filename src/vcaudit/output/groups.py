@@ -33,13 +33,23 @@ class Step:
     hosts: int
 
 
+def display_name(finding: Finding) -> str:
+    """The product as people should read it: the feed's name, else the inventory's."""
+    assessment = finding.assessment
+    if assessment.product is None:
+        return finding.installation.product
+    if assessment.installer:
+        return f"{assessment.product.name} (machine-wide installer)"
+    return assessment.product.name
+
+
 def group(findings: Iterable[Finding]) -> list[Group]:
     """Groups, worst first: by risk, status, product, version, platform."""
     members: dict[tuple[str, str, Platform, int], tuple[Assessment, set[str], list[int]]] = {}
     for finding in findings:
         inst = finding.installation
         assessment = finding.assessment
-        name = assessment.product.name if assessment.product else inst.product
+        name = display_name(finding)
         key = (name, inst.version, inst.platform, id(assessment))
         entry = members.get(key)
         if entry is None:
@@ -69,25 +79,29 @@ _ACTIONS = (Status.VULNERABLE, Status.EOL, Status.UNSUPPORTED, Status.OUTDATED)
 
 def next_steps(findings: Iterable[Finding]) -> list[Step]:
     """What to do, most urgent first, one line per product and target version."""
-    hosts: dict[tuple[int, str, str, str], set[str]] = {}
+    steps: dict[tuple[str, str], tuple[list[int], set[str]]] = {}
     for finding in findings:
         assessment = finding.assessment
         product = assessment.product
         if product is None or assessment.status not in _ACTIONS:
             continue
-        if assessment.status is Status.EOL:
+        if product.lifecycle.eol and assessment.status in (Status.EOL, Status.VULNERABLE):
+            # Upgrading a retired product only buys time: the step is to replace it.
             successor = product.lifecycle.successor
-            action = f"Replace {product.name}" + (f" with {successor}" if successor else "")
+            action = f"Replace {display_name(finding)}" + (
+                f" with {successor}" if successor else ""
+            )
             target = ""
         else:
             target = assessment.fixed_in or assessment.minimum or assessment.latest
-            action = f"Upgrade {product.name}"
-        key = (-assessment.risk, action, target, assessment.status.value)
-        hosts.setdefault(key, set()).add(finding.installation.host)
-    steps: list[Step] = []
-    for (_risk, action, target, _status), members in sorted(hosts.items()):
-        count = len(members)
+            action = f"Upgrade {display_name(finding)}"
+        worst, hosts = steps.setdefault((action, target), ([0], set()))
+        worst[0] = max(worst[0], assessment.risk)
+        hosts.add(finding.installation.host)
+    ordered = sorted(steps.items(), key=lambda item: (-item[1][0][0], item[0]))
+    out: list[Step] = []
+    for (action, target), (_worst, hosts) in ordered:
+        count = len(hosts)
         where = f"on {count} host{'s' if count != 1 else ''}"
-        text = f"{action} {where}" + (f" to {target} or later" if target else "")
-        steps.append(Step(text, count))
-    return steps
+        out.append(Step(f"{action} {where}" + (f" to {target} or later" if target else ""), count))
+    return out

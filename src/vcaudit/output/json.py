@@ -46,6 +46,7 @@ def installation(finding: Finding) -> dict[str, Any]:
         "product": product.id if product else None,
         "product_name": product.name if product else None,
         "name": inst.product,
+        "installer": assessment.installer,
         "version": inst.version,
         "status": assessment.status.value,
         "risk": assessment.risk.label,

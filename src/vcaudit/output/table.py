@@ -15,7 +15,7 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps
+from vcaudit.output.groups import display_name, group, next_steps
 from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
@@ -87,6 +87,8 @@ def _why(a: Assessment) -> str:
         return f"below enforced minimum {a.minimum}"
     if a.status is Status.OUTDATED:
         return f"latest is {a.latest}"
+    if a.status is Status.UNKNOWN and a.product is None:
+        return "not a product in the feed"
     return a.reason
 
 
@@ -129,7 +131,7 @@ def _details_table(report: AuditReport) -> Table:
     for f in order:
         inst = f.installation
         a = f.assessment
-        name = a.product.name if a.product else inst.product
+        name = display_name(f)
         table.add_row(
             _safe(inst.host, 40),
             _safe(name, 40),
