@@ -10,8 +10,8 @@ from vcaudit.versioning import BuildTable, Scheme, Version, at_most, less_than, 
 
 ZOOM_TABLE = BuildTable(
     [
-        Release("6.2.3", ((Platform.WINDOWS, "47507"), (Platform.MACOS, "47510")), None, "x"),
-        Release("5.17.12", ((Platform.WINDOWS, "38121"),), None, "x"),
+        Release("6.2.3", ((Platform.WINDOWS, "47507"), (Platform.MACOS, "47510")), None, ("x",)),
+        Release("5.17.12", ((Platform.WINDOWS, "38121"),), None, ("x",)),
     ]
 )
 

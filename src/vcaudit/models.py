@@ -174,7 +174,7 @@ class Release:
     version: str
     builds: tuple[tuple[Platform, str], ...]
     date: dt.date | None
-    source: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

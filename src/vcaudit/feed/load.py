@@ -303,8 +303,18 @@ def _read_release(fields: Fields, scheme: str) -> Release:
         version=_version(fields, "version", scheme, fields.text("version", required=True)),
         builds=tuple(sorted(pairs)),
         date=fields.date("date"),
-        source=fields.text("source", required=True),
+        sources=_urls(fields, "source"),
     )
+
+
+def _urls(fields: Fields, key: str) -> tuple[str, ...]:
+    urls = fields.texts(key)
+    if not urls:
+        raise fields.fail(key, "name the source URL")
+    for url in urls:
+        if not url.startswith("https://"):
+            raise fields.fail(key, f"expected an https:// URL, got {url!r}")
+    return urls
 
 
 def _read_advisory(fields: Fields, scheme: str) -> Advisory:
@@ -315,12 +325,9 @@ def _read_advisory(fields: Fields, scheme: str) -> Advisory:
     fix = fields.text("fix", default="client")
     if fix not in ("client", "server"):
         raise fields.fail("fix", "expected client or server")
-    references = fields.texts("references")
-    if not references:
+    if not fields.texts("references"):
         raise fields.fail("references", "every advisory needs at least one source URL")
-    for ref in references:
-        if not ref.startswith("https://"):
-            raise fields.fail("references", f"expected an https:// URL, got {ref!r}")
+    references = _urls(fields, "references")
     affected = tuple(_read_range(item, scheme) for item in fields.items("affected"))
     if not affected:
         raise fields.fail("affected", "list at least one affected range")
