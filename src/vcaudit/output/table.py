@@ -35,6 +35,8 @@ STATUS_STYLE = {
     Status.UNKNOWN: "magenta",
 }
 _MAX_IDS = 3
+WIDE = 110
+"""From this width on, groups are a table; narrower terminals get two lines per group."""
 
 
 def _safe(text: str, limit: int = 60) -> Text:
@@ -86,14 +88,16 @@ def _why(a: Assessment) -> str:
     if a.status is Status.UNSUPPORTED:
         return f"below enforced minimum {a.minimum}"
     if a.status is Status.OUTDATED:
-        return f"latest is {a.latest}"
+        return "behind the latest release"
     if a.status is Status.UNKNOWN and a.product is None:
         return "not a product in the feed"
     return a.reason
 
 
 def _groups_table(report: AuditReport) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", expand=True
+    )
     table.add_column("Risk", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Product", overflow="fold", min_width=7, ratio=2)
@@ -101,12 +105,9 @@ def _groups_table(report: AuditReport) -> Table:
     table.add_column("OS", no_wrap=True)
     table.add_column("Hosts", justify="right", no_wrap=True)
     table.add_column("Upgrade to", overflow="fold", min_width=7, ratio=2)
-    table.add_column("Why", overflow="fold", min_width=10, ratio=3)
+    table.add_column("Why", overflow="fold", min_width=10, ratio=5)
     for g in group(report.findings):
         a = g.assessment
-        fix = a.fixed_in or (a.minimum if a.status is Status.UNSUPPORTED else "")
-        if not fix and a.status is Status.OUTDATED:
-            fix = a.latest
         table.add_row(
             Text(a.risk.label, style=RISK_STYLE[a.risk]),
             Text(a.status.value, style=STATUS_STYLE[a.status]),
@@ -114,10 +115,36 @@ def _groups_table(report: AuditReport) -> Table:
             _safe(g.version, 30),
             Text(_OS[g.platform]),
             Text(str(g.hosts)),
-            _safe(fix, 30),
+            _safe(_fix(a), 30),
             _safe(_why(a), 120),
         )
     return table
+
+
+def _fix(a: Assessment) -> str:
+    fix = a.fixed_in or (a.minimum if a.status is Status.UNSUPPORTED else "")
+    if not fix and a.status is Status.OUTDATED:
+        fix = a.latest
+    return fix
+
+
+def _groups_list(report: AuditReport) -> list[Text]:
+    """The same groups as two short lines each, for terminals narrower than the table."""
+    lines: list[Text] = []
+    for g in group(report.findings):
+        a = g.assessment
+        head = Text(f"{a.risk.label:<9}", style=RISK_STYLE[a.risk])
+        head.append(f"{a.status.value:<12}", style=STATUS_STYLE[a.status])
+        head.append(terminal_safe(g.product, 60), style="bold")
+        head.append(f" {terminal_safe(g.version, 40)} ({g.platform.value})")
+        head.append(f", {g.hosts} host{'s' if g.hosts != 1 else ''}")
+        detail = Text(" " * 21)
+        fix = _fix(a)
+        if fix:
+            detail.append(f"upgrade to {terminal_safe(fix, 30)}; ")
+        detail.append(terminal_safe(_why(a), 160))
+        lines.extend((head, detail))
+    return lines
 
 
 def _details_table(report: AuditReport) -> Table:
@@ -153,7 +180,13 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         console.print(line)
     if report.findings:
         console.print()
-        console.print(_details_table(report) if options.details else _groups_table(report))
+        if options.details:
+            console.print(_details_table(report))
+        elif options.width >= WIDE:
+            console.print(_groups_table(report))
+        else:
+            for line in _groups_list(report):
+                console.print(line)
     steps = next_steps(report.findings)
     if steps:
         console.print()
