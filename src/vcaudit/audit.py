@@ -26,6 +26,7 @@ from vcaudit.models import (
     Summary,
 )
 from vcaudit.policy import Policy
+from vcaudit.spool import DEFAULT_MEMORY_LIMIT, FindingStore
 
 
 class Auditor:
@@ -66,24 +67,29 @@ class Auditor:
         return assessment
 
 
-def summarize(findings: Iterable[Finding]) -> Summary:
-    """Counts by status and risk, hosts and the worst risk."""
-    hosts: set[str] = set()
-    by_status: Counter[Status] = Counter()
-    by_risk: Counter[Risk] = Counter()
-    total = 0
-    for finding in findings:
-        total += 1
-        hosts.add(finding.installation.host)
-        by_status[finding.assessment.status] += 1
-        by_risk[finding.assessment.risk] += 1
-    return Summary(
-        hosts=len(hosts),
-        installations=total,
-        by_status=tuple((s, by_status[s]) for s in Status),
-        by_risk=tuple((r, by_risk[r]) for r in sorted(Risk, reverse=True)),
-        worst=max(by_risk, default=Risk.NONE),
-    )
+class _Tally:
+    """Summary counts, kept as findings stream past."""
+
+    def __init__(self) -> None:
+        self.hosts: set[str] = set()
+        self.by_status: Counter[Status] = Counter()
+        self.by_risk: Counter[Risk] = Counter()
+        self.total = 0
+
+    def add(self, finding: Finding) -> None:
+        self.total += 1
+        self.hosts.add(finding.installation.host)
+        self.by_status[finding.assessment.status] += 1
+        self.by_risk[finding.assessment.risk] += 1
+
+    def result(self) -> Summary:
+        return Summary(
+            hosts=len(self.hosts),
+            installations=self.total,
+            by_status=tuple((s, self.by_status[s]) for s in Status),
+            by_risk=tuple((r, self.by_risk[r]) for r in sorted(Risk, reverse=True)),
+            worst=max(self.by_risk, default=Risk.NONE),
+        )
 
 
 def run_audit(
@@ -94,14 +100,20 @@ def run_audit(
     *,
     inputs: tuple[str, ...] = (),
     tool_version: str = "",
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> AuditReport:
     """Assess every installation and build the report."""
     auditor = Auditor(feed, policy, today)
-    findings = tuple(Finding(i, auditor.assess(i)) for i in installations)
+    findings = FindingStore(memory_limit)
+    summary = _Tally()
+    for installation in installations:
+        finding = Finding(installation, auditor.assess(installation))
+        findings.append(finding)
+        summary.add(finding)
     return AuditReport(
         feed=feed.info,
         findings=findings,
-        summary=summarize(findings),
+        summary=summary.result(),
         fail_on=policy.fail_on,
         strict=policy.strict,
         tool_version=tool_version,

@@ -7,8 +7,10 @@ the terminal, so every other module can depend on it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Protocol
 
 
 class Platform(StrEnum):
@@ -332,12 +334,20 @@ class Summary:
     worst: Risk
 
 
+class Findings(Protocol):
+    """A re-iterable sequence of findings in input order (a tuple, or a disk-backed store)."""
+
+    def __iter__(self) -> Iterator[Finding]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class AuditReport:
     """Everything one run concluded; formatters read it and nothing else."""
 
     feed: FeedInfo
-    findings: tuple[Finding, ...]
+    findings: Findings
     summary: Summary
     fail_on: Risk
     strict: bool = False

@@ -1,0 +1,113 @@
+"""Findings in input order, with memory that stays flat however large the fleet.
+
+The first `memory_limit` findings are kept as objects; beyond that every finding is written
+as a compact record to a temporary file that is read back on each iteration. Assessments are
+shared (a fleet has few distinct verdicts), so a record is the installation's own fields and
+an index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from vcaudit.models import Assessment, Finding, Installation, Ownership, Platform, Source
+
+DEFAULT_MEMORY_LIMIT = 20_000
+
+_Record = tuple[str, str, str, str, str, int, str, str, str, str, tuple[str, ...], str, int]
+
+
+def _record(finding: Finding, index: int) -> _Record:
+    i = finding.installation
+    return (
+        i.host, i.platform.value, i.product, i.version, i.source.file, i.source.line,
+        i.publisher, i.owner, i.ownership.value, i.user, i.tags, i.last_seen, index,
+    )  # fmt: skip
+
+
+def _remove(writer: BinaryIO, path: str) -> None:
+    writer.close()
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+class FindingStore:
+    """An append-only, re-iterable sequence of findings."""
+
+    def __init__(self, memory_limit: int = DEFAULT_MEMORY_LIMIT) -> None:
+        self._limit = memory_limit
+        self._memory: list[Finding] = []
+        self._assessments: list[Assessment] = []
+        self._index: dict[int, int] = {}
+        self._count = 0
+        self._path = ""
+        self._writer: BinaryIO | None = None
+        self._cleanup: Callable[[], None] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def spilled(self) -> bool:
+        """Whether findings went to disk."""
+        return self._writer is not None
+
+    def _assessment_index(self, assessment: Assessment) -> int:
+        index = self._index.get(id(assessment))
+        if index is None:
+            index = len(self._assessments)
+            self._assessments.append(assessment)
+            self._index[id(assessment)] = index
+        return index
+
+    def append(self, finding: Finding) -> None:
+        """Add one finding at the end."""
+        self._count += 1
+        if self._writer is None and len(self._memory) < self._limit:
+            self._memory.append(finding)
+            return
+        if self._writer is None:
+            fd, self._path = tempfile.mkstemp(prefix="vcaudit-", suffix=".spool")
+            self._writer = os.fdopen(fd, "wb")
+            self._cleanup = weakref.finalize(self, _remove, self._writer, self._path)
+        marshal.dump(_record(finding, self._assessment_index(finding.assessment)), self._writer)
+
+    def __iter__(self) -> Iterator[Finding]:
+        yield from self._memory
+        if self._writer is None:
+            return
+        self._writer.flush()
+        with open(self._path, "rb") as reader:
+            while True:
+                try:
+                    # Our own file, written above in this process: not untrusted data.
+                    row = marshal.load(reader)  # noqa: S302
+                except EOFError:
+                    return
+                yield Finding(
+                    Installation(
+                        host=row[0],
+                        platform=Platform(row[1]),
+                        product=row[2],
+                        version=row[3],
+                        source=Source(row[4], row[5]),
+                        publisher=row[6],
+                        owner=row[7],
+                        ownership=Ownership(row[8]),
+                        user=row[9],
+                        tags=tuple(row[10]),
+                        last_seen=row[11],
+                    ),
+                    self._assessments[row[12]],
+                )
+
+    def close(self) -> None:
+        """Remove the temporary file, if any."""
+        if self._cleanup is not None:
+            self._cleanup()
