@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TextIO
 
@@ -25,6 +26,7 @@ from vcaudit.errors import UsageError, VcauditError
 from vcaudit.inventory.sources import InputFormat
 from vcaudit.models import ExitCode, Feed, Risk
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
+from vcaudit.sanitize import terminal_safe
 
 app = typer.Typer(
     name="vcaudit",
@@ -248,6 +250,120 @@ def products(
         else:
             colored = use_color(ColorMode.AUTO, sys.stdout, "NO_COLOR" in os.environ)
             text = products_output.render_table(loaded, colored, _width(sys.stdout))
+        _emit(text, None, ())
+
+
+feed_app = typer.Typer(
+    help="Check, describe and export the advisory feed.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(feed_app, name="feed")
+
+
+class ExportFormat(StrEnum):
+    """`vcaudit feed export --format` choices."""
+
+    OSV = "osv"
+
+
+@feed_app.command("validate")
+def feed_validate(
+    path: Annotated[
+        Path | None,
+        typer.Argument(metavar="[PATH]", help="Feed directory (default: the bundled feed)."),
+    ] = None,
+) -> None:
+    """Validate a feed: the JSON Schema, then checks across records. Exit 4 if invalid."""
+    with _errors():
+        from vcaudit.feed.load import bundled_feed_dir
+        from vcaudit.feed.validate import schema_problems, semantic_problems
+
+        directory = path or bundled_feed_dir()
+        loaded = _load_feed(path)
+        problems = list(schema_problems(directory))
+        problems.extend(semantic_problems(loaded, _today(None)))
+        for problem in problems:
+            typer.echo(terminal_safe(str(problem), 0), err=True)
+        advisories = sum(len(p.advisories) for p in loaded.products)
+        if problems:
+            typer.echo(f"vcaudit: feed is invalid: {len(problems)} problem(s)", err=True)
+            raise typer.Exit(int(ExitCode.FEED))
+        typer.echo(
+            f"feed is valid: {len(loaded.products)} products, {advisories} advisories "
+            f"({terminal_safe(loaded.info.location, 0)})"
+        )
+
+
+@feed_app.command("info")
+def feed_info(feed: FeedOption = None) -> None:
+    """Which feed is in use, how old it is, and what it covers."""
+    with _errors():
+        loaded = _load_feed(feed)
+        info = loaded.info
+        lines = [f"source:       {terminal_safe(info.location, 0)}"]
+        if info.generated_at is not None:
+            age = (dt.datetime.now(dt.UTC) - info.generated_at).days
+            lines.append(f"generated at: {info.generated_at.isoformat()} ({age} days ago)")
+        lines.append(f"publisher:    {terminal_safe(info.publisher, 0)}")
+        if info.kev_catalog_date:
+            lines.append(f"CISA KEV:     catalog of {info.kev_catalog_date.isoformat()}")
+        total = sum(len(p.advisories) for p in loaded.products)
+        lines.append(f"products:     {len(loaded.products)}, advisories: {total}")
+        for product in loaded.products:
+            state = "end of life" if product.lifecycle.eol else "supported"
+            lines.append(f"  {product.id:<16} {len(product.advisories):>4} advisories  {state}")
+        typer.echo("\n".join(lines))
+
+
+@feed_app.command("export")
+def feed_export(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write into.")],
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Export format.")
+    ] = ExportFormat.OSV,
+    feed: FeedOption = None,
+) -> None:
+    """Write the feed in another format: one OSV JSON file per advisory."""
+    with _errors():
+        from vcaudit.errors import OutputError
+        from vcaudit.feed import osv
+        from vcaudit.files import atomic_write
+
+        loaded = _load_feed(feed)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{directory}: cannot create: {exc.strerror}") from None
+        files = osv.export(loaded)
+        for name, text in files.items():
+            atomic_write(directory / name, text)
+        typer.echo(f"wrote {len(files)} OSV records to {directory}")
+
+
+@app.command("advisory")
+def advisory_command(
+    advisory_id: Annotated[str, typer.Argument(metavar="ID", help="Vendor id or CVE.")],
+    feed: FeedOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Show one advisory (by vendor id or CVE alias): ranges per platform and sources."""
+    with _errors():
+        from vcaudit.output import advisories as advisory_output
+
+        loaded = _load_feed(feed)
+        found = advisory_output.find(loaded, advisory_id)
+        if not found:
+            raise UsageError(
+                f"no advisory {advisory_id!r} in the feed",
+                hint="ids are vendor ids (ZSB-24008, cisco-sa-...) or CVE ids",
+            )
+        if output_format is OutputFormat.JSON:
+            text = advisory_output.render_json(found)
+        else:
+            text = advisory_output.render_text(found)
         _emit(text, None, ())
 
 

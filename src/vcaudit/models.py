@@ -219,6 +219,8 @@ class Advisory:
     kev_added: dt.date | None = None
     withdrawn: bool = False
     """Withdrawn or rejected by its publisher: shown, never matched."""
+    source: Source | None = None
+    """Where the advisory is written in the feed."""
 
     @property
     def ids(self) -> tuple[str, ...]:

@@ -55,13 +55,22 @@ _ADVISORY_KEYS = (
 )  # fmt: skip
 
 
+def _bundled(name: str) -> Path:
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_bundled" / name
+    if packaged.exists():
+        return packaged
+    return here.parent.parent / name
+
+
 def bundled_feed_dir() -> Path:
     """The feed shipped with vcaudit: inside the wheel, or the checkout's advisories/."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "_bundled" / "advisories"
-    if packaged.is_dir():
-        return packaged
-    return here.parent.parent / "advisories"
+    return _bundled("advisories")
+
+
+def bundled_schema(name: str) -> Path:
+    """A JSON Schema shipped with vcaudit (schema/NAME)."""
+    return _bundled("schema") / name
 
 
 def load_feed(location: Path | None = None) -> Feed:
@@ -345,6 +354,7 @@ def _read_advisory(fields: Fields, scheme: str) -> Advisory:
         references=references,
         notes=fields.text("notes"),
         withdrawn=fields.flag("withdrawn"),
+        source=Source(fields.file, fields.line),
     )
 
 

@@ -1,0 +1,181 @@
+"""`vcaudit feed validate`: the published JSON Schema plus checks a schema cannot express.
+
+The loader already refuses what would make matching wrong (versions that do not parse,
+ranges that end before they start, duplicate ids). This adds the checks across records:
+aliases listed twice, excluded versions outside their range, identification rules of one
+product that claim another product's names, dates in the future. Every problem names file,
+line and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vcaudit import versioning
+from vcaudit.feed.load import META_FILE, bundled_schema
+from vcaudit.models import Advisory, Feed, Product
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the feed."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", line {self.line}" if self.line else "")
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _line_of(text: str, path: list[str | int]) -> int | None:
+    """Best-effort line of a JSON path in a YAML document, for schema messages."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            found = [v for k, v in node.value if k.value == step]
+            if not found:
+                break
+            node = found[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            if step >= len(node.value):
+                break
+            node = node.value[step]
+        else:
+            break
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def schema_problems(directory: Path) -> Iterator[Problem]:
+    """Every product file and feed.yaml checked against schema/feed.schema.json."""
+    import jsonschema
+
+    schema = json.loads(bundled_schema("feed.schema.json").read_text(encoding="utf-8"))
+    products = jsonschema.Draft202012Validator(schema)
+    meta = jsonschema.Draft202012Validator({**schema["$defs"]["meta"], "$defs": schema["$defs"]})
+    for path in sorted(directory.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        doc = _plain(yaml.safe_load(text))
+        validator = meta if path.name == META_FILE else products
+        for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path))):
+            where = list(error.absolute_path)
+            field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in where)
+            yield Problem(str(path), _line_of(text, where), field.replace(".[", "["), error.message)
+
+
+def _advisory_line(advisory: Advisory) -> tuple[str, int | None]:
+    if advisory.source is None:
+        return "", None
+    return advisory.source.file, advisory.source.line
+
+
+def _product_problems(product: Product, today: dt.date) -> Iterator[Problem]:
+    file = product.source.file if product.source else product.id
+    scheme = product.version_scheme
+    aliases: dict[str, str] = {}
+    for advisory in product.advisories:
+        adv_file, line = _advisory_line(advisory)
+        adv_file = adv_file or file
+        # A bulletin may cover several CVEs, so only CVE and GHSA ids must be unique.
+        for alias in (a for a in advisory.ids if a.startswith(("CVE-", "GHSA-"))):
+            first = aliases.setdefault(alias, advisory.id)
+            if first != advisory.id:
+                yield Problem(
+                    adv_file,
+                    line,
+                    f"{advisory.id}.aliases",
+                    f"{alias} is already listed under {first}",
+                )
+        if advisory.published and advisory.published > today:
+            yield Problem(adv_file, line, f"{advisory.id}.published", "is in the future")
+        if advisory.kev and advisory.kev_added is None:
+            yield Problem(
+                adv_file,
+                line,
+                f"{advisory.id}.kev_added",
+                "a known-exploited advisory needs the date CISA added it",
+            )
+        for index, r in enumerate(advisory.affected):
+            start = versioning.parse_feed_version(scheme, r.introduced or "0")
+            end_text = r.fixed or r.last_affected
+            end = versioning.parse_feed_version(scheme, end_text) if end_text else None
+            for text in r.excluded:
+                excluded = versioning.parse_feed_version(scheme, text)
+                if excluded is None or start is None:
+                    continue
+                inside = versioning.less_than(excluded, start) is False and (
+                    end is None
+                    or (
+                        versioning.less_than(excluded, end)
+                        if r.fixed
+                        else versioning.at_most(excluded, end)
+                    )
+                    is True
+                )
+                if not inside:
+                    yield Problem(
+                        adv_file,
+                        line,
+                        f"{advisory.id}.affected[{index}].excluded",
+                        f"{text} is outside the range it is excluded from",
+                    )
+
+
+def _identification_problems(feed: Feed) -> Iterator[Problem]:
+    """A product's names and identifiers must not be claimed by another product's rules."""
+    for product in feed.products:
+        file = product.source.file if product.source else product.id
+        names = {product.id, product.name, *product.former_names}
+        ident = product.identify
+        for kind in ("msix", "macos", "deb", "rpm", "flatpak", "snap", "winget", "homebrew",
+                     "chocolatey"):  # fmt: skip
+            names.update(getattr(ident, kind))
+        for other in feed.products:
+            if other is product:
+                continue
+            excludes = [re.compile(r.name, re.IGNORECASE) for r in other.identify.windows_exclude]
+            for rule in other.identify.windows:
+                pattern = re.compile(rule.name, re.IGNORECASE)
+                for name in sorted(names):
+                    if pattern.fullmatch(name) and not any(x.fullmatch(name) for x in excludes):
+                        yield Problem(
+                            file,
+                            None,
+                            "identify",
+                            f"{name!r} of {product.id} also matches the Windows rule "
+                            f"{rule.name!r} of {other.id}",
+                        )
+
+
+def semantic_problems(feed: Feed, today: dt.date) -> list[Problem]:
+    """Checks across records, after the feed loaded."""
+    problems: list[Problem] = []
+    for product in feed.products:
+        problems.extend(_product_problems(product, today))
+    problems.extend(_identification_problems(feed))
+    return problems
