@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import TODAY, make_installation
 from vcaudit.audit import Auditor, run_audit
 from vcaudit.models import ExitCode, Feed, Platform, Risk, Status
-from vcaudit.policy import Policy, decide_exit
+from vcaudit.policy import LagRule, Policy, decide_exit
 
 
 def verdict(
@@ -64,18 +64,20 @@ def test_eol_only_from_its_date(test_feed: Feed) -> None:
 
 
 def test_outdated_past_allowed_lag_is_medium(test_feed: Feed) -> None:
-    strict_lag = Policy(outdated_lag_days=30)  # latest 6.2.5 is from 2025-12-01, 45 days old
+    strict_lag = Policy(
+        lag_default=LagRule(days=30)
+    )  # latest 6.2.5 is from 2025-12-01, 45 days old
     assert verdict(test_feed, "meetly", "6.2.3", policy=strict_lag) == (
         Status.OUTDATED,
         Risk.MEDIUM,
     )
-    easy_lag = Policy(outdated_lag_days=60)
+    easy_lag = Policy(lag_default=LagRule(days=60))
     assert verdict(test_feed, "meetly", "6.2.3", policy=easy_lag) == (Status.OUTDATED, Risk.LOW)
 
 
 def _exit(feed: Feed, rows: list[tuple[str, str]], policy: Policy) -> ExitCode:
     report = run_audit((make_installation(p, v) for p, v in rows), feed, policy, TODAY)
-    return decide_exit(report.findings, policy)
+    return decide_exit(report)
 
 
 @pytest.mark.parametrize(

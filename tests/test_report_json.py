@@ -16,11 +16,13 @@ from vcaudit.policy import Policy
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
 
-TOP_KEYS = ["schema_version", "tool", "feed", "policy", "summary", "installations"]
+TOP_KEYS = [
+    "schema_version", "tool", "feed", "policy", "as_of", "summary", "warnings", "installations",
+]  # fmt: skip
 INSTALLATION_KEYS = [
     "host", "platform", "product", "product_name", "name", "installer", "version", "status",
     "risk", "reason", "latest", "fixed_in", "owner", "ownership", "user", "tags", "advisories",
-    "ignored", "source",
+    "ignored", "due", "overdue", "source",
 ]  # fmt: skip
 ADVISORY_KEYS = ["id", "aliases", "title", "severity", "cvss", "kev", "published", "fixed"]
 

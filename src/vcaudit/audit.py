@@ -20,12 +20,12 @@ from vcaudit.models import (
     Feed,
     Finding,
     Installation,
-    Platform,
+    Ownership,
     Risk,
     Status,
     Summary,
 )
-from vcaudit.policy import Policy
+from vcaudit.policy import Policy, RowContext
 from vcaudit.spool import DEFAULT_MEMORY_LIMIT, FindingStore
 
 
@@ -36,30 +36,46 @@ class Auditor:
         self.feed = feed
         self.policy = policy
         self.today = today
+        self.used_rules: set[int] = set()
         self._identifier = Identifier(feed.products)
         self._matcher = Matcher(today)
-        self._cache: dict[tuple[str, str, Platform, str], Assessment] = {}
+        self._scoped = any(r.hosts or r.tags for r in policy.ignores)
+        self._cache: dict[tuple[object, ...], Assessment] = {}
+        self._contexts: dict[Ownership, RowContext] = {}
 
     def assess(self, installation: Installation) -> Assessment:
         """The verdict for one installation (shared with every identical one)."""
+        context = self._context(installation)
         key = (
             installation.product,
             installation.publisher,
             installation.platform,
             installation.version,
+            context,
         )
         found = self._cache.get(key)
         if found is None:
-            found = self._assess(installation)
+            found = self._assess(installation, context)
             self._cache[key] = found
+            self.used_rules.update(i.rule for i in found.ignored)
         return found
 
-    def _assess(self, installation: Installation) -> Assessment:
+    def _context(self, installation: Installation) -> RowContext:
+        if self._scoped or installation.tags:
+            return RowContext.of(installation, self.policy, self.today)
+        # Without host or tag scopes every row of one ownership shares one context.
+        found = self._contexts.get(installation.ownership)
+        if found is None:
+            found = RowContext.of(installation, self.policy, self.today)
+            self._contexts[installation.ownership] = found
+        return found
+
+    def _assess(self, installation: Installation, context: RowContext) -> Assessment:
         identified = self._identifier.identify(installation.product, installation.publisher)
         if identified is None:
             return policy_mod.unknown_product(installation.product)
         match = self._matcher.match(identified.product, installation.platform, installation.version)
-        assessment = policy_mod.assess(match, self.policy, self.today)
+        assessment = policy_mod.assess(match, self.policy, self.today, context)
         if identified.installer:
             # A machine-wide installer puts the client on every new profile: same verdict,
             # counted apart so the client's own numbers stay true.
@@ -70,17 +86,23 @@ class Auditor:
 class _Tally:
     """Summary counts, kept as findings stream past."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
         self.hosts: set[str] = set()
         self.by_status: Counter[Status] = Counter()
         self.by_risk: Counter[Risk] = Counter()
         self.total = 0
+        self.failing = 0
+        self.ignored = 0
 
     def add(self, finding: Finding) -> None:
+        assessment = finding.assessment
         self.total += 1
         self.hosts.add(finding.installation.host)
-        self.by_status[finding.assessment.status] += 1
-        self.by_risk[finding.assessment.risk] += 1
+        self.by_status[assessment.status] += 1
+        self.by_risk[assessment.risk] += 1
+        self.failing += policy_mod.fails(finding, self.policy)
+        self.ignored += bool(assessment.ignored)
 
     def result(self) -> Summary:
         return Summary(
@@ -89,6 +111,8 @@ class _Tally:
             by_status=tuple((s, self.by_status[s]) for s in Status),
             by_risk=tuple((r, self.by_risk[r]) for r in sorted(Risk, reverse=True)),
             worst=max(self.by_risk, default=Risk.NONE),
+            failing=self.failing,
+            ignored=self.ignored,
         )
 
 
@@ -101,21 +125,25 @@ def run_audit(
     inputs: tuple[str, ...] = (),
     tool_version: str = "",
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    warnings: tuple[str, ...] = (),
 ) -> AuditReport:
     """Assess every installation and build the report."""
     auditor = Auditor(feed, policy, today)
     findings = FindingStore(memory_limit)
-    summary = _Tally()
+    tally = _Tally(policy)
     for installation in installations:
         finding = Finding(installation, auditor.assess(installation))
         findings.append(finding)
-        summary.add(finding)
+        tally.add(finding)
+    notes = (*warnings, *policy_mod.rule_warnings(policy, auditor.used_rules, today))
     return AuditReport(
         feed=feed.info,
         findings=findings,
-        summary=summary.result(),
+        summary=tally.result(),
         fail_on=policy.fail_on,
         strict=policy.strict,
         tool_version=tool_version,
         inputs=inputs,
+        warnings=tuple(notes),
+        as_of=today,
     )

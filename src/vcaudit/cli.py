@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
@@ -25,6 +25,10 @@ from vcaudit.console import ColorMode, use_color
 from vcaudit.errors import UsageError, VcauditError
 from vcaudit.inventory.sources import InputFormat
 from vcaudit.models import ExitCode, Feed, Risk
+
+if TYPE_CHECKING:
+    from vcaudit.config import LoadedConfig
+    from vcaudit.policy import Policy
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 from vcaudit.sanitize import terminal_safe
 
@@ -122,6 +126,16 @@ def _width(stream: TextIO) -> int:
     return _DEFAULT_WIDTH
 
 
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        envvar="VCAUDIT_CONFIG",
+        metavar="PATH",
+        help="Policy file (default: ./vcaudit.yaml when it exists).",
+    ),
+]
+
 FeedOption = Annotated[
     Path | None,
     typer.Option(
@@ -155,27 +169,49 @@ def scan(
             help="Write the report to FILE (atomically) instead of stdout.",
         ),
     ] = None,
+    reports: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            metavar="FORMAT=PATH",
+            help="Also write a report in FORMAT to PATH; repeatable (json=out.json, sarif=...).",
+        ),
+    ] = None,
     fail_on: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--fail-on",
             envvar="VCAUDIT_FAIL_ON",
             metavar="LEVEL",
             help="Exit 1 when a finding reaches LEVEL: none|low|medium|high|critical "
-            "('none' never fails).",
+            "('none' never fails). Default: the policy file's fail_on, else high.",
         ),
-    ] = "high",
+    ] = None,
     details: Annotated[
         bool, typer.Option("--details", help="One row per installation instead of groups.")
     ] = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Unknown products and versions fail the run.")
-    ] = False,
+        bool | None,
+        typer.Option("--strict/--no-strict", help="Unknown products and versions fail the run."),
+    ] = None,
+    config: ConfigOption = None,
+    max_feed_age: Annotated[
+        int | None,
+        typer.Option(
+            "--max-feed-age",
+            metavar="DAYS",
+            min=0,
+            help="Exit 4 when the feed is older than DAYS (after writing the report).",
+        ),
+    ] = None,
     color: Annotated[
         ColorMode, typer.Option("--color", help="Colour the table (NO_COLOR is honoured).")
     ] = ColorMode.AUTO,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Table format: print only the verdict line.")
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Table format: print only the verdict line; no warnings."
+        ),
     ] = False,
     input_format: Annotated[
         InputFormat, typer.Option("--input-format", help="Force the inventory format.")
@@ -191,25 +227,33 @@ def scan(
 ) -> None:
     """Audit inventories and print the risk report."""
     with _errors():
+        from dataclasses import replace
+
         from vcaudit.audit import run_audit
         from vcaudit.inventory.sources import read_inventories
-        from vcaudit.policy import Policy, decide_exit
+        from vcaudit.policy import decide_exit
 
-        try:
-            threshold = Risk.from_label(fail_on)
-        except ValueError:
-            raise UsageError(
-                f"--fail-on: expected none, low, medium, high or critical, got {fail_on!r}"
-            ) from None
         names = list(inventory or [])
         if not names:
             raise UsageError(
                 "give at least one inventory file, or '-' for standard input",
                 hint="vcaudit scan examples/fleet.csv",
             )
+        extra = _parse_reports(reports or [])
         today = _today(as_of)
+        loaded_config = _load_config(config)
+        policy = loaded_config.policy if loaded_config else _default_policy()
+        if fail_on is not None:
+            policy = replace(policy, fail_on=_risk_flag(fail_on))
+        if strict is not None:
+            policy = replace(policy, strict=strict)
+        if max_feed_age is not None:
+            policy = replace(policy, max_feed_age_days=max_feed_age)
         loaded = _load_feed(feed)
-        policy = Policy(fail_on=threshold, strict=strict)
+        warnings = list(_policy_warnings(loaded_config, loaded))
+        stale = _staleness(loaded, policy, today)
+        if stale:
+            warnings.append(stale)
         report = run_audit(
             read_inventories(names, input_format),
             loaded,
@@ -217,6 +261,7 @@ def scan(
             today,
             inputs=tuple(names),
             tool_version=__version__,
+            warnings=tuple(warnings),
         )
         target = sys.stdout
         colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
@@ -229,8 +274,88 @@ def scan(
         if quiet and output_format is OutputFormat.TABLE:
             text = text.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
         _emit(text, output, names)
-        code = decide_exit(report.findings, policy)
+        file_options = RenderOptions(width=_DEFAULT_WIDTH, details=details)
+        for fmt, path in extra:
+            _emit(formatter_for(fmt)(report, file_options), path, names)
+        if not quiet:
+            for warning in report.warnings:
+                typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+        code = decide_exit(report)
+        if _too_old(loaded, policy, today):
+            typer.echo(f"vcaudit: error: {terminal_safe(stale, 0)}", err=True)
+            code = ExitCode.FEED
     raise typer.Exit(int(code))
+
+
+def _default_policy() -> Policy:
+    from vcaudit.policy import Policy
+
+    return Policy()
+
+
+def _risk_flag(text: str) -> Risk:
+    try:
+        return Risk.from_label(text)
+    except ValueError:
+        raise UsageError(
+            f"--fail-on: expected none, low, medium, high or critical, got {text!r}"
+        ) from None
+
+
+def _parse_reports(values: list[str]) -> list[tuple[OutputFormat, Path]]:
+    out: list[tuple[OutputFormat, Path]] = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path:
+            raise UsageError(f"--report: expected FORMAT=PATH, got {value!r}")
+        try:
+            out.append((OutputFormat(fmt.strip().lower()), Path(path)))
+        except ValueError:
+            choices = ", ".join(f.value for f in OutputFormat)
+            raise UsageError(f"--report: unknown format {fmt!r} (one of {choices})") from None
+    return out
+
+
+def _load_config(explicit: str | None) -> LoadedConfig | None:
+    from vcaudit.config import find_config, load_policy
+
+    path = find_config(explicit, os.environ, Path.cwd())
+    return load_policy(path) if path is not None else None
+
+
+def _policy_warnings(loaded_config: LoadedConfig | None, feed: Feed) -> list[str]:
+    if loaded_config is None:
+        return []
+    from vcaudit.config import check_known_products
+
+    return check_known_products(loaded_config, {p.id for p in feed.products})
+
+
+STALE_WARN_DAYS = 30
+"""Without max_feed_age_days, a feed older than this only warns."""
+
+
+def _feed_age(feed: Feed, today: dt.date) -> int | None:
+    generated = feed.info.generated_at
+    return None if generated is None else (today - generated.date()).days
+
+
+def _too_old(feed: Feed, policy: Policy, today: dt.date) -> bool:
+    age = _feed_age(feed, today)
+    limit = policy.max_feed_age_days
+    return age is not None and limit is not None and age > limit
+
+
+def _staleness(feed: Feed, policy: Policy, today: dt.date) -> str:
+    age = _feed_age(feed, today)
+    if age is None:
+        return ""
+    limit = policy.max_feed_age_days
+    if limit is not None and age > limit:
+        return f"the feed is {age} days old, older than the allowed {limit} (max_feed_age_days)"
+    if limit is None and age > STALE_WARN_DAYS:
+        return f"the feed is {age} days old; newer advisories may be missing"
+    return ""
 
 
 @app.command()
@@ -365,6 +490,61 @@ def advisory_command(
         else:
             text = advisory_output.render_text(found)
         _emit(text, None, ())
+
+
+config_app = typer.Typer(
+    help="Write or check a policy file (vcaudit.yaml).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("init")
+def config_init(
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Where to write it.")] = Path(
+        "vcaudit.yaml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example policy file."""
+    with _errors():
+        from vcaudit.config import EXAMPLE
+        from vcaudit.errors import OutputError
+        from vcaudit.files import atomic_write
+
+        if path.exists() and not force:
+            raise OutputError(f"{path}: already exists (use --force to overwrite)")
+        atomic_write(path, EXAMPLE)
+        typer.echo(f"wrote {path}; edit it, then run: vcaudit config check {path}")
+
+
+@config_app.command("check")
+def config_check(
+    path: Annotated[
+        str | None,
+        typer.Argument(metavar="[PATH]", help="Policy file (default: as scan finds it)."),
+    ] = None,
+    feed: FeedOption = None,
+) -> None:
+    """Validate a policy file; exit 3 with file, line and key when it is wrong."""
+    with _errors():
+        loaded_config = _load_config(path)
+        if loaded_config is None:
+            raise UsageError(
+                "no policy file: give a path, set VCAUDIT_CONFIG or create vcaudit.yaml",
+                hint="vcaudit config init",
+            )
+        warnings = _policy_warnings(loaded_config, _load_feed(feed))
+        for warning in warnings:
+            typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+        policy = loaded_config.policy
+        typer.echo(
+            f"{terminal_safe(loaded_config.path, 0)} is valid: fail_on {policy.fail_on.label}, "
+            f"{len(policy.ignores)} ignore rule(s), "
+            f"{len(policy.approved) if policy.approved is not None else 'no'} approved "
+            f"product(s), {len(policy.owners_by_product) + len(policy.owners_by_tag)} owner(s)"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,8 @@ class Match:
     """Newer than the feed's latest release: a sign the feed is stale."""
     below_minimum: MinimumVersion | None = None
     fixed_in: str = ""
+    releases_behind: int | None = None
+    """Releases in the vendor's release table after this one, up to the latest (None: no table)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,7 @@ class Matcher:
             ahead_of_latest=ahead,
             below_minimum=self._below_minimum(product, platform, version),
             fixed_in=_smallest_fix(prep, platform, version, latest) if hits else "",
+            releases_behind=_releases_behind(prep, version, latest),
         )
 
     def _below_minimum(
@@ -213,6 +216,18 @@ def _applies(
         if inside is None:
             verdict = None
     return verdict, ""
+
+
+def _releases_behind(prep: _Prepared, version: Version, latest: str) -> int | None:
+    if not prep.product.releases or not latest:
+        return None
+    top = _feed_version(prep.product, latest)
+    newer = {
+        versioning.sort_key(v)
+        for v in (_feed_version(prep.product, r.version) for r in prep.product.releases)
+        if versioning.less_than(version, v) is True and versioning.at_most(v, top) is True
+    }
+    return len(newer)
 
 
 def _smallest_fix(prep: _Prepared, platform: Platform, version: Version, latest: str) -> str:

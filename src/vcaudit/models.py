@@ -34,6 +34,7 @@ class Status(StrEnum):
     VULNERABLE = "vulnerable"
     EOL = "eol"
     UNSUPPORTED = "unsupported"
+    UNAPPROVED = "unapproved"
     OUTDATED = "outdated"
     CURRENT = "current"
     UNKNOWN = "unknown"
@@ -294,6 +295,17 @@ class AdvisoryHit:
 
 
 @dataclass(frozen=True, slots=True)
+class IgnoredHit:
+    """An advisory that applies but that the policy suppresses, and why."""
+
+    hit: AdvisoryHit
+    reason: str
+    until: dt.date | None
+    rule: int = 0
+    """Which ignore rule of the policy (its index)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """The verdict for one distinct (product, platform, version); shared by every such row."""
 
@@ -309,6 +321,13 @@ class Assessment:
     """One sentence on why: what is unknown, below which minimum, behind which release."""
     installer: bool = False
     """The row is the product's deployment helper (a machine-wide installer), not the client."""
+    ignored: tuple[IgnoredHit, ...] = ()
+    """Advisories that apply but are suppressed by the policy; shown, never counted."""
+    owner: str = ""
+    """Who answers for it, from the policy (the inventory's owner column wins over this)."""
+    due: dt.date | None = None
+    """When it must be fixed under the policy's SLA."""
+    overdue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +336,11 @@ class Finding:
 
     installation: Installation
     assessment: Assessment
+
+    @property
+    def owner(self) -> str:
+        """The inventory's owner for this row, else the policy's owner for the product."""
+        return self.installation.owner or self.assessment.owner
 
     @property
     def product_id(self) -> str:
@@ -334,6 +358,10 @@ class Summary:
     by_status: tuple[tuple[Status, int], ...]
     by_risk: tuple[tuple[Risk, int], ...]
     worst: Risk
+    failing: int = 0
+    """Installations at or above --fail-on (or unknown under --strict)."""
+    ignored: int = 0
+    """Installations with at least one advisory suppressed by the policy."""
 
 
 class Findings(Protocol):
@@ -355,3 +383,7 @@ class AuditReport:
     strict: bool = False
     tool_version: str = ""
     inputs: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
+    """Things the reader should know: expired or unused ignore rules, a stale feed."""
+    as_of: dt.date | None = None
+    """The date the report judged against (due dates and lags depend on it)."""

@@ -1,21 +1,139 @@
-"""Policy: from what the feed says to status, risk and the exit code. Pure functions.
+"""Policy: from what the feed says to status, risk, owner, due date and the exit code.
 
-The risk model (README "How risk is decided"):
+Pure functions over frozen data. The risk model (README "How risk is decided"):
 - vulnerable: the highest severity of the advisories that apply; known exploited => critical
 - end-of-life product, or below the vendor's enforced minimum: high
-- outdated (behind latest, no advisory): low; medium once the latest release is older than the
-  allowed lag
+- unapproved product (not in the policy's approved list, or not allowed on personal
+  devices): medium
+- outdated (behind latest, no advisory): low; medium past the allowed lag
 - unknown product or unplaceable version: none, unless --strict makes it fail the run
+- personal devices may raise every risk one level (devices.personal.raise_risk)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from vcaudit import versioning
 from vcaudit.matching import Match
-from vcaudit.models import Assessment, ExitCode, Finding, Product, Risk, Status
+from vcaudit.models import (
+    AdvisoryHit,
+    Assessment,
+    AuditReport,
+    ExitCode,
+    Finding,
+    IgnoredHit,
+    Installation,
+    Ownership,
+    Product,
+    Risk,
+    Status,
+)
+
+_COMPARISON = re.compile(r"^\s*(<=|>=|<|>|==|=)?\s*([0-9][0-9A-Za-z.() ]*?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSpec:
+    """A conjunction of comparisons such as `>=5.16.0, <5.17.0`."""
+
+    clauses: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> VersionSpec | None:
+        """Parse `text`; None when it is not a list of comparisons."""
+        clauses: list[tuple[str, str]] = []
+        for part in text.split(","):
+            found = _COMPARISON.match(part)
+            if not found or not found.group(2):
+                return None
+            clauses.append((found.group(1) or "==", found.group(2)))
+        return cls(tuple(clauses))
+
+    def contains(self, product: Product, version: versioning.Version | None) -> bool:
+        """Whether `version` of `product` certainly satisfies every clause."""
+        if version is None:
+            return False
+        for op, text in self.clauses:
+            bound = versioning.parse_feed_version(product.version_scheme, text)
+            if bound is None:
+                return False
+            if op == "<":
+                ok = versioning.less_than(version, bound)
+            elif op == "<=":
+                ok = versioning.at_most(version, bound)
+            elif op == ">":
+                below = versioning.at_most(version, bound)
+                ok = None if below is None else not below
+            elif op == ">=":
+                below = versioning.less_than(version, bound)
+                ok = None if below is None else not below
+            else:
+                ok = versioning.same(version, bound)
+            if ok is not True:
+                return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRule:
+    """Suppresses an advisory, optionally only for a product, versions, hosts or tags."""
+
+    id: str
+    reason: str
+    until: dt.date | None = None
+    product: str = ""
+    versions: VersionSpec | None = None
+    hosts: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()
+    where: str = ""
+    """File and line of the rule, for warnings."""
+    index: int = 0
+
+    def expired(self, today: dt.date) -> bool:
+        """Past its `until` date: it no longer suppresses anything."""
+        return self.until is not None and self.until < today
+
+    def covers_row(self, installation: Installation) -> bool:
+        """Whether the host and tag scopes include this row."""
+        if self.hosts and not any(
+            fnmatch.fnmatchcase(installation.host.casefold(), pattern.casefold())
+            for pattern in self.hosts
+        ):
+            return False
+        return not self.tags or bool(self.tags & set(installation.tags))
+
+    def covers(self, hit: AdvisoryHit, match: Match) -> bool:
+        """Whether the rule suppresses this advisory on this product and version."""
+        wanted = self.id.casefold()
+        if wanted not in (i.casefold() for i in hit.advisory.ids):
+            return False
+        if self.product and self.product != match.product.id:
+            return False
+        return self.versions is None or self.versions.contains(match.product, match.version)
+
+
+@dataclass(frozen=True, slots=True)
+class LagRule:
+    """How far behind the latest release a client may be before outdated turns medium."""
+
+    days: int | None = None
+    """The latest release has been out longer than this."""
+    releases: int | None = None
+    """More releases than this came out after the installed one."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRules:
+    """Rules for personal (BYOD) devices."""
+
+    raise_risk: bool = False
+    lag: LagRule | None = None
+    not_allowed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +141,66 @@ class Policy:
     """The organisation's rules, resolved once from flags, environment and vcaudit.yaml."""
 
     fail_on: Risk = Risk.HIGH
-    """The run fails when any finding reaches this risk."""
+    """The run fails when any finding reaches this risk (`none` never fails)."""
     strict: bool = False
     """Unknown products and unplaceable versions fail the run too."""
-    outdated_lag_days: int | None = None
-    """Outdated installations turn medium once the latest release is this many days old."""
+    max_feed_age_days: int | None = None
+    ignores: tuple[IgnoreRule, ...] = ()
+    approved: frozenset[str] | None = None
+    """Products the organisation allows; None means no approved list."""
+    owners_by_product: tuple[tuple[str, str], ...] = ()
+    owners_by_tag: tuple[tuple[str, str], ...] = ()
+    personal: DeviceRules | None = None
+    lag_default: LagRule | None = None
+    lag_by_product: tuple[tuple[str, LagRule], ...] = ()
+    sla: tuple[tuple[Risk, int], ...] = ()
+    """Days to fix per risk level."""
+
+    def lag_for(self, product_id: str, personal: bool) -> LagRule | None:
+        """The allowed lag for a product, the personal-device rule where it is stricter."""
+        rule = dict(self.lag_by_product).get(product_id, self.lag_default)
+        if personal and self.personal is not None and self.personal.lag is not None:
+            return _stricter(rule, self.personal.lag)
+        return rule
+
+    def owner_for(self, product_id: str, tags: Iterable[str]) -> str:
+        """The policy's owner: by the row's tags first, then by product."""
+        by_tag = dict(self.owners_by_tag)
+        for tag in sorted(tags):
+            if tag in by_tag:
+                return by_tag[tag]
+        return dict(self.owners_by_product).get(product_id, "")
+
+
+def _stricter(a: LagRule | None, b: LagRule) -> LagRule:
+    if a is None:
+        return b
+
+    def low(x: int | None, y: int | None) -> int | None:
+        return y if x is None else x if y is None else min(x, y)
+
+    return LagRule(days=low(a.days, b.days), releases=low(a.releases, b.releases))
+
+
+@dataclass(frozen=True, slots=True)
+class RowContext:
+    """What of a row, beyond product and version, the policy looks at."""
+
+    personal: bool = False
+    tags: frozenset[str] = frozenset()
+    ignores: tuple[IgnoreRule, ...] = ()
+    """The ignore rules whose host and tag scopes include the row (expired ones left out)."""
+
+    @classmethod
+    def of(cls, installation: Installation, policy: Policy, today: dt.date) -> RowContext:
+        """The context of one row."""
+        return cls(
+            personal=installation.ownership is Ownership.PERSONAL,
+            tags=frozenset(installation.tags),
+            ignores=tuple(
+                r for r in policy.ignores if not r.expired(today) and r.covers_row(installation)
+            ),
+        )
 
 
 def unknown_product(name: str) -> Assessment:
@@ -40,21 +213,73 @@ def unknown_product(name: str) -> Assessment:
     )
 
 
-def assess(match: Match, policy: Policy, today: dt.date) -> Assessment:
-    """Status and risk for one matched (product, platform, version)."""
+def _raise(risk: Risk) -> Risk:
+    return Risk(min(risk + 1, Risk.CRITICAL)) if risk > Risk.NONE else risk
+
+
+def assess(
+    match: Match, policy: Policy, today: dt.date, context: RowContext = RowContext()
+) -> Assessment:
+    """Status, risk, owner and due date for one matched (product, platform, version)."""
     product = match.product
-    eol = product.lifecycle.eol and (
-        product.lifecycle.eol_date is None or product.lifecycle.eol_date <= today
+    active: list[AdvisoryHit] = []
+    ignored: list[IgnoredHit] = []
+    for hit in match.hits:
+        rule = next((r for r in context.ignores if r.covers(hit, match)), None)
+        if rule is None:
+            active.append(hit)
+        else:
+            ignored.append(IgnoredHit(hit, rule.reason, rule.until, rule.index))
+    status, risk, reason = _verdict(match, policy, today, context, tuple(active))
+    if context.personal and policy.personal is not None and policy.personal.raise_risk:
+        risk = _raise(risk)
+    due = _due(match, policy, today, status, risk, tuple(active))
+    return Assessment(
+        product=product,
+        status=status,
+        risk=risk,
+        hits=tuple(active),
+        latest=match.latest,
+        fixed_in=_fixed_in(match, tuple(active)),
+        minimum=match.below_minimum.version if match.below_minimum else "",
+        reason=reason,
+        ignored=tuple(ignored),
+        owner=policy.owner_for(product.id, context.tags),
+        due=due,
+        overdue=due is not None and due < today,
     )
-    if match.hits:
-        risk = max(
-            Risk.CRITICAL if hit.advisory.kev else hit.advisory.severity for hit in match.hits
-        )
+
+
+def _fixed_in(match: Match, active: tuple[AdvisoryHit, ...]) -> str:
+    if not active:
+        return ""
+    # Ignoring an advisory does not change what version clears all of them.
+    return match.fixed_in
+
+
+def _verdict(
+    match: Match,
+    policy: Policy,
+    today: dt.date,
+    context: RowContext,
+    active: tuple[AdvisoryHit, ...],
+) -> tuple[Status, Risk, str]:
+    product = match.product
+    life = product.lifecycle
+    eol = life.eol and (life.eol_date is None or life.eol_date <= today)
+    unapproved = _unapproved(product, policy, context)
+    if active:
+        risk = max(Risk.CRITICAL if h.advisory.kev else h.advisory.severity for h in active)
         if eol:
             risk = max(risk, Risk.HIGH)
-        return _assessment(match, Status.VULNERABLE, risk, _vulnerable_reason(match))
+        if unapproved:
+            risk = max(risk, Risk.MEDIUM)
+        count = len(active)
+        noun = "advisory applies" if count == 1 else "advisories apply"
+        fix = f"fixed in {match.fixed_in}" if match.fixed_in else "no fixed version is known"
+        return Status.VULNERABLE, risk, f"{count} {noun}; {fix}"
     if eol:
-        return _assessment(match, Status.EOL, Risk.HIGH, _eol_reason(product))
+        return Status.EOL, Risk.HIGH, _eol_reason(product)
     if match.version is None:
         raw = match.raw_version.strip()
         reason = (
@@ -62,62 +287,73 @@ def assess(match: Match, policy: Policy, today: dt.date) -> Assessment:
             if raw
             else "the inventory reports no version"
         )
-        return _assessment(match, Status.UNKNOWN, Risk.NONE, reason)
+        if unapproved:
+            return Status.UNAPPROVED, Risk.MEDIUM, f"{unapproved}; {reason}"
+        return Status.UNKNOWN, Risk.NONE, reason
     if match.below_minimum is not None:
-        return _assessment(
-            match,
+        return (
             Status.UNSUPPORTED,
             Risk.HIGH,
             f"below the vendor's enforced minimum {match.below_minimum.version}",
         )
+    if unapproved:
+        return Status.UNAPPROVED, Risk.MEDIUM, unapproved
     if match.ambiguous:
         ids = ", ".join(a.id for a in match.ambiguous[:3])
-        return _assessment(
-            match,
+        return (
             Status.UNKNOWN,
             Risk.NONE,
             f"version {match.version.raw!r} is too coarse to tell whether {ids} applies",
         )
     if match.behind_latest:
-        risk = Risk.LOW
-        if (
-            policy.outdated_lag_days is not None
-            and match.latest_date is not None
-            and (today - match.latest_date).days > policy.outdated_lag_days
-        ):
-            risk = Risk.MEDIUM
-        return _assessment(
-            match, Status.OUTDATED, risk, f"behind the latest release {match.latest}"
-        )
-    reason = ""
+        return _outdated(match, policy, today, context)
     if match.ahead_of_latest:
-        reason = f"newer than the feed's latest release {match.latest}: the feed may be stale"
-    elif match.behind_latest is None and match.latest:
-        reason = f"cannot tell whether it is behind the latest release {match.latest}"
-    elif not match.latest:
-        reason = "no advisory applies; the feed has no latest release for this platform"
-    return _assessment(match, Status.CURRENT, Risk.NONE, reason)
+        return (
+            Status.CURRENT,
+            Risk.NONE,
+            f"newer than the feed's latest release {match.latest}: the feed may be stale",
+        )
+    if match.behind_latest is None and match.latest:
+        return (
+            Status.CURRENT,
+            Risk.NONE,
+            f"cannot tell whether it is behind the latest release {match.latest}",
+        )
+    if not match.latest:
+        return (
+            Status.CURRENT,
+            Risk.NONE,
+            "no advisory applies; the feed has no latest release for this platform",
+        )
+    return Status.CURRENT, Risk.NONE, ""
 
 
-def _assessment(match: Match, status: Status, risk: Risk, reason: str) -> Assessment:
-    return Assessment(
-        product=match.product,
-        status=status,
-        risk=risk,
-        hits=match.hits,
-        latest=match.latest,
-        fixed_in=match.fixed_in,
-        minimum=match.below_minimum.version if match.below_minimum else "",
-        reason=reason,
-    )
+def _unapproved(product: Product, policy: Policy, context: RowContext) -> str:
+    if policy.approved is not None and product.id not in policy.approved:
+        return "not on the approved list"
+    if context.personal and policy.personal and product.id in policy.personal.not_allowed:
+        return "not allowed on personal devices"
+    return ""
 
 
-def _vulnerable_reason(match: Match) -> str:
-    count = len(match.hits)
-    noun = "advisory applies" if count == 1 else "advisories apply"
-    if match.fixed_in:
-        return f"{count} {noun}; fixed in {match.fixed_in}"
-    return f"{count} {noun}; no fixed version is known"
+def _outdated(
+    match: Match, policy: Policy, today: dt.date, context: RowContext
+) -> tuple[Status, Risk, str]:
+    reason = f"behind the latest release {match.latest}"
+    lag = policy.lag_for(match.product.id, context.personal)
+    if lag is None:
+        return Status.OUTDATED, Risk.LOW, reason
+    late: list[str] = []
+    if lag.days is not None and match.latest_date is not None:
+        age = (today - match.latest_date).days
+        if age > lag.days:
+            late.append(f"{match.latest} is {age} days old (allowed {lag.days})")
+    behind = match.releases_behind
+    if lag.releases is not None and behind is not None and behind > lag.releases:
+        late.append(f"{match.releases_behind} releases behind (allowed {lag.releases})")
+    if late:
+        return Status.OUTDATED, Risk.MEDIUM, f"{reason}; " + "; ".join(late)
+    return Status.OUTDATED, Risk.LOW, reason
 
 
 def _eol_reason(product: Product) -> str:
@@ -127,6 +363,32 @@ def _eol_reason(product: Product) -> str:
     if product.lifecycle.successor:
         text += f"; replace with {product.lifecycle.successor}"
     return text
+
+
+def _due(
+    match: Match,
+    policy: Policy,
+    today: dt.date,
+    status: Status,
+    risk: Risk,
+    active: tuple[AdvisoryHit, ...],
+) -> dt.date | None:
+    """When the finding must be fixed: when the problem became known, plus the SLA days."""
+    days = dict(policy.sla).get(risk)
+    if days is None:
+        return None
+    start: dt.date | None
+    if status is Status.VULNERABLE:
+        start = min((h.advisory.published for h in active if h.advisory.published), default=None)
+    elif status is Status.EOL:
+        start = match.product.lifecycle.eol_date
+    elif status is Status.UNSUPPORTED and match.below_minimum is not None:
+        start = match.below_minimum.effective
+    elif status is Status.OUTDATED:
+        start = match.latest_date
+    else:
+        start = None
+    return start + dt.timedelta(days=days) if start is not None else None
 
 
 def reaches(assessment: Assessment, fail_on: Risk, strict: bool) -> bool:
@@ -141,6 +403,21 @@ def fails(finding: Finding, policy: Policy) -> bool:
     return reaches(finding.assessment, policy.fail_on, policy.strict)
 
 
-def decide_exit(findings: Iterable[Finding], policy: Policy) -> ExitCode:
+def decide_exit(report: AuditReport) -> ExitCode:
     """The exit code of a completed scan: the one place that decides between 0 and 1."""
-    return ExitCode.FINDINGS if any(fails(f, policy) for f in findings) else ExitCode.OK
+    return ExitCode.FINDINGS if report.summary.failing else ExitCode.OK
+
+
+def rule_warnings(policy: Policy, used: set[int], today: dt.date) -> list[str]:
+    """Expired and unused ignore rules, for the reader to clean up."""
+    warnings: list[str] = []
+    for rule in policy.ignores:
+        if rule.expired(today):
+            assert rule.until is not None
+            warnings.append(
+                f"ignore rule for {rule.id} ({rule.where}) expired on {rule.until.isoformat()}; "
+                "it no longer suppresses anything"
+            )
+        elif rule.index not in used:
+            warnings.append(f"ignore rule for {rule.id} ({rule.where}) matched nothing")
+    return warnings

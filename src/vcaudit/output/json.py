@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vcaudit.models import AdvisoryHit, AuditReport, Finding
+from vcaudit.models import AdvisoryHit, AuditReport, Finding, IgnoredHit
 from vcaudit.output import RenderOptions
 
 SCHEMA_VERSION = 1
@@ -35,6 +35,14 @@ def _advisory(hit: AdvisoryHit) -> dict[str, Any]:
     }
 
 
+def _ignored(item: IgnoredHit) -> dict[str, Any]:
+    return {
+        **_advisory(item.hit),
+        "reason": item.reason,
+        "until": item.until.isoformat() if item.until else None,
+    }
+
+
 def installation(finding: Finding) -> dict[str, Any]:
     """One installation of the report, as a JSON-ready mapping."""
     inst = finding.installation
@@ -53,12 +61,14 @@ def installation(finding: Finding) -> dict[str, Any]:
         "reason": assessment.reason,
         "latest": assessment.latest or None,
         "fixed_in": assessment.fixed_in or None,
-        "owner": inst.owner or None,
+        "owner": finding.owner or None,
         "ownership": inst.ownership.value,
         "user": inst.user or None,
         "tags": list(inst.tags),
         "advisories": [_advisory(hit) for hit in assessment.hits],
-        "ignored": [],
+        "ignored": [_ignored(item) for item in assessment.ignored],
+        "due": assessment.due.isoformat() if assessment.due else None,
+        "overdue": assessment.overdue,
         "source": {"file": inst.source.file, "line": inst.source.line},
     }
 
@@ -77,13 +87,17 @@ def document(report: AuditReport) -> dict[str, Any]:
             "source": feed.location,
         },
         "policy": {"fail_on": report.fail_on.label, "strict": report.strict},
+        "as_of": report.as_of.isoformat() if report.as_of else None,
         "summary": {
             "hosts": summary.hosts,
             "installations": summary.installations,
             "worst_risk": summary.worst.label,
+            "failing": summary.failing,
+            "ignored": summary.ignored,
             "by_status": {status.value: count for status, count in summary.by_status},
             "by_risk": {risk.label: count for risk, count in summary.by_risk},
         },
+        "warnings": list(report.warnings),
         "installations": [installation(f) for f in report.findings],
     }
 

@@ -1,0 +1,263 @@
+"""The policy file `vcaudit.yaml`: read, validated and resolved into a frozen Policy.
+
+Where it is looked for: `--config PATH`, else `VCAUDIT_CONFIG`, else `vcaudit.yaml` in the
+working directory. Flags override what the file says. Unknown keys are errors: a typo must
+never silently switch a rule off. Every error names file, line and key (exit 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vcaudit import yamlio
+from vcaudit.errors import InputError
+from vcaudit.fields import Fields
+from vcaudit.models import Risk
+from vcaudit.policy import DeviceRules, IgnoreRule, LagRule, Policy, VersionSpec
+
+DEFAULT_NAME = "vcaudit.yaml"
+MAX_BYTES = 1024 * 1024
+
+_TOP_KEYS = (
+    "fail_on", "strict", "max_feed_age_days", "ignore", "approved", "owners", "devices",
+    "outdated", "sla",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """A policy file and what it set."""
+
+    path: str
+    policy: Policy
+    explicit: frozenset[str] = field(default_factory=frozenset)
+    """Top-level keys the file set (so flags know what they override)."""
+
+
+def find_config(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """The policy file to use, or None when there is none."""
+    if explicit:
+        return Path(explicit)
+    from_env = environ.get("VCAUDIT_CONFIG", "").strip()
+    if from_env:
+        return Path(from_env)
+    default = cwd / DEFAULT_NAME
+    return default if default.is_file() else None
+
+
+def _risk(fields: Fields, key: str) -> Risk | None:
+    text = fields.text(key)
+    if not text:
+        return None
+    try:
+        return Risk.from_label(text)
+    except ValueError:
+        raise fields.fail(key, "expected none, low, medium, high or critical") from None
+
+
+def _lag(fields: Fields | None) -> LagRule | None:
+    if fields is None:
+        return None
+    fields.only("days", "releases")
+    days = fields.integer("days", minimum=0)
+    releases = fields.integer("releases", minimum=1)
+    if days is None and releases is None:
+        raise fields.fail("days", "give days, releases or both")
+    return LagRule(days=days, releases=releases)
+
+
+def _ignore(fields: Fields, index: int) -> IgnoreRule:
+    fields.only("id", "reason", "until", "product", "versions", "hosts", "tags")
+    rule_id = fields.text("id", required=True)
+    reason = fields.text("reason")
+    if not reason:
+        raise fields.fail("reason", "every ignore rule needs a reason")
+    versions = fields.text("versions")
+    product = fields.text("product")
+    if versions and not product:
+        raise fields.fail("versions", "a version range needs the product it applies to")
+    spec = VersionSpec.parse(versions) if versions else None
+    if versions and spec is None:
+        raise fields.fail(
+            "versions", f"expected comparisons like '>=5.16.0, <5.17.0', got {versions!r}"
+        )
+    return IgnoreRule(
+        id=rule_id,
+        reason=reason,
+        until=fields.date("until"),
+        product=product,
+        versions=spec,
+        hosts=fields.texts("hosts"),
+        tags=frozenset(fields.texts("tags")),
+        where=f"{fields.file}, line {fields.line}",
+        index=index,
+    )
+
+
+def _mapping_of_text(fields: Fields | None, what: str) -> tuple[tuple[str, str], ...]:
+    if fields is None:
+        return ()
+    out: list[tuple[str, str]] = []
+    for key, value, _line in fields.entries():
+        if not isinstance(value, str) or not value.strip():
+            raise fields.fail(key, f"expected the {what} as text")
+        out.append((key, value.strip()))
+    return tuple(out)
+
+
+def parse_policy(text: str, name: str) -> LoadedConfig:
+    """Parse the text of a policy file."""
+    try:
+        data = yamlio.load(text)
+    except yamlio.YamlProblem as exc:
+        raise InputError(name, exc.message, line=exc.line) from None
+    if data is None:
+        return LoadedConfig(name, Policy())
+    doc = Fields(data, name, "", InputError, 1)
+    doc.only(*_TOP_KEYS)
+    owners = doc.sub("owners")
+    if owners is not None:
+        owners.only("products", "tags")
+    devices = doc.sub("devices")
+    personal = None
+    if devices is not None:
+        devices.only("personal")
+        section = devices.sub("personal")
+        if section is not None:
+            section.only("raise_risk", "outdated", "not_allowed")
+            personal = DeviceRules(
+                raise_risk=section.flag("raise_risk"),
+                lag=_lag(section.sub("outdated")),
+                not_allowed=frozenset(section.texts("not_allowed")),
+            )
+    outdated = doc.sub("outdated")
+    lag_default = None
+    lag_products: tuple[tuple[str, LagRule], ...] = ()
+    if outdated is not None:
+        outdated.only("default", "products")
+        lag_default = _lag(outdated.sub("default"))
+        products = outdated.sub("products")
+        if products is not None:
+            pairs = []
+            for key, _value, _line in products.entries():
+                rule = _lag(products.sub(key, required=True))
+                assert rule is not None
+                pairs.append((key, rule))
+            lag_products = tuple(pairs)
+    sla = doc.sub("sla")
+    sla_days: list[tuple[Risk, int]] = []
+    if sla is not None:
+        sla.only("critical", "high", "medium", "low")
+        for key in ("critical", "high", "medium", "low"):
+            days = sla.integer(key, minimum=0)
+            if days is not None:
+                sla_days.append((Risk.from_label(key), days))
+    approved = doc.texts("approved") if doc.has("approved") else None
+    fail_on = _risk(doc, "fail_on")
+    policy = Policy(
+        fail_on=fail_on if fail_on is not None else Risk.HIGH,
+        strict=doc.flag("strict"),
+        max_feed_age_days=doc.integer("max_feed_age_days", minimum=0),
+        ignores=tuple(_ignore(item, i) for i, item in enumerate(doc.items("ignore"))),
+        approved=frozenset(approved) if approved is not None else None,
+        owners_by_product=_mapping_of_text(owners.sub("products") if owners else None, "owner"),
+        owners_by_tag=_mapping_of_text(owners.sub("tags") if owners else None, "owner"),
+        personal=personal,
+        lag_default=lag_default,
+        lag_by_product=lag_products,
+        sla=tuple(sla_days),
+    )
+    return LoadedConfig(name, policy, frozenset(k for k in doc.data if doc.has(k)))
+
+
+def load_policy(path: Path) -> LoadedConfig:
+    """Read and parse a policy file."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(name, "the policy file is larger than 1 MiB")
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(name, "no such policy file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(name, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror}") from None
+    return parse_policy(text, name)
+
+
+def check_known_products(loaded: LoadedConfig, product_ids: set[str]) -> list[str]:
+    """Warnings for product ids the feed does not know (a typo disables a rule)."""
+    policy = loaded.policy
+    named: list[tuple[str, str]] = []
+    named.extend(("approved", p) for p in sorted(policy.approved or ()))
+    named.extend(("owners.products", p) for p, _ in policy.owners_by_product)
+    named.extend(("outdated.products", p) for p, _ in policy.lag_by_product)
+    if policy.personal is not None:
+        named.extend(
+            ("devices.personal.not_allowed", p) for p in sorted(policy.personal.not_allowed)
+        )
+    named.extend((f"ignore[{r.index}].product", r.product) for r in policy.ignores if r.product)
+    return [
+        f"{loaded.path}: {where}: {product!r} is not a product in the feed"
+        for where, product in named
+        if product not in product_ids
+    ]
+
+
+EXAMPLE = """\
+# vcaudit policy file. vcaudit reads ./vcaudit.yaml, or --config PATH, or $VCAUDIT_CONFIG.
+# Command-line flags override what this file says. Unknown keys are errors.
+
+# Fail the run (exit 1) when a finding reaches this risk: none|low|medium|high|critical.
+fail_on: high
+
+# Unknown products and versions fail the run too.
+strict: false
+
+# Refuse a feed older than this many days (exit 4). Without it an old feed only warns.
+max_feed_age_days: 30
+
+# Suppress advisories you have assessed. Ignored findings stay visible in every report.
+ignore:
+  - id: CVE-2024-24691            # advisory id or any alias
+    reason: "VDI hosts are isolated; replacement scheduled in CHG-1234"
+    until: 2026-12-31             # after this date the rule stops suppressing, with a warning
+    product: zoom-vdi             # optional scope: one product ...
+    versions: ">=5.14.0, <5.17.0" # ... and a version range of it
+    hosts: ["vdi-*"]              # optional host name patterns
+    tags: [vdi]                   # optional: only rows with one of these tags
+
+# Products the organisation allows. Anything else in the feed is an 'unapproved' finding.
+approved: [zoom, teams, webex, slack]
+
+# Who answers for each product (or each tag); an owner column in the inventory wins.
+owners:
+  products:
+    zoom: it-workplace@example.com
+    teams: collaboration@example.com
+  tags:
+    finance: finance-it@example.com
+
+# Employees' own devices (rows with ownership: personal).
+devices:
+  personal:
+    raise_risk: true              # one risk level higher than on company devices
+    outdated: {days: 14}          # a stricter allowed lag
+    not_allowed: [skype, bluejeans]
+
+# How far behind the latest release a client may be before 'outdated' turns medium.
+outdated:
+  default: {days: 60}
+  products:
+    zoom: {days: 30, releases: 3}
+
+# Days to fix, per risk level. Each finding gets a due date and an overdue flag.
+sla:
+  critical: 7
+  high: 30
+  medium: 90
+  low: 180
+"""
