@@ -7,6 +7,7 @@ is missing.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +20,11 @@ class OutputFormat(StrEnum):
 
     TABLE = "table"
     JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    HTML = "html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +39,19 @@ class RenderOptions:
 Formatter = Callable[[AuditReport, RenderOptions], str]
 
 
+_MODULES = {
+    OutputFormat.TABLE: "table",
+    OutputFormat.JSON: "json",
+    OutputFormat.SARIF: "sarif",
+    OutputFormat.JUNIT: "junit",
+    OutputFormat.CSV: "csv",
+    OutputFormat.MARKDOWN: "markdown",
+    OutputFormat.HTML: "html",
+}
+
+
 def formatter_for(fmt: OutputFormat) -> Formatter:
-    """The formatter of `fmt` (imported lazily: rich is only loaded for the table)."""
-    if fmt is OutputFormat.JSON:
-        from vcaudit.output import json as json_output
-
-        return json_output.render
-    if fmt is OutputFormat.TABLE:
-        from vcaudit.output import table
-
-        return table.render
-    raise AssertionError(f"no formatter for {fmt}")  # pragma: no cover - tested exhaustively
+    """The formatter of `fmt`, imported when first needed (rich only for the table)."""
+    module = importlib.import_module(f"vcaudit.output.{_MODULES[fmt]}")
+    render: Formatter = module.render
+    return render

@@ -1,0 +1,55 @@
+"""CSV: one row per installation, for spreadsheets and ticket imports.
+
+Cells a spreadsheet would run as a formula (starting with = + - @, tab, CR) are prefixed
+with `'`, so an inventory value can never become a formula in Excel or LibreOffice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from vcaudit.models import AuditReport
+from vcaudit.output import RenderOptions
+from vcaudit.sanitize import csv_safe
+
+COLUMNS = (
+    "host", "platform", "product", "name", "version", "status", "risk", "latest", "fixed_in",
+    "owner", "ownership", "user", "tags", "advisories", "ignored", "due", "overdue", "reason",
+    "file", "line",
+)  # fmt: skip
+
+
+def render(report: AuditReport, options: RenderOptions) -> str:
+    """The CSV text (RFC 4180 quoting, CRLF line ends)."""
+    del options
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for finding in report.findings:
+        inst = finding.installation
+        a = finding.assessment
+        row = (
+            inst.host,
+            inst.platform.value,
+            a.product.id if a.product else "",
+            inst.product,
+            inst.version,
+            a.status.value,
+            a.risk.label,
+            a.latest,
+            a.fixed_in,
+            finding.owner,
+            inst.ownership.value,
+            inst.user,
+            ";".join(inst.tags),
+            ";".join(hit.advisory.id for hit in a.hits),
+            ";".join(item.hit.advisory.id for item in a.ignored),
+            a.due.isoformat() if a.due else "",
+            "yes" if a.overdue else "",
+            a.reason,
+            inst.source.file,
+            str(inst.source.line),
+        )
+        writer.writerow([csv_safe(cell) for cell in row])
+    return buffer.getvalue()

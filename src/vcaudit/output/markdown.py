@@ -1,0 +1,85 @@
+"""Markdown: summary, grouped findings and next steps, for a pull-request comment or a ticket.
+
+Every value passes through `markdown_safe`: it cannot open a link, an HTML tag, a code span
+or a new table cell, and cannot become a workflow command in a CI log.
+"""
+
+from __future__ import annotations
+
+from vcaudit.models import Assessment, AuditReport, Status
+from vcaudit.output import RenderOptions
+from vcaudit.output.groups import group, next_steps
+from vcaudit.policy import reaches
+from vcaudit.sanitize import markdown_safe
+
+MAX_IDS = 5
+
+
+def _ids(a: Assessment) -> str:
+    ids = [markdown_safe(hit.advisory.id, 80) for hit in a.hits]
+    text = ", ".join(ids[:MAX_IDS])
+    if len(ids) > MAX_IDS:
+        text += f" +{len(ids) - MAX_IDS}"
+    return text
+
+
+def render(report: AuditReport, options: RenderOptions) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    del options
+    s = report.summary
+    failing = s.failing
+    verdict = (
+        f"**FAIL**: {failing} installation{'s' if failing != 1 else ''} at or above "
+        f"`--fail-on {report.fail_on.label}`"
+        if failing
+        else f"**PASS**: nothing at or above `--fail-on {report.fail_on.label}`"
+    )
+    lines = ["# vcaudit report", "", verdict, ""]
+    feed = report.feed
+    feed_date = feed.generated_at.date().isoformat() if feed.generated_at else "unknown"
+    as_of = report.as_of.isoformat() if report.as_of else "unknown"
+    lines += [
+        f"{s.hosts} hosts, {s.installations} installations; feed of {feed_date}; "
+        f"judged as of {as_of}.",
+        "",
+        "| status | installations |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {status.value} | {count} |" for status, count in s.by_status if count]
+    if s.ignored:
+        lines.append(f"| (with ignored advisories) | {s.ignored} |")
+    lines.append("")
+    groups = [g for g in group(report.findings) if g.assessment.status is not Status.CURRENT]
+    if groups:
+        lines += [
+            "## Findings",
+            "",
+            "| risk | status | product | version | platform | hosts | upgrade to "
+            "| advisories / reason |",
+            "| --- | --- | --- | --- | --- | ---: | --- | --- |",
+        ]
+        for g in groups:
+            a = g.assessment
+            mark = " ⚠" if reaches(a, report.fail_on, report.strict) else ""
+            why = _ids(a) or markdown_safe(a.reason, 200)
+            lines.append(
+                f"| {a.risk.label}{mark} | {a.status.value} | {markdown_safe(g.product, 80)} | "
+                f"{markdown_safe(g.version, 60)} | {g.platform.value} | {g.hosts} | "
+                f"{markdown_safe(a.fixed_in or a.minimum, 40)} | {why} |"
+            )
+        lines.append("")
+    current = sum(
+        g.installations for g in group(report.findings) if g.assessment.status is Status.CURRENT
+    )
+    if current:
+        lines += [f"{current} installation{'s' if current != 1 else ''} are current.", ""]
+    steps = next_steps(report.findings)
+    if steps:
+        lines += ["## Next steps", ""]
+        lines += [f"- {markdown_safe(step.text, 300)}" for step in steps]
+        lines.append("")
+    if report.warnings:
+        lines += ["## Warnings", ""]
+        lines += [f"- {markdown_safe(w, 500)}" for w in report.warnings]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,285 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+
+One rule per advisory, plus rules for end-of-life, unsupported, unapproved and outdated
+clients. Results are grouped per (rule, product, version, platform), so a fleet of any size
+stays far below GitHub's 25,000 results per run; each result points at the first inventory
+row of its group and carries a fingerprint that is stable across runs. Text is made inert
+for GitHub Actions logs and Markdown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from vcaudit.models import Advisory, AuditReport, Finding, Risk, Status
+from vcaudit.output import RenderOptions
+from vcaudit.output.groups import display_name
+from vcaudit.sanitize import markdown_safe, terminal_safe
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/vcaudit/vcaudit"
+MAX_TEXT = 1000
+MAX_HOSTS_LISTED = 20
+
+_LEVEL = {
+    Risk.CRITICAL: "error",
+    Risk.HIGH: "error",
+    Risk.MEDIUM: "warning",
+    Risk.LOW: "note",
+    Risk.NONE: "note",
+}
+# GitHub reads security-severity as a CVSS-like score: > 9.0 critical, 7.0-8.9 high,
+# 4.0-6.9 medium, 0.1-3.9 low. Without a CVSS score the risk level picks one inside its band.
+_BAND = {Risk.CRITICAL: 9.5, Risk.HIGH: 8.0, Risk.MEDIUM: 5.5, Risk.LOW: 2.0, Risk.NONE: 0.0}
+
+_POLICY_RULES = {
+    Status.EOL: (
+        "vcaudit/end-of-life",
+        "End-of-life conferencing client",
+        "The product is no longer supported by its vendor and receives no security updates. "
+        "Replace it with its successor.",
+    ),
+    Status.UNSUPPORTED: (
+        "vcaudit/below-minimum",
+        "Client below the vendor's enforced minimum version",
+        "The vendor no longer lets this version join meetings. Upgrade it.",
+    ),
+    Status.UNAPPROVED: (
+        "vcaudit/unapproved",
+        "Conferencing client not approved by the organisation's policy",
+        "The policy file does not allow this product (here, or on personal devices). "
+        "Remove it or add it to the approved list.",
+    ),
+    Status.OUTDATED: (
+        "vcaudit/outdated",
+        "Conferencing client behind the latest release",
+        "No known advisory applies, but the client is behind the vendor's latest release. "
+        "Upgrade it to get future security fixes.",
+    ),
+}
+
+
+def _text(value: str) -> str:
+    return terminal_safe(value, MAX_TEXT)
+
+
+def _uri(path: str) -> str:
+    """A repository-relative URI when the inventory is inside the working directory."""
+    if path in ("<stdin>", "-"):
+        return "stdin"
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        relative = path
+    if relative.startswith(".."):
+        relative = path
+    return PurePosixPath(relative.replace(os.sep, "/")).as_posix()
+
+
+@dataclass(slots=True)
+class _Group:
+    rule: str
+    level: str
+    first: Finding
+    score: float
+    hosts: set[str] = field(default_factory=set)
+    count: int = 0
+
+
+def _advisory_score(advisory: Advisory) -> float:
+    if advisory.kev:
+        return max(advisory.cvss.score if advisory.cvss else 0.0, _BAND[Risk.CRITICAL])
+    if advisory.cvss is not None:
+        return advisory.cvss.score
+    return _BAND[advisory.severity]
+
+
+def _advisory_rule(advisory: Advisory, product_name: str) -> dict[str, Any]:
+    title = _text(advisory.title)
+    refs = "\n".join(f"- {markdown_safe(url, 0)}" for url in advisory.references)
+    ids = ", ".join(_text(i) for i in advisory.ids)
+    help_text = (
+        f"{title}\nIds: {ids}\nSeverity: {advisory.severity.label}"
+        + (f" (CVSS {advisory.cvss.score})" if advisory.cvss else "")
+        + ("\nKnown exploited (CISA KEV)." if advisory.kev else "")
+        + "\nSources:\n"
+        + "\n".join(_text(u) for u in advisory.references)
+    )
+    help_markdown = (
+        f"**{markdown_safe(advisory.title, MAX_TEXT)}**\n\n"
+        f"Ids: {markdown_safe(', '.join(advisory.ids), 0)}\n\n"
+        f"Severity: {advisory.severity.label}"
+        + (f" (CVSS {advisory.cvss.score})" if advisory.cvss else "")
+        + ("\n\nKnown exploited (CISA KEV)." if advisory.kev else "")
+        + f"\n\nSources:\n\n{refs}\n"
+    )
+    return {
+        "id": advisory.id,
+        "name": "".join(c for c in advisory.id if c.isalnum()) or "Advisory",
+        "shortDescription": {"text": title[:MAX_TEXT] or advisory.id},
+        "fullDescription": {"text": f"{_text(product_name)}: {title}"[:MAX_TEXT]},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "helpUri": advisory.references[0],
+        "defaultConfiguration": {"level": _LEVEL[advisory.severity]},
+        "properties": {
+            "tags": ["security", "vulnerability", "videoconferencing"],
+            "precision": "high",
+            "security-severity": f"{_advisory_score(advisory):.1f}",
+        },
+    }
+
+
+def _policy_rule(status: Status) -> dict[str, Any]:
+    rule_id, short, full = _POLICY_RULES[status]
+    risk = {Status.OUTDATED: Risk.LOW, Status.UNAPPROVED: Risk.MEDIUM}.get(status, Risk.HIGH)
+    return {
+        "id": rule_id,
+        "name": "".join(part.title() for part in rule_id.split("/")[1].split("-")),
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": full, "markdown": full},
+        "defaultConfiguration": {"level": _LEVEL[risk]},
+        "properties": {
+            "tags": ["security", "videoconferencing", "policy"],
+            "precision": "high",
+            "security-severity": f"{_BAND[risk]:.1f}",
+        },
+    }
+
+
+def _fingerprint(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _collect(
+    report: AuditReport,
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, ...], _Group]]:
+    rules: dict[str, dict[str, Any]] = {}
+    groups: dict[tuple[str, ...], _Group] = {}
+    for finding in report.findings:
+        a = finding.assessment
+        if a.product is None:
+            continue
+        inst = finding.installation
+        key_base = (a.product.id, inst.version, inst.platform.value)
+        entries: list[tuple[str, str, float]] = []
+        for hit in a.hits:
+            advisory = hit.advisory
+            rules.setdefault(advisory.id, _advisory_rule(advisory, a.product.name))
+            entries.append((advisory.id, _LEVEL[advisory.severity], _advisory_score(advisory)))
+        if a.status in _POLICY_RULES:
+            rule = _policy_rule(a.status)
+            rules.setdefault(rule["id"], rule)
+            entries.append((rule["id"], _LEVEL[a.risk], _BAND[a.risk]))
+        for rule_id, level, score in entries:
+            key = (rule_id, *key_base)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(rule_id, level, finding, score)
+            group.hosts.add(inst.host)
+            group.count += 1
+    return rules, groups
+
+
+def _result(group: _Group, rule_index: int) -> dict[str, Any]:
+    finding = group.first
+    inst = finding.installation
+    a = finding.assessment
+    hosts = sorted(group.hosts)
+    listed = ", ".join(_text(h) for h in hosts[:MAX_HOSTS_LISTED])
+    if len(hosts) > MAX_HOSTS_LISTED:
+        listed += f" and {len(hosts) - MAX_HOSTS_LISTED} more"
+    action = f" Upgrade to {_text(a.fixed_in)} or later." if a.fixed_in else ""
+    if a.status is Status.EOL and a.product is not None and a.product.lifecycle.successor:
+        action = f" Replace it with {_text(a.product.lifecycle.successor)}."
+    message = (
+        f"{_text(display_name(finding))} {_text(inst.version)} on {inst.platform.value}: "
+        f"{_text(a.reason)}.{action} {len(hosts)} host{'s' if len(hosts) != 1 else ''}: "
+        f"{listed}."
+    )
+    fingerprint = _fingerprint(
+        group.rule, a.product.id if a.product else "", inst.version, inst.platform.value
+    )
+    return {
+        "ruleId": group.rule,
+        "ruleIndex": rule_index,
+        "level": group.level,
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(inst.source.file)},
+                    "region": {
+                        "startLine": inst.source.line,
+                        "startColumn": 1,
+                        "endLine": inst.source.line,
+                        "endColumn": 2,
+                    },
+                }
+            }
+        ],
+        "partialFingerprints": {
+            "primaryLocationLineHash": fingerprint,
+            "vcaudit/v1": fingerprint,
+        },
+        "properties": {
+            "product": a.product.id if a.product else None,
+            "version": inst.version,
+            "platform": inst.platform.value,
+            "status": a.status.value,
+            "risk": a.risk.label,
+            "installations": group.count,
+            "hosts": len(hosts),
+            "fixedIn": a.fixed_in or None,
+            "owner": finding.owner or None,
+        },
+    }
+
+
+def document(report: AuditReport) -> dict[str, Any]:
+    """The SARIF log as a JSON-ready mapping."""
+    rules, groups = _collect(report)
+    ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
+    index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
+    results = [
+        _result(group, index[group.rule])
+        for _key, group in sorted(groups.items(), key=lambda item: (-item[1].score, item[0]))
+    ]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "vcaudit",
+                        "version": report.tool_version or "0",
+                        "semanticVersion": report.tool_version or "0.0.0",
+                        "informationUri": INFORMATION_URI,
+                        "rules": ordered_rules,
+                    }
+                },
+                "automationDetails": {"id": "vcaudit/"},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+                "properties": {
+                    "feedGeneratedAt": (
+                        report.feed.generated_at.isoformat() if report.feed.generated_at else None
+                    ),
+                    "installations": report.summary.installations,
+                    "hosts": report.summary.hosts,
+                },
+            }
+        ],
+    }
+
+
+def render(report: AuditReport, options: RenderOptions) -> str:
+    """The SARIF log, indented, with a final newline."""
+    del options
+    return json.dumps(document(report), indent=2, ensure_ascii=True) + "\n"
