@@ -1,7 +1,8 @@
 """CSV: one row per installation, for spreadsheets and ticket imports.
 
 Cells a spreadsheet would run as a formula (starting with = + - @, tab, CR) are prefixed
-with `'`, so an inventory value can never become a formula in Excel or LibreOffice.
+with `'`, so an inventory value can never become a formula in Excel or LibreOffice; control
+characters are shown as escapes, so printing the file in a terminal or CI log is safe too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import io
 
 from vcaudit.models import AuditReport
 from vcaudit.output import RenderOptions
-from vcaudit.sanitize import csv_safe
+from vcaudit.sanitize import csv_safe, terminal_safe
 
 COLUMNS = (
     "host", "platform", "product", "name", "version", "status", "risk", "latest", "fixed_in",
@@ -51,5 +52,5 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             inst.source.file,
             str(inst.source.line),
         )
-        writer.writerow([csv_safe(cell) for cell in row])
+        writer.writerow([csv_safe(terminal_safe(cell, 0)) for cell in row])
     return buffer.getvalue()

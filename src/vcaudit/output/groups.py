@@ -23,6 +23,7 @@ class Group:
     assessment: Assessment
     installations: int
     hosts: int
+    owner: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +44,26 @@ def display_name(finding: Finding) -> str:
     return assessment.product.name
 
 
+def upgrade_target(assessment: Assessment) -> str:
+    """The version to upgrade to: the fix, else the enforced minimum, else the latest."""
+    if assessment.fixed_in:
+        return assessment.fixed_in
+    if assessment.status is Status.UNSUPPORTED:
+        return assessment.minimum
+    if assessment.status is Status.OUTDATED:
+        return assessment.latest
+    return ""
+
+
 def group(findings: Iterable[Finding]) -> list[Group]:
-    """Groups, worst first: by risk, status, product, version, platform."""
-    members: dict[tuple[str, str, Platform, int], tuple[Assessment, set[str], list[int]]] = {}
+    """Groups, worst first: by risk, status, product, version, platform, owner."""
+    members: dict[tuple[str, str, Platform, int, str], tuple[Assessment, set[str], list[int]]]
+    members = {}
     for finding in findings:
         inst = finding.installation
         assessment = finding.assessment
         name = display_name(finding)
-        key = (name, inst.version, inst.platform, id(assessment))
+        key = (name, inst.version, inst.platform, id(assessment), finding.owner)
         entry = members.get(key)
         if entry is None:
             entry = (assessment, set(), [0])
@@ -58,8 +71,8 @@ def group(findings: Iterable[Finding]) -> list[Group]:
         entry[1].add(inst.host)
         entry[2][0] += 1
     groups = [
-        Group(name, version, platform, assessment, count[0], len(hosts))
-        for (name, version, platform, _), (assessment, hosts, count) in members.items()
+        Group(name, version, platform, assessment, count[0], len(hosts), owner)
+        for (name, version, platform, _, owner), (assessment, hosts, count) in members.items()
     ]
     groups.sort(
         key=lambda g: (
@@ -69,6 +82,7 @@ def group(findings: Iterable[Finding]) -> list[Group]:
             g.version,
             g.platform.value,
             g.assessment.reason,
+            g.owner,
         )
     )
     return groups
@@ -93,7 +107,7 @@ def next_steps(findings: Iterable[Finding]) -> list[Step]:
             )
             target = ""
         else:
-            target = assessment.fixed_in or assessment.minimum or assessment.latest
+            target = upgrade_target(assessment)
             action = f"Upgrade {display_name(finding)}"
         worst, hosts = steps.setdefault((action, target), ([0], set()))
         worst[0] = max(worst[0], assessment.risk)

@@ -13,7 +13,7 @@ import html
 
 from vcaudit.models import AuditReport, Risk
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import display_name, group, next_steps
+from vcaudit.output.groups import display_name, group, next_steps, upgrade_target
 from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
@@ -113,7 +113,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         out += [
             "<h2>Findings</h2>",
             '<table class="sortable"><thead><tr><th>risk</th><th>status</th><th>product</th>'
-            "<th>version</th><th>platform</th><th>hosts</th><th>upgrade to</th>"
+            "<th>version</th><th>platform</th><th>hosts</th><th>upgrade to</th><th>owner</th>"
             "<th>advisories / reason</th></tr></thead><tbody>",
         ]
         for g in groups:
@@ -125,7 +125,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 f'<td data-key="{a.status.rank}">{a.status.value}{failing}</td>'
                 f"<td>{_e(g.product)}</td><td><code>{_e(g.version)}</code></td>"
                 f'<td>{g.platform.value}</td><td class="n">{g.hosts}</td>'
-                f"<td><code>{_e(a.fixed_in or a.minimum)}</code></td>"
+                f"<td><code>{_e(upgrade_target(a))}</code></td><td>{_e(g.owner)}</td>"
                 f"<td>{ids or _e(a.reason)}</td></tr>"
             )
         out.append("</tbody></table>")

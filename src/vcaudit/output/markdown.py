@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from vcaudit.models import Assessment, AuditReport, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps
+from vcaudit.output.groups import group, next_steps, upgrade_target
 from vcaudit.policy import reaches
 from vcaudit.sanitize import markdown_safe
 
@@ -54,9 +54,9 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         lines += [
             "## Findings",
             "",
-            "| risk | status | product | version | platform | hosts | upgrade to "
+            "| risk | status | product | version | platform | hosts | upgrade to | owner "
             "| advisories / reason |",
-            "| --- | --- | --- | --- | --- | ---: | --- | --- |",
+            "| --- | --- | --- | --- | --- | ---: | --- | --- | --- |",
         ]
         for g in groups:
             a = g.assessment
@@ -65,7 +65,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             lines.append(
                 f"| {a.risk.label}{mark} | {a.status.value} | {markdown_safe(g.product, 80)} | "
                 f"{markdown_safe(g.version, 60)} | {g.platform.value} | {g.hosts} | "
-                f"{markdown_safe(a.fixed_in or a.minimum, 40)} | {why} |"
+                f"{markdown_safe(upgrade_target(a), 40)} | {markdown_safe(g.owner, 60)} | {why} |"
             )
         lines.append("")
     current = sum(

@@ -15,7 +15,7 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import display_name, group, next_steps
+from vcaudit.output.groups import display_name, group, next_steps, upgrade_target
 from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
@@ -30,6 +30,7 @@ STATUS_STYLE = {
     Status.VULNERABLE: "red",
     Status.EOL: "red",
     Status.UNSUPPORTED: "red",
+    Status.UNAPPROVED: "yellow",
     Status.OUTDATED: "yellow",
     Status.CURRENT: "green",
     Status.UNKNOWN: "magenta",
@@ -105,6 +106,7 @@ def _groups_table(report: AuditReport) -> Table:
     table.add_column("OS", no_wrap=True)
     table.add_column("Hosts", justify="right", no_wrap=True)
     table.add_column("Upgrade to", overflow="fold", min_width=7, ratio=2)
+    table.add_column("Owner", overflow="fold", min_width=5, ratio=2)
     table.add_column("Why", overflow="fold", min_width=10, ratio=5)
     for g in group(report.findings):
         a = g.assessment
@@ -115,17 +117,11 @@ def _groups_table(report: AuditReport) -> Table:
             _safe(g.version, 30),
             Text(_OS[g.platform]),
             Text(str(g.hosts)),
-            _safe(_fix(a), 30),
+            _safe(upgrade_target(a), 30),
+            _safe(g.owner, 40),
             _safe(_why(a), 120),
         )
     return table
-
-
-def _fix(a: Assessment) -> str:
-    fix = a.fixed_in or (a.minimum if a.status is Status.UNSUPPORTED else "")
-    if not fix and a.status is Status.OUTDATED:
-        fix = a.latest
-    return fix
 
 
 def _groups_list(report: AuditReport) -> list[Text]:
@@ -138,8 +134,10 @@ def _groups_list(report: AuditReport) -> list[Text]:
         head.append(terminal_safe(g.product, 60), style="bold")
         head.append(f" {terminal_safe(g.version, 40)} ({g.platform.value})")
         head.append(f", {g.hosts} host{'s' if g.hosts != 1 else ''}")
+        if g.owner:
+            head.append(f", owner {terminal_safe(g.owner, 60)}")
         detail = Text(" " * 21)
-        fix = _fix(a)
+        fix = upgrade_target(a)
         if fix:
             detail.append(f"upgrade to {terminal_safe(fix, 30)}; ")
         detail.append(terminal_safe(_why(a), 160))
@@ -149,7 +147,7 @@ def _groups_list(report: AuditReport) -> list[Text]:
 
 def _details_table(report: AuditReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for name in ("Host", "Product", "Version", "OS", "Status", "Risk", "Fix", "Source"):
+    for name in ("Host", "Product", "Version", "OS", "Status", "Risk", "Fix", "Owner", "Source"):
         table.add_column(name, overflow="fold")
     order = sorted(
         report.findings,
@@ -166,7 +164,8 @@ def _details_table(report: AuditReport) -> Table:
             Text(_OS[inst.platform]),
             Text(a.status.value, style=STATUS_STYLE[a.status]),
             Text(a.risk.label, style=RISK_STYLE[a.risk]),
-            _safe(a.fixed_in or "", 20),
+            _safe(upgrade_target(a), 20),
+            _safe(f.owner, 40),
             _safe(f"{inst.source.file}:{inst.source.line}", 60),
         )
     return table
