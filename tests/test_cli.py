@@ -245,3 +245,88 @@ def test_bundled_feed_works_from_any_directory(
     code, out, _ = run(capsys, "products", "-f", "json")
     assert code == 0
     assert "teams" in [p["id"] for p in json.loads(out)["products"]]
+
+
+def test_several_reports_in_one_run(
+    capsys: pytest.CaptureFixture[str], fleet: Path, tmp_path: Path
+) -> None:
+    sarif = tmp_path / "out.sarif"
+    junit = tmp_path / "out.xml"
+    code, out, _ = run(
+        capsys, "scan", str(fleet), *BASE, "-f", "json",
+        "--report", f"sarif={sarif}", "--report", f"junit={junit}",
+    )  # fmt: skip
+    assert code == 1
+    assert json.loads(out)["summary"]["installations"] == 5
+    assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    assert junit.read_text(encoding="utf-8").startswith('<?xml version="1.0"')
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("sarif", "expected FORMAT=PATH"), ("pdf=x.pdf", "unknown format 'pdf'")],
+)
+def test_bad_report_option(
+    capsys: pytest.CaptureFixture[str], fleet: Path, value: str, message: str
+) -> None:
+    code, _, err = run(capsys, "scan", str(fleet), *BASE, "--report", value)
+    assert code == 2
+    assert message in err
+
+
+def test_policy_file_found_in_working_directory_and_flags_win(
+    capsys: pytest.CaptureFixture[str], fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(fleet.parent)
+    (fleet.parent / "vcaudit.yaml").write_text("fail_on: critical\n", encoding="utf-8")
+    assert run(capsys, "scan", "fleet.csv", *BASE)[0] == 1  # meetly 5.16.9 is critical
+    (fleet.parent / "vcaudit.yaml").write_text(
+        "fail_on: critical\nignore:\n  - {id: MSB-001, reason: tested}\n", encoding="utf-8"
+    )
+    code, out, err = run(capsys, "scan", "fleet.csv", *BASE)
+    assert code == 0, out
+    assert "with advisories ignored by the policy" in out
+    assert run(capsys, "scan", "fleet.csv", *BASE, "--fail-on", "high")[0] == 1
+
+
+def test_bad_policy_file_exits_3(
+    capsys: pytest.CaptureFixture[str], fleet: Path, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("fail_on: high\nignroe: []\n", encoding="utf-8")
+    code, out, err = run(capsys, "scan", str(fleet), *BASE, "--config", str(policy))
+    assert code == 3
+    assert out == ""
+    assert f"{policy}, line 2: ignroe: unknown key" in err
+
+
+def test_config_init_and_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "config", "init")
+    assert code == 0
+    assert (tmp_path / "vcaudit.yaml").exists()
+    code, _, err = run(capsys, "config", "init")
+    assert code == 3
+    assert "already exists" in err
+    code, out, err = run(capsys, "config", "check")
+    assert code == 0, err
+    assert "vcaudit.yaml is valid: fail_on high, 1 ignore rule(s), 4 approved product(s)" in out
+    (tmp_path / "vcaudit.yaml").write_text("approved: [zooom]\n", encoding="utf-8")
+    code, _, err = run(capsys, "config", "check")
+    assert code == 0
+    assert "approved: 'zooom' is not a product in the feed" in err
+
+
+def test_stale_feed_warns_or_fails(capsys: pytest.CaptureFixture[str], fleet: Path) -> None:
+    late = ["--feed", str(TEST_FEED_DIR), "--as-of", "2026-06-01"]  # feed of 2026-01-15
+    code, _, err = run(capsys, "scan", str(fleet), *late, "--fail-on", "none")
+    assert code == 0
+    assert "the feed is 137 days old" in err
+    code, out, err = run(
+        capsys, "scan", str(fleet), *late, "--fail-on", "none", "--max-feed-age", "30"
+    )
+    assert code == 4
+    assert out.startswith("vcaudit:")  # the report is still written
+    assert "older than the allowed 30" in err

@@ -73,7 +73,16 @@ def _summary(report: AuditReport) -> list[Text]:
                 risks.append(", ")
             first = False
             risks.append(f"{count} {risk.label}", style=RISK_STYLE[risk])
-    return [head, statuses, risks] if s.installations else [head]
+    lines = [head, statuses, risks] if s.installations else [head]
+    if s.ignored:
+        lines.append(
+            Text(
+                f"  {s.ignored} installation{'s' if s.ignored != 1 else ''} with advisories "
+                "ignored by the policy (see --details or the JSON report)",
+                style="dim",
+            )
+        )
+    return lines
 
 
 _OS = {Platform.WINDOWS: "win", Platform.MACOS: "mac", Platform.LINUX: "linux"}
