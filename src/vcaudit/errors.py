@@ -37,32 +37,28 @@ class UsageError(VcauditError):
     exit_code = ExitCode.USAGE
 
 
-class InputError(VcauditError):
+class LocatedError(VcauditError):
+    """An error in a file, naming the file, the line and the field."""
+
+    def __init__(
+        self, file: str, problem: str, *, line: int | None = None, field: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(_where(file, line, field) + problem, hint=hint)
+        self.file = file
+        self.line = line
+        self.field = field
+
+
+class InputError(LocatedError):
     """An inventory or configuration file cannot be used."""
 
     exit_code = ExitCode.BAD_INPUT
 
-    def __init__(
-        self, file: str, problem: str, *, line: int | None = None, field: str = "", hint: str = ""
-    ) -> None:
-        super().__init__(_where(file, line, field) + problem, hint=hint)
-        self.file = file
-        self.line = line
-        self.field = field
 
-
-class FeedError(VcauditError):
+class FeedError(LocatedError):
     """The advisory feed is invalid, stale or failed verification."""
 
     exit_code = ExitCode.FEED
-
-    def __init__(
-        self, file: str, problem: str, *, line: int | None = None, field: str = "", hint: str = ""
-    ) -> None:
-        super().__init__(_where(file, line, field) + problem, hint=hint)
-        self.file = file
-        self.line = line
-        self.field = field
 
 
 class DeliveryError(VcauditError):
