@@ -77,9 +77,9 @@ def _root(
 
 
 def _fail(error: VcauditError) -> NoReturn:
-    typer.echo(f"vcaudit: error: {error}", err=True)
+    typer.echo(f"vcaudit: error: {terminal_safe(str(error), 0)}", err=True)
     if error.hint:
-        typer.echo(f"Tip: {error.hint}", err=True)
+        typer.echo(f"Tip: {terminal_safe(error.hint, 0)}", err=True)
     raise typer.Exit(int(error.exit_code))
 
 

@@ -18,7 +18,7 @@ OPTIONAL = ("publisher", "owner", "ownership", "user", "tags", "last_seen")
 FIELDS = REQUIRED + OPTIONAL
 
 # Longest sensible value: a longer one is a broken or hostile row, not a name.
-MAX_VALUE = 4096
+MAX_VALUE = 65536
 
 _PLATFORMS = {
     "windows": Platform.WINDOWS,
@@ -49,7 +49,11 @@ def _text(row: Mapping[str, Any], key: str, file: str, line: int) -> str:
     value = row.get(key)
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, float):
+        raise InputError(
+            file, f"write {value!r} as a string: as a number it loses digits", line=line, field=key
+        )
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError(file, "expected text", line=line, field=key)
     text = str(value).strip()
     if len(text) > MAX_VALUE:

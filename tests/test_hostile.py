@@ -1,0 +1,51 @@
+"""A corpus of hostile and broken inventories (tests/data/hostile): every file either parses
+and comes out inert in every format, or stops with exit 3 and one line naming the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_FEED_DIR
+from vcaudit.cli import main
+from vcaudit.output import OutputFormat
+
+CORPUS = sorted((Path(__file__).parent / "data" / "hostile").iterdir())
+BASE = ["--feed", str(TEST_FEED_DIR), "--as-of", "2026-01-15", "--fail-on", "none"]
+MUST_FAIL = {
+    "nul.csv", "latin1.csv", "ragged.csv", "unterminated.csv", "no-header.csv", "empty.json",
+    "deep.json", "truncated.json", "wrong-types.json", "numbers.json", "bool.jsonl",
+    "array.jsonl", "bomb.yaml", "tags.yaml", "dup.yaml", "deep.yaml", "scalar.yaml",
+}  # fmt: skip
+
+
+def test_corpus_is_complete() -> None:
+    assert {p.name for p in CORPUS} >= MUST_FAIL
+    assert len(CORPUS) >= 25
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_hostile_file(capsys: pytest.CaptureFixture[str], path: Path, fmt: OutputFormat) -> None:
+    code = main(["scan", str(path), *BASE, "--format", fmt.value])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    if path.name in MUST_FAIL:
+        assert code == 3, (code, err)
+        assert out == ""
+        lines = [line for line in err.splitlines() if not line.startswith("Tip: ")]
+        assert len(lines) == 1
+        assert lines[0].startswith(f"vcaudit: error: {path}")
+        assert "\x1b" not in err
+        return
+    assert code == 0, err
+    if fmt is OutputFormat.JSON:
+        json.loads(out)
+        return
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\u202e" not in out
+    for line in out.splitlines():
+        assert not line.lstrip().startswith("::"), line
