@@ -283,7 +283,7 @@ def test_policy_file_found_in_working_directory_and_flags_win(
     (fleet.parent / "vcaudit.yaml").write_text(
         "fail_on: critical\nignore:\n  - {id: MSB-001, reason: tested}\n", encoding="utf-8"
     )
-    code, out, err = run(capsys, "scan", "fleet.csv", *BASE)
+    code, out, _ = run(capsys, "scan", "fleet.csv", *BASE)
     assert code == 0, out
     assert "with advisories ignored by the policy" in out
     assert run(capsys, "scan", "fleet.csv", *BASE, "--fail-on", "high")[0] == 1
