@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -91,13 +91,27 @@ def _errors() -> Iterator[None]:
         _fail(error)
 
 
-def _load_feed(path: Path | None) -> Feed:
+def _load_feed(
+    location: str | Path | None,
+    cache_dir: Path | None = None,
+    loaded_config: LoadedConfig | None = None,
+) -> Feed:
     from dataclasses import replace
 
+    from vcaudit.feed import store
+
+    if location is None:
+        return store.feed_in_use(store.environ_cache_dir(cache_dir)).feed
+    text = str(location)
+    if text.startswith(("https://", "http://")):
+        from vcaudit.feed.update import FetchOptions, fetch_for_run
+
+        key = loaded_config.feed_public_key if loaded_config else None
+        return fetch_for_run(text, public_key=key, options=FetchOptions())
     from vcaudit.feed.load import load_feed
 
-    feed = load_feed(path)
-    return replace(feed, info=replace(feed.info, location=str(path) if path else "bundled"))
+    feed = load_feed(Path(text))
+    return replace(feed, info=replace(feed.info, location=text))
 
 
 def _today(as_of: str | None) -> dt.date:
@@ -137,12 +151,23 @@ ConfigOption = Annotated[
 ]
 
 FeedOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--feed",
         envvar="VCAUDIT_FEED",
-        metavar="PATH",
-        help="Feed directory to use instead of the bundled feed.",
+        metavar="PATH|URL",
+        help="Feed to use: a directory of YAML files, a bundle file, or a bundle URL "
+        "(verified like feed update). Default: the newer of the installed and bundled feeds.",
+    ),
+]
+
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        envvar="VCAUDIT_CACHE_DIR",
+        metavar="DIR",
+        help="Where updated feeds are installed (default: the user's cache folder).",
     ),
 ]
 
@@ -157,6 +182,7 @@ def scan(
         ),
     ] = None,
     feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.TABLE,
@@ -249,7 +275,7 @@ def scan(
             policy = replace(policy, strict=strict)
         if max_feed_age is not None:
             policy = replace(policy, max_feed_age_days=max_feed_age)
-        loaded = _load_feed(feed)
+        loaded = _load_feed(feed, cache_dir, loaded_config)
         warnings = list(_policy_warnings(loaded_config, loaded))
         stale = _staleness(loaded, policy, today)
         if stale:
@@ -361,6 +387,7 @@ def _staleness(feed: Feed, policy: Policy, today: dt.date) -> str:
 @app.command()
 def products(
     feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json.")
     ] = OutputFormat.TABLE,
@@ -369,7 +396,7 @@ def products(
     with _errors():
         from vcaudit.output import products as products_output
 
-        loaded = _load_feed(feed)
+        loaded = _load_feed(feed, cache_dir)
         if output_format is OutputFormat.JSON:
             text = products_output.render_json(loaded)
         else:
@@ -405,7 +432,7 @@ def feed_validate(
         from vcaudit.feed.validate import schema_problems, semantic_problems
 
         directory = path or bundled_feed_dir()
-        loaded = _load_feed(path)
+        loaded = _load_feed(directory)
         problems = list(schema_problems(directory))
         problems.extend(semantic_problems(loaded, _today(None)))
         for problem in problems:
@@ -421,24 +448,208 @@ def feed_validate(
 
 
 @feed_app.command("info")
-def feed_info(feed: FeedOption = None) -> None:
-    """Which feed is in use, how old it is, and what it covers."""
+def feed_info(feed: FeedOption = None, cache_dir: CacheDirOption = None) -> None:
+    """Which feed is in use, from where, how old it is, how it was verified."""
     with _errors():
-        loaded = _load_feed(feed)
+        from vcaudit.feed import store
+
+        loaded = _load_feed(feed, cache_dir)
         info = loaded.info
         lines = [f"source:       {terminal_safe(info.location, 0)}"]
         if info.generated_at is not None:
             age = (dt.datetime.now(dt.UTC) - info.generated_at).days
             lines.append(f"generated at: {info.generated_at.isoformat()} ({age} days ago)")
         lines.append(f"publisher:    {terminal_safe(info.publisher, 0)}")
+        if feed is None:
+            state = store.State.read(store.environ_cache_dir(cache_dir))
+            if info.location.startswith("installed") and state is not None:
+                check = "checksum and Ed25519 signature" if state.signed else "checksum"
+                lines.append(
+                    f"verified:     {check} on install ({state.installed_at}), "
+                    f"sha256 {state.sha256}"
+                )
+                lines.append(f"fetched from: {terminal_safe(state.source, 0)}")
+            elif info.location == "bundled":
+                lines.append("verified:     shipped inside vcaudit")
         if info.kev_catalog_date:
             lines.append(f"CISA KEV:     catalog of {info.kev_catalog_date.isoformat()}")
         total = sum(len(p.advisories) for p in loaded.products)
         lines.append(f"products:     {len(loaded.products)}, advisories: {total}")
         for product in loaded.products:
-            state = "end of life" if product.lifecycle.eol else "supported"
-            lines.append(f"  {product.id:<16} {len(product.advisories):>4} advisories  {state}")
+            life = "end of life" if product.lifecycle.eol else "supported"
+            lines.append(f"  {product.id:<16} {len(product.advisories):>4} advisories  {life}")
         typer.echo("\n".join(lines))
+
+
+@feed_app.command("build")
+def feed_build(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder for the bundle.")
+    ],
+    source: Annotated[
+        Path | None,
+        typer.Option("--source", metavar="DIR", help="Feed directory (default: bundled)."),
+    ] = None,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option("--sign-key", metavar="PEM", help="Ed25519 private key to sign with."),
+    ] = None,
+    generated_at: Annotated[
+        str | None,
+        typer.Option(
+            "--generated-at",
+            metavar="TIME",
+            help="Stamp this ISO time instead of now (for reproducible bundles).",
+        ),
+    ] = None,
+) -> None:
+    """Build one bundle file of the whole feed, its .sha256 and optionally a .sig."""
+    with _errors():
+        from vcaudit.feed.load import bundled_feed_dir
+        from vcaudit.feed.update import build
+
+        stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        if generated_at is not None:
+            try:
+                stamp = dt.datetime.fromisoformat(generated_at)
+            except ValueError:
+                raise UsageError(
+                    f"--generated-at: expected an ISO time, got {generated_at!r}"
+                ) from None
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=dt.UTC)
+        written = build(source or bundled_feed_dir(), output, sign_key, stamp)
+        for path in written:
+            typer.echo(f"wrote {path}")
+
+
+AllowHttp = Annotated[
+    bool, typer.Option("--allow-http", help="Allow plain http to hosts other than loopback.")
+]
+AllowDowngrade = Annotated[
+    bool,
+    typer.Option("--allow-downgrade", help="Install a feed older than the one in use."),
+]
+PublicKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--public-key",
+        metavar="PEM",
+        help="Ed25519 public key the feed must be signed with (default: vcaudit.yaml feed).",
+    ),
+]
+
+
+def _public_key(option: Path | None, loaded_config: LoadedConfig | None) -> str | None:
+    if option is not None:
+        try:
+            return option.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--public-key: cannot read {option}: {exc.strerror}") from None
+    if loaded_config is not None and loaded_config.feed_public_key:
+        return loaded_config.feed_public_key
+    return os.environ.get("VCAUDIT_FEED_PUBLIC_KEY") or None
+
+
+@feed_app.command("update")
+def feed_update(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            envvar="VCAUDIT_FEED_URL",
+            metavar="URL",
+            help="Bundle URL (default: vcaudit.yaml feed.url); its checksum is URL.sha256.",
+        ),
+    ] = None,
+    cache_dir: CacheDirOption = None,
+    config: ConfigOption = None,
+    public_key: PublicKeyOption = None,
+    allow_http: AllowHttp = False,
+    allow_downgrade: AllowDowngrade = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Per request.")
+    ] = 30.0,
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, help="Retries on connection errors and 5xx.")
+    ] = 3,
+    max_size: Annotated[
+        int, typer.Option("--max-size", min=1024, metavar="BYTES", help="Largest bundle.")
+    ] = 32 * 1024 * 1024,
+) -> None:
+    """Fetch a newer feed, verify it and install it; the previous feed stays on failure."""
+    with _errors():
+        from vcaudit.feed import store
+        from vcaudit.feed.update import FetchOptions, update
+
+        loaded_config = _load_config(config)
+        target = url or (loaded_config.feed_url if loaded_config else "")
+        if not target:
+            raise UsageError(
+                "no feed URL: give --url, set VCAUDIT_FEED_URL or feed.url in vcaudit.yaml"
+            )
+        with _progress() as progress:
+            outcome = update(
+                target,
+                store.environ_cache_dir(cache_dir),
+                public_key=_public_key(public_key, loaded_config),
+                allow_downgrade=allow_downgrade,
+                options=FetchOptions(
+                    timeout=timeout,
+                    retries=retries,
+                    max_bytes=max_size,
+                    allow_http=allow_http,
+                    progress=progress,
+                ),
+            )
+        typer.echo(outcome.message)
+
+
+@feed_app.command("import")
+def feed_import(
+    bundle: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Bundle file; FILE.sha256 must be beside it.")
+    ],
+    cache_dir: CacheDirOption = None,
+    config: ConfigOption = None,
+    public_key: PublicKeyOption = None,
+    allow_downgrade: AllowDowngrade = False,
+) -> None:
+    """Verify and install a bundle from disk, for machines without network access."""
+    with _errors():
+        from vcaudit.feed import store
+        from vcaudit.feed.update import import_file
+
+        loaded_config = _load_config(config)
+        outcome = import_file(
+            bundle,
+            store.environ_cache_dir(cache_dir),
+            public_key=_public_key(public_key, loaded_config),
+            allow_downgrade=allow_downgrade,
+        )
+        typer.echo(outcome.message)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int | None], None] | None]:
+    """A download progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    from vcaudit.console import make_console
+
+    console = make_console(sys.stderr, color=True)
+    with Progress(
+        *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("feed", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 @feed_app.command("export")
@@ -448,6 +659,7 @@ def feed_export(
         ExportFormat, typer.Option("--format", "-f", help="Export format.")
     ] = ExportFormat.OSV,
     feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
 ) -> None:
     """Write the feed in another format: one OSV JSON file per advisory."""
     with _errors():
@@ -455,7 +667,7 @@ def feed_export(
         from vcaudit.feed import osv
         from vcaudit.files import atomic_write
 
-        loaded = _load_feed(feed)
+        loaded = _load_feed(feed, cache_dir)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -470,6 +682,7 @@ def feed_export(
 def advisory_command(
     advisory_id: Annotated[str, typer.Argument(metavar="ID", help="Vendor id or CVE.")],
     feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table or json.")
     ] = OutputFormat.TABLE,
@@ -478,7 +691,7 @@ def advisory_command(
     with _errors():
         from vcaudit.output import advisories as advisory_output
 
-        loaded = _load_feed(feed)
+        loaded = _load_feed(feed, cache_dir)
         found = advisory_output.find(loaded, advisory_id)
         if not found:
             raise UsageError(
@@ -526,6 +739,7 @@ def config_check(
         typer.Argument(metavar="[PATH]", help="Policy file (default: as scan finds it)."),
     ] = None,
     feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
 ) -> None:
     """Validate a policy file; exit 3 with file, line and key when it is wrong."""
     with _errors():
@@ -535,7 +749,7 @@ def config_check(
                 "no policy file: give a path, set VCAUDIT_CONFIG or create vcaudit.yaml",
                 hint="vcaudit config init",
             )
-        warnings = _policy_warnings(loaded_config, _load_feed(feed))
+        warnings = _policy_warnings(loaded_config, _load_feed(feed, cache_dir, loaded_config))
         for warning in warnings:
             typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
         policy = loaded_config.policy

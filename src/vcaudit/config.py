@@ -22,7 +22,7 @@ MAX_BYTES = 1024 * 1024
 
 _TOP_KEYS = (
     "fail_on", "strict", "max_feed_age_days", "ignore", "approved", "owners", "devices",
-    "outdated", "sla",
+    "outdated", "sla", "feed",
 )  # fmt: skip
 
 
@@ -34,6 +34,10 @@ class LoadedConfig:
     policy: Policy
     explicit: frozenset[str] = field(default_factory=frozenset)
     """Top-level keys the file set (so flags know what they override)."""
+    feed_url: str = ""
+    """Where `vcaudit feed update` fetches the bundle (feed.url)."""
+    feed_public_key: str = ""
+    """The Ed25519 public key that must have signed the feed (feed.public_key[_file])."""
 
 
 def find_config(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -169,7 +173,32 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
         lag_by_product=lag_products,
         sla=tuple(sla_days),
     )
-    return LoadedConfig(name, policy, frozenset(k for k in doc.data if doc.has(k)))
+    feed_url, feed_key = _feed_section(doc.sub("feed"), name)
+    return LoadedConfig(
+        name, policy, frozenset(k for k in doc.data if doc.has(k)), feed_url, feed_key
+    )
+
+
+def _feed_section(fields: Fields | None, name: str) -> tuple[str, str]:
+    if fields is None:
+        return "", ""
+    fields.only("url", "public_key", "public_key_file")
+    url = fields.text("url")
+    if url and not url.startswith(("https://", "http://")):
+        raise fields.fail("url", "expected an https:// URL")
+    key = fields.text("public_key")
+    key_file = fields.text("public_key_file")
+    if key and key_file:
+        raise fields.fail("public_key_file", "give public_key or public_key_file, not both")
+    if key_file:
+        path = Path(key_file)
+        if not path.is_absolute():
+            path = Path(name).parent / path
+        try:
+            key = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise fields.fail("public_key_file", f"cannot read {path}: {exc.strerror}") from None
+    return url, key
 
 
 def load_policy(path: Path) -> LoadedConfig:

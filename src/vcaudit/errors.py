@@ -25,7 +25,7 @@ class VcauditError(Exception):
 
 def _where(file: str, line: int | None, field: str) -> str:
     parts = [file]
-    if line is not None:
+    if line:
         parts.append(f"line {line}")
     text = ", ".join(parts)
     return f"{text}: {field}: " if field else f"{text}: "

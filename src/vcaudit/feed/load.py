@@ -8,10 +8,12 @@ and field (exit 4) instead of a wrong answer later. The format is documented in
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from vcaudit import versioning, yamlio
 from vcaudit.errors import FeedError
@@ -74,22 +76,61 @@ def bundled_schema(name: str) -> Path:
 
 
 def load_feed(location: Path | None = None) -> Feed:
-    """Load the feed directory at `location` (default: the bundled feed)."""
-    directory = location if location is not None else bundled_feed_dir()
-    if not directory.exists():
-        raise FeedError(str(directory), "no such feed directory or file")
-    if not directory.is_dir():
-        raise FeedError(str(directory), "a feed is a directory with feed.yaml and product files")
-    meta_path = directory / META_FILE
+    """Load a feed: a directory of YAML files (default: the bundled one) or a bundle file."""
+    target = location if location is not None else bundled_feed_dir()
+    if not target.exists():
+        raise FeedError(str(target), "no such feed directory or file")
+    if target.is_file():
+        try:
+            data = target.read_bytes()
+        except OSError as exc:
+            raise FeedError(str(target), f"cannot read: {exc.strerror}") from None
+        return load_bundle(data, str(target))
+    meta_path = target / META_FILE
     if not meta_path.is_file():
-        raise FeedError(str(directory), f"no {META_FILE} in this feed directory")
-    info = _read_meta(meta_path, str(directory))
+        raise FeedError(str(target), f"no {META_FILE} in this feed directory")
+    info = _read_meta(_read_yaml(meta_path), str(target))
     products = [
-        _read_product(path) for path in sorted(directory.glob("*.yaml")) if path.name != META_FILE
+        _read_product(_read_yaml(path), path.stem, str(path))
+        for path in sorted(target.glob("*.yaml"))
+        if path.name != META_FILE
     ]
+    return _assemble(info, products, str(target))
+
+
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+
+
+def load_bundle(data: bytes, name: str) -> Feed:
+    """A feed from the bytes of a bundle file (`vcaudit feed build`)."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise FeedError(name, "the bundle is larger than 64 MiB")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FeedError(name, f"not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise FeedError(name, f"not a feed bundle: {exc.msg}", line=exc.lineno) from None
+    except RecursionError:
+        raise FeedError(name, "not a feed bundle: nested too deeply") from None
+    fields = Fields(doc, name, "", FeedError, 0)
+    products = fields.data.get("products")
+    if not isinstance(products, list) or not products:
+        raise FeedError(name, "not a feed bundle: no products", field="products")
+    meta = Fields({k: v for k, v in fields.data.items() if k != "products"}, name, "", FeedError)
+    info = _read_meta(meta, name)
+    read = [_read_product(item, None, name) for item in fields.items("products")]
+    return _assemble(info, read, name)
+
+
+def _assemble(info: FeedInfo, products: list[Product], where: str) -> Feed:
     if not products:
-        raise FeedError(str(directory), "the feed holds no product files")
+        raise FeedError(where, "the feed holds no product files")
     _check_identifiers_unique(products)
+    ids = [p.id for p in products]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise FeedError(where, f"product {duplicates[0]!r} appears twice")
     names = {product.id: product.name for product in products}
     # A successor may be written as a product id; people read its name.
     products = [
@@ -99,6 +140,35 @@ def load_feed(location: Path | None = None) -> Feed:
         for p in products
     ]
     return Feed(info=info, products=tuple(sorted(products, key=lambda p: p.id)))
+
+
+def plain(value: Any) -> Any:
+    """YAML data as JSON data: dates as ISO strings, mappings and lists as plain ones."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def bundle_bytes(directory: Path, generated_at: dt.datetime) -> bytes:
+    """The whole feed directory as one bundle: feed.yaml's fields plus every product."""
+    load_feed(directory)  # refuse to bundle an invalid feed
+    meta = plain(_read_yaml(directory / META_FILE).data)
+    meta["generated_at"] = generated_at.astimezone(dt.UTC).isoformat()
+    products = [
+        plain(_read_yaml(path).data)
+        for path in sorted(directory.glob("*.yaml"))
+        if path.name != META_FILE
+    ]
+    doc = {**meta, "products": products}
+    return (
+        json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n"
+    ).encode()
 
 
 def _read_yaml(path: Path) -> Fields:
@@ -119,8 +189,7 @@ def _read_yaml(path: Path) -> Fields:
     return Fields(data, name, "", FeedError, 1)
 
 
-def _read_meta(path: Path, location: str) -> FeedInfo:
-    meta = _read_yaml(path)
+def _read_meta(meta: Fields, location: str) -> FeedInfo:
     meta.only("schema_version", "generated_at", "publisher", "kev_catalog_date", "notes")
     version = meta.integer("schema_version", minimum=1)
     if version != SCHEMA_VERSION:
@@ -171,14 +240,13 @@ def _version(fields: Fields, key: str, scheme: str, value: str | None = None) ->
     return text
 
 
-def _read_product(path: Path) -> Product:
-    doc = _read_yaml(path)
+def _read_product(doc: Fields, expected_id: str | None, source_file: str) -> Product:
     doc.only(*_PRODUCT_KEYS)
     product_id = doc.text("id", required=True)
     if not _PRODUCT_ID.fullmatch(product_id):
         raise doc.fail("id", "use lower-case letters, digits and dashes")
-    if product_id != path.stem:
-        raise doc.fail("id", f"must match the file name ({path.stem})")
+    if expected_id is not None and product_id != expected_id:
+        raise doc.fail("id", f"must match the file name ({expected_id})")
     scheme = doc.text("version_scheme", default="dotted")
     if scheme not in set(versioning.Scheme):
         raise doc.fail("version_scheme", f"unknown scheme {scheme!r}")
@@ -203,7 +271,7 @@ def _read_product(path: Path) -> Product:
         latest=_read_latest(doc.sub("latest"), scheme),
         releases=tuple(_read_release(item, scheme) for item in doc.items("releases")),
         advisories=advisories,
-        source=Source(str(path), 1),
+        source=Source(source_file, doc.line or 1),
     )
 
 

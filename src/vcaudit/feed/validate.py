@@ -15,12 +15,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from vcaudit import versioning
-from vcaudit.feed.load import META_FILE, bundled_schema
+from vcaudit.feed.load import META_FILE, bundled_schema, plain
 from vcaudit.models import Advisory, Feed, Product
 
 
@@ -38,16 +37,6 @@ class Problem:
         return (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _line_of(text: str, path: list[str | int]) -> int | None:
@@ -78,9 +67,19 @@ def schema_problems(directory: Path) -> Iterator[Problem]:
     schema = json.loads(bundled_schema("feed.schema.json").read_text(encoding="utf-8"))
     products = jsonschema.Draft202012Validator(schema)
     meta = jsonschema.Draft202012Validator({**schema["$defs"]["meta"], "$defs": schema["$defs"]})
+    if directory.is_file():
+        bundle = json.loads(directory.read_bytes())
+        items = bundle.pop("products", [])
+        for error in meta.iter_errors(bundle):
+            yield Problem(str(directory), None, ".".join(map(str, error.path)), error.message)
+        for index, item in enumerate(items):
+            for error in products.iter_errors(item):
+                dotted = ".".join(map(str, error.path))
+                yield Problem(str(directory), None, f"products[{index}].{dotted}", error.message)
+        return
     for path in sorted(directory.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
-        doc = _plain(yaml.safe_load(text))
+        doc = plain(yaml.safe_load(text))
         validator = meta if path.name == META_FILE else products
         for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path))):
             where = list(error.absolute_path)
