@@ -573,6 +573,10 @@ def feed_update(
     retries: Annotated[
         int, typer.Option("--retries", min=0, help="Retries on connection errors and 5xx.")
     ] = 3,
+    backoff: Annotated[
+        float,
+        typer.Option("--backoff", min=0.0, metavar="SECONDS", help="First retry delay; doubles."),
+    ] = 0.5,
     max_size: Annotated[
         int, typer.Option("--max-size", min=1024, metavar="BYTES", help="Largest bundle.")
     ] = 32 * 1024 * 1024,
@@ -597,6 +601,7 @@ def feed_update(
                 options=FetchOptions(
                     timeout=timeout,
                     retries=retries,
+                    backoff=backoff,
                     max_bytes=max_size,
                     allow_http=allow_http,
                     progress=progress,

@@ -107,14 +107,14 @@ class _Fetcher:
             check_url(current, self.options.allow_http)
             try:
                 with self.client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.status_code == 304:
+                        return 304, b"", response.headers
+                    if response.has_redirect_location:
                         location = response.headers.get("location", "")
                         current = urljoin(current, location)
                         continue
                     if response.status_code >= 500:
                         raise _Retryable(f"server error {response.status_code}")
-                    if response.status_code == 304:
-                        return 304, b"", response.headers
                     if response.status_code != 200:
                         raise FeedError(current, f"server answered {response.status_code}")
                     declared = response.headers.get("content-length")
