@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from vcaudit.config import parse_policy
 from vcaudit.errors import VcauditError
 from vcaudit.feed.load import load_feed
-from vcaudit.inventory.sources import READERS, InputFormat, Reader
+from vcaudit.inventory.formats import InputFormat
+from vcaudit.inventory.sources import READERS, Reader
 from vcaudit.models import Installation
 from vcaudit.yamlio import YamlProblem, load
 

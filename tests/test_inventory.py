@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from vcaudit.errors import InputError
-from vcaudit.inventory.sources import InputFormat, read_inventories, read_inventory, sniff
+from vcaudit.inventory.formats import InputFormat
+from vcaudit.inventory.sources import read_inventories, read_inventory, sniff
 from vcaudit.models import Ownership, Platform
 
 CSV = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from vcaudit import policy as policy_mod
@@ -86,8 +86,9 @@ class Auditor:
 class _Tally:
     """Summary counts, kept as findings stream past."""
 
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
+    def __init__(self, fail_on: Risk, strict: bool) -> None:
+        self.fail_on = fail_on
+        self.strict = strict
         self.hosts: set[str] = set()
         self.by_status: Counter[Status] = Counter()
         self.by_risk: Counter[Risk] = Counter()
@@ -101,7 +102,7 @@ class _Tally:
         self.hosts.add(finding.installation.host)
         self.by_status[assessment.status] += 1
         self.by_risk[assessment.risk] += 1
-        self.failing += policy_mod.fails(finding, self.policy)
+        self.failing += policy_mod.reaches(assessment, self.fail_on, self.strict)
         self.ignored += bool(assessment.ignored)
 
     def result(self) -> Summary:
@@ -130,7 +131,7 @@ def run_audit(
     """Assess every installation and build the report."""
     auditor = Auditor(feed, policy, today)
     findings = FindingStore(memory_limit)
-    tally = _Tally(policy)
+    tally = _Tally(policy.fail_on, policy.strict)
     for installation in installations:
         finding = Finding(installation, auditor.assess(installation))
         findings.append(finding)
@@ -147,3 +148,14 @@ def run_audit(
         warnings=tuple(notes),
         as_of=today,
     )
+
+
+def subset(report: AuditReport, keep: Callable[[Finding], bool]) -> AuditReport:
+    """The same report restricted to some findings (one owner's, for routed mail)."""
+    tally = _Tally(report.fail_on, report.strict)
+    kept = []
+    for finding in report.findings:
+        if keep(finding):
+            kept.append(finding)
+            tally.add(finding)
+    return replace(report, findings=tuple(kept), summary=tally.result())

@@ -23,11 +23,13 @@ import typer
 from vcaudit import __version__
 from vcaudit.console import ColorMode, use_color
 from vcaudit.errors import UsageError, VcauditError
-from vcaudit.inventory.sources import InputFormat
+from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import ExitCode, Feed, Risk
+from vcaudit.notify.kinds import Security, WebhookFormat
 
 if TYPE_CHECKING:
     from vcaudit.config import LoadedConfig
+    from vcaudit.notify.deliver import NotifySettings
     from vcaudit.policy import Policy
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 from vcaudit.sanitize import terminal_safe
@@ -250,6 +252,61 @@ def scan(
             help="Judge as of DATE (YYYY-MM-DD) instead of today, for reproducible reports.",
         ),
     ] = None,
+    email_to: Annotated[
+        list[str] | None,
+        typer.Option("--email-to", metavar="ADDR", help="Mail the summary to ADDR; repeatable."),
+    ] = None,
+    email_from: Annotated[
+        str | None, typer.Option("--email-from", metavar="ADDR", help="Sender address.")
+    ] = None,
+    smtp_host: Annotated[str | None, typer.Option("--smtp-host", metavar="HOST")] = None,
+    smtp_port: Annotated[int | None, typer.Option("--smtp-port", metavar="PORT", min=1)] = None,
+    smtp_security: Annotated[
+        Security | None,
+        typer.Option("--smtp-security", help="starttls (default), tls or none."),
+    ] = None,
+    smtp_user: Annotated[str | None, typer.Option("--smtp-user", metavar="USER")] = None,
+    smtp_password_file: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-password-file",
+            metavar="FILE",
+            help="File holding the SMTP password (else $VCAUDIT_SMTP_PASSWORD).",
+        ),
+    ] = None,
+    smtp_ca_file: Annotated[
+        str | None,
+        typer.Option("--smtp-ca-file", metavar="PEM", help="CA certificates for a private relay."),
+    ] = None,
+    smtp_timeout: Annotated[
+        float | None, typer.Option("--smtp-timeout", metavar="SECONDS", min=0.1)
+    ] = None,
+    email_attach: Annotated[
+        list[Attachment] | None,
+        typer.Option("--email-attach", help="Attach the report as json or csv; repeatable."),
+    ] = None,
+    email_dry_run: Annotated[
+        Path | None,
+        typer.Option("--email-dry-run", metavar="DIR", help="Write .eml files instead of sending."),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", metavar="FILE", help="Remember findings between runs here."),
+    ] = None,
+    only_changes: Annotated[
+        bool,
+        typer.Option(
+            "--only-changes", help="Send only when findings are new, resolved or riskier."
+        ),
+    ] = False,
+    webhooks: Annotated[
+        list[str] | None,
+        typer.Option("--webhook", metavar="URL", help="Post the summary to URL; repeatable."),
+    ] = None,
+    webhook_format: Annotated[
+        WebhookFormat | None,
+        typer.Option("--webhook-format", help="json (default), slack or teams."),
+    ] = None,
 ) -> None:
     """Audit inventories and print the risk report."""
     with _errors():
@@ -306,11 +363,114 @@ def scan(
         if not quiet:
             for warning in report.warnings:
                 typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
-        code = decide_exit(report)
-        if _too_old(loaded, policy, today):
+        notify = _notify_settings(
+            loaded_config,
+            email_to=email_to,
+            email_from=email_from,
+            smtp_host=smtp_host,
+            smtp_port=smtp_port,
+            smtp_security=smtp_security,
+            smtp_user=smtp_user,
+            smtp_ca_file=smtp_ca_file,
+            smtp_timeout=smtp_timeout,
+            email_attach=email_attach,
+            email_dry_run=email_dry_run,
+            state=state,
+            only_changes=only_changes,
+            webhooks=webhooks,
+            webhook_format=webhook_format,
+        )
+        delivery_failed = False
+        if notify.active:
+            from vcaudit.notify.deliver import deliver
+            from vcaudit.notify.email import read_password
+
+            password_file = smtp_password_file or (
+                loaded_config.mail.password_file if loaded_config else ""
+            )
+            password = read_password(os.environ.get("VCAUDIT_SMTP_PASSWORD"), password_file)
+            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            result = deliver(report, notify, now=now, password=password)
+            for line in result.sent:
+                if not quiet:
+                    typer.echo(f"vcaudit: {terminal_safe(line, 0)}", err=True)
+            if result.skipped and not quiet:
+                typer.echo(f"vcaudit: {result.skipped}", err=True)
+            for failure in result.failures:
+                typer.echo(f"vcaudit: error: {terminal_safe(failure, 0)}", err=True)
+            delivery_failed = bool(result.failures)
+        too_old = _too_old(loaded, policy, today)
+        if too_old:
             typer.echo(f"vcaudit: error: {terminal_safe(stale, 0)}", err=True)
-            code = ExitCode.FEED
+        code = decide_exit(report, feed_too_old=too_old, delivery_failed=delivery_failed)
     raise typer.Exit(int(code))
+
+
+class Attachment(StrEnum):
+    """`--email-attach` choices."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
+def _notify_settings(
+    loaded_config: LoadedConfig | None,
+    *,
+    email_to: list[str] | None,
+    email_from: str | None,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: Security | None,
+    smtp_user: str | None,
+    smtp_ca_file: str | None,
+    smtp_timeout: float | None,
+    email_attach: list[Attachment] | None,
+    email_dry_run: Path | None,
+    state: Path | None,
+    only_changes: bool,
+    webhooks: list[str] | None,
+    webhook_format: WebhookFormat | None,
+) -> NotifySettings:
+    """Flags over the policy file's email and webhooks sections."""
+    from vcaudit.config import MailConfig
+    from vcaudit.notify.deliver import NotifySettings
+    from vcaudit.notify.email import SmtpSettings, check_address
+
+    mail = loaded_config.mail if loaded_config else MailConfig()
+    recipients = tuple(email_to) if email_to else mail.to
+    sender = email_from or mail.sender
+    if recipients and not sender:
+        raise UsageError("--email-to needs --email-from (or email.from in vcaudit.yaml)")
+    for address in recipients:
+        check_address(address, "--email-to")
+    if sender:
+        check_address(sender, "--email-from")
+    if only_changes and state is None:
+        raise UsageError("--only-changes needs --state FILE to know what changed")
+    security = smtp_security or (Security(mail.security) if mail.security else Security.STARTTLS)
+    for url in webhooks or mail.webhooks:
+        if not url.startswith(("https://", "http://")):
+            raise UsageError(f"--webhook: expected an http(s) URL, got {url!r}")
+    return NotifySettings(
+        email_to=recipients,
+        email_from=sender,
+        smtp=SmtpSettings(
+            host=smtp_host or mail.smtp_host or "localhost",
+            port=smtp_port or mail.smtp_port,
+            security=security,
+            user=smtp_user or mail.user,
+            ca_file=smtp_ca_file or mail.ca_file,
+            timeout=smtp_timeout or mail.timeout or 30.0,
+        ),
+        attach=tuple(a.value for a in email_attach) if email_attach else mail.attach,
+        dry_run_dir=email_dry_run,
+        route_to_owners=mail.route_to_owners,
+        state=state,
+        only_changes=only_changes,
+        webhooks=tuple(webhooks) if webhooks else mail.webhooks,
+        webhook_format=webhook_format
+        or (WebhookFormat(mail.webhook_format) if mail.webhook_format else WebhookFormat.JSON),
+    )
 
 
 def _default_policy() -> Policy:

@@ -8,7 +8,7 @@ never silently switch a rule off. Every error names file, line and key (exit 3).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vcaudit import yamlio
@@ -22,8 +22,27 @@ MAX_BYTES = 1024 * 1024
 
 _TOP_KEYS = (
     "fail_on", "strict", "max_feed_age_days", "ignore", "approved", "owners", "devices",
-    "outdated", "sla", "feed",
+    "outdated", "sla", "feed", "email", "webhooks",
 )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    """The policy file's `email:` and `webhooks:` sections (flags override each field)."""
+
+    to: tuple[str, ...] = ()
+    sender: str = ""
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    security: str = ""
+    user: str = ""
+    password_file: str = ""
+    ca_file: str = ""
+    timeout: float | None = None
+    attach: tuple[str, ...] = ()
+    route_to_owners: bool = True
+    webhooks: tuple[str, ...] = ()
+    webhook_format: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +57,7 @@ class LoadedConfig:
     """Where `vcaudit feed update` fetches the bundle (feed.url)."""
     feed_public_key: str = ""
     """The Ed25519 public key that must have signed the feed (feed.public_key[_file])."""
+    mail: MailConfig = field(default_factory=MailConfig)
 
 
 def find_config(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -175,8 +195,61 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
     )
     feed_url, feed_key = _feed_section(doc.sub("feed"), name)
     return LoadedConfig(
-        name, policy, frozenset(k for k in doc.data if doc.has(k)), feed_url, feed_key
+        name,
+        policy,
+        frozenset(k for k in doc.data if doc.has(k)),
+        feed_url,
+        feed_key,
+        _mail_section(doc.sub("email"), doc.sub("webhooks")),
     )
+
+
+_SECURITY = ("starttls", "tls", "none")
+_ATTACH = ("json", "csv")
+_WEBHOOK_FORMATS = ("json", "slack", "teams")
+
+
+def _mail_section(email: Fields | None, hooks: Fields | None) -> MailConfig:
+    mail = MailConfig()
+    if email is not None:
+        email.only(
+            "to", "from", "smtp_host", "smtp_port", "security", "user", "password_file",
+            "ca_file", "timeout", "attach", "route_to_owners",
+        )  # fmt: skip
+        if "password" in email.data:
+            raise email.fail("password", "never put the password here")
+        security = email.text("security")
+        if security and security not in _SECURITY:
+            raise email.fail("security", f"expected one of {', '.join(_SECURITY)}")
+        attach = email.texts("attach")
+        for kind in attach:
+            if kind not in _ATTACH:
+                raise email.fail("attach", f"expected json or csv, got {kind!r}")
+        timeout = email.number("timeout")
+        mail = MailConfig(
+            to=email.texts("to"),
+            sender=email.text("from"),
+            smtp_host=email.text("smtp_host"),
+            smtp_port=email.integer("smtp_port", minimum=1),
+            security=security,
+            user=email.text("user"),
+            password_file=email.text("password_file"),
+            ca_file=email.text("ca_file"),
+            timeout=timeout,
+            attach=attach,
+            route_to_owners=email.flag("route_to_owners", default=True),
+        )
+    if hooks is not None:
+        hooks.only("urls", "format")
+        fmt = hooks.text("format")
+        if fmt and fmt not in _WEBHOOK_FORMATS:
+            raise hooks.fail("format", f"expected one of {', '.join(_WEBHOOK_FORMATS)}")
+        urls = hooks.texts("urls")
+        for url in urls:
+            if not url.startswith(("https://", "http://")):
+                raise hooks.fail("urls", "expected http(s) URLs")
+        mail = replace(mail, webhooks=urls, webhook_format=fmt)
+    return mail
 
 
 def _feed_section(fields: Fields | None, name: str) -> tuple[str, str]:
@@ -289,4 +362,27 @@ sla:
   high: 30
   medium: 90
   low: 180
+
+# Where to fetch feed updates from (vcaudit feed update), and the key that must sign them.
+# feed:
+#   url: https://feeds.example.com/vcaudit/feed.json
+#   public_key_file: vcaudit-feed.pub.pem
+
+# Mail summaries (vcaudit scan ... with --email-to, or these settings). The password is read
+# from $VCAUDIT_SMTP_PASSWORD or password_file, never from this file.
+# email:
+#   to: [it-security@example.com]
+#   from: vcaudit@example.com
+#   smtp_host: smtp.example.com
+#   smtp_port: 587
+#   security: starttls          # starttls | tls | none
+#   user: vcaudit
+#   password_file: /etc/vcaudit/smtp-password
+#   attach: [csv]
+#   route_to_owners: true       # owners with an email address get their own findings
+
+# Chat webhooks.
+# webhooks:
+#   urls: [https://hooks.slack.com/services/...]
+#   format: slack               # json | slack | teams
 """

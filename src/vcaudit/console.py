@@ -8,9 +8,10 @@ terminal, decided once by the CLI.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class ColorMode(StrEnum):
@@ -33,6 +34,8 @@ def use_color(mode: ColorMode, stream: TextIO, no_color_env: bool) -> bool:
 
 def make_console(file: TextIO, *, color: bool, width: int | None = None) -> Console:
     """A console for data: no markup, no emoji, no highlighting."""
+    from rich.console import Console  # imported here: `vcaudit --help` needs no rich
+
     return Console(
         file=file,
         markup=False,

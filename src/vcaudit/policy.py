@@ -403,8 +403,18 @@ def fails(finding: Finding, policy: Policy) -> bool:
     return reaches(finding.assessment, policy.fail_on, policy.strict)
 
 
-def decide_exit(report: AuditReport) -> ExitCode:
-    """The exit code of a completed scan: the one place that decides between 0 and 1."""
+def decide_exit(
+    report: AuditReport, *, feed_too_old: bool = False, delivery_failed: bool = False
+) -> ExitCode:
+    """The exit code of a completed scan (its outputs are already written).
+
+    A failed delivery (5) outranks a stale feed (4), which outranks findings (1): each is
+    something a person must fix before the findings can be trusted or seen.
+    """
+    if delivery_failed:
+        return ExitCode.DELIVERY
+    if feed_too_old:
+        return ExitCode.FEED
     return ExitCode.FINDINGS if report.summary.failing else ExitCode.OK
 
 

@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
 from vcaudit.errors import InputError
 from vcaudit.inventory import native
+from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import Installation
 
 STDIN = "-"
 _SNIFF_BYTES = 4096
-
-
-class InputFormat(StrEnum):
-    """Inventory formats `--input-format` can force."""
-
-    AUTO = "auto"
-    CSV = "csv"
-    JSON = "json"
-    JSONL = "jsonl"
-    YAML = "yaml"
 
 
 Reader = Callable[[Iterable[bytes], str], Iterator[Installation]]

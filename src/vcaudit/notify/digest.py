@@ -1,0 +1,221 @@
+"""The summary people read in a mail or a chat message: subject, plain text and HTML.
+
+Built from the same groups and next steps as the table, worst first, with the changes since
+the last run when a state file is used. Every value is made inert for its medium: control
+characters escaped in text, HTML-escaped (inline styles only) in HTML. The subject is made
+only of counts and words vcaudit chose, so no inventory value reaches a mail header.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from vcaudit.models import AuditReport, Risk, Status
+from vcaudit.notify.changes import Changes, Entry
+from vcaudit.output.groups import Group, Step, group, next_steps, upgrade_target
+from vcaudit.sanitize import terminal_safe
+
+MAX_GROUPS = 50
+MAX_CHANGES = 25
+
+_COLOURS = {
+    Risk.CRITICAL: "#a40e26",
+    Risk.HIGH: "#cf222e",
+    Risk.MEDIUM: "#9a6700",
+    Risk.LOW: "#0969da",
+    Risk.NONE: "#1a7f37",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One message's content."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _t(value: str, limit: int = 120) -> str:
+    return terminal_safe(value, limit)
+
+
+def _h(value: str, limit: int = 120) -> str:
+    return html.escape(terminal_safe(value, limit), quote=True)
+
+
+def subject(report: AuditReport, changes: Changes | None) -> str:
+    """Counts and the worst risk, e.g. `[vcaudit] 2 critical, 5 high: 7 of 30 need action`."""
+    s = report.summary
+    counts = [f"{n} {risk.label}" for risk, n in s.by_risk if n and risk > Risk.NONE]
+    action = sum(n for risk, n in s.by_risk if risk > Risk.NONE)
+    if counts:
+        text = f"[vcaudit] {', '.join(counts[:3])}: {action} of {s.installations} need action"
+    else:
+        text = f"[vcaudit] all {s.installations} installations current"
+    if changes is not None and changes.any:
+        parts = [f"{len(changes.new)} new"] if changes.new else []
+        parts += [f"{len(changes.resolved)} resolved"] if changes.resolved else []
+        parts += [f"{len(changes.rose)} riskier"] if changes.rose else []
+        text += f" ({', '.join(parts)})"
+    return text
+
+
+def _entry_line(entry: Entry) -> str:
+    ids = ", ".join(entry.advisories[:3]) + (" ..." if len(entry.advisories) > 3 else "")
+    tail = f": {ids}" if ids else ""
+    return (
+        f"{entry.risk.label:<9}{_t(entry.product, 60)} {_t(entry.version, 40)} on "
+        f"{_t(entry.host, 60)} ({entry.platform}), {entry.status}{_t(tail, 100)}"
+    )
+
+
+def _group_line(g: Group) -> tuple[str, str]:
+    a = g.assessment
+    head = (
+        f"{a.risk.label:<9}{a.status.value:<12}{_t(g.product, 60)} {_t(g.version, 40)} "
+        f"({g.platform.value}), {g.hosts} host{'s' if g.hosts != 1 else ''}"
+        + (f", owner {_t(g.owner, 60)}" if g.owner else "")
+    )
+    target = upgrade_target(a)
+    ids = [h.advisory.id for h in a.hits]
+    why = ", ".join(ids[:4]) + (f" +{len(ids) - 4}" if len(ids) > 4 else "") if ids else a.reason
+    detail = (f"upgrade to {_t(target, 40)}; " if target else "") + _t(why, 160)
+    return head, detail
+
+
+def _changes_text(changes: Changes) -> list[str]:
+    since = f" since {changes.previous_run}" if changes.previous_run else " (first run)"
+    lines = [
+        f"Changes{since}: {len(changes.new)} new, {len(changes.resolved)} resolved, "
+        f"{len(changes.rose)} riskier, {len(changes.still_open)} still open",
+    ]
+    for title, entries in (
+        ("New", changes.new),
+        ("Riskier", changes.rose),
+        ("Resolved", changes.resolved),
+    ):
+        if entries:
+            lines.append(f"{title}:")
+            lines += [f"  - {_entry_line(e)}" for e in entries[:MAX_CHANGES]]
+            if len(entries) > MAX_CHANGES:
+                lines.append(f"  ... and {len(entries) - MAX_CHANGES} more")
+    return lines
+
+
+def build(report: AuditReport, changes: Changes | None, audience: str = "") -> Digest:
+    """Subject, text and HTML for one recipient group."""
+    s = report.summary
+    as_of = report.as_of.isoformat() if report.as_of else ""
+    need = sum(n for risk, n in s.by_risk if risk > Risk.NONE)
+    intro = (
+        f"vcaudit summary{f' for {as_of}' if as_of else ''}: {need} of {s.installations} "
+        f"installations on {s.hosts} hosts need action (worst risk: {s.worst.label})."
+    )
+    if audience:
+        intro += f" This message lists the products {_t(audience, 80)} answers for."
+    groups = [g for g in group(report.findings) if g.assessment.status is not Status.CURRENT]
+    steps = next_steps(report.findings)
+    text = [intro, ""]
+    if changes is not None:
+        text += [*_changes_text(changes), ""]
+    if steps:
+        text.append("What to do:")
+        text += [f"  - {_t(step.text, 200)}" for step in steps]
+        text.append("")
+    if groups:
+        text.append("Findings, worst first:")
+        for g in groups[:MAX_GROUPS]:
+            head, detail = _group_line(g)
+            text += [f"  {head}", f"      {detail}"]
+        if len(groups) > MAX_GROUPS:
+            text.append(
+                f"  ... and {len(groups) - MAX_GROUPS} more groups (see the attached report)"
+            )
+        text.append("")
+    if report.warnings:
+        text.append("Warnings:")
+        text += [f"  - {_t(w, 300)}" for w in report.warnings]
+        text.append("")
+    feed = report.feed
+    feed_date = feed.generated_at.date().isoformat() if feed.generated_at else "unknown"
+    text.append(f"Feed of {feed_date}. Sent by vcaudit {report.tool_version}.")
+    return Digest(
+        subject(report, changes),
+        "\n".join(text) + "\n",
+        _html(report, changes, intro, groups, steps, feed_date),
+    )
+
+
+def _html(
+    report: AuditReport,
+    changes: Changes | None,
+    intro: str,
+    groups: list[Group],
+    steps: list[Step],
+    feed_date: str,
+) -> str:
+    cell = "padding:4px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
+    out = [
+        '<!DOCTYPE html><html><body style="font-family:Arial,Helvetica,sans-serif;'
+        'font-size:14px;color:#1b1f24">',
+        f'<p style="font-size:16px"><b>{_h(intro, 400)}</b></p>',
+    ]
+    if changes is not None:
+        out.append(f"<p>{_h(_changes_text(changes)[0], 300)}</p>")
+        for title, entries in (
+            ("New", changes.new),
+            ("Riskier", changes.rose),
+            ("Resolved", changes.resolved),
+        ):
+            if entries:
+                out.append(f'<p style="margin:8px 0 2px"><b>{title}</b></p><ul>')
+                out += [f"<li>{_h(_entry_line(e), 400)}</li>" for e in entries[:MAX_CHANGES]]
+                out.append("</ul>")
+    if steps:
+        out.append('<p style="margin:12px 0 2px"><b>What to do</b></p><ul>')
+        out += [f"<li>{_h(step.text, 300)}</li>" for step in steps]
+        out.append("</ul>")
+    if groups:
+        out.append(
+            '<table style="border-collapse:collapse;margin-top:12px"><tr>'
+            + "".join(
+                f'<th style="{cell};background:#f6f8fa">{h}</th>'
+                for h in (
+                    "Risk",
+                    "Status",
+                    "Product",
+                    "Version",
+                    "Platform",
+                    "Hosts",
+                    "Owner",
+                    "Upgrade to",
+                    "Advisories / reason",
+                )
+            )
+            + "</tr>"
+        )
+        for g in groups[:MAX_GROUPS]:
+            a = g.assessment
+            ids = [h.advisory.id for h in a.hits]
+            why = ", ".join(ids[:4]) + (f" +{len(ids) - 4}" if len(ids) > 4 else "")
+            colour = _COLOURS[a.risk]
+            out.append(
+                f'<tr><td style="{cell};color:{colour};font-weight:bold">{a.risk.label}</td>'
+                f'<td style="{cell}">{a.status.value}</td><td style="{cell}">{_h(g.product)}</td>'
+                f'<td style="{cell}">{_h(g.version)}</td><td style="{cell}">{g.platform.value}</td>'
+                f'<td style="{cell}">{g.hosts}</td><td style="{cell}">{_h(g.owner)}</td>'
+                f'<td style="{cell}">{_h(upgrade_target(a))}</td>'
+                f'<td style="{cell}">{_h(why or a.reason, 200)}</td></tr>'
+            )
+        out.append("</table>")
+    if report.warnings:
+        out.append('<p style="margin:12px 0 2px"><b>Warnings</b></p><ul>')
+        out += [f"<li>{_h(w, 300)}</li>" for w in report.warnings]
+        out.append("</ul>")
+    out.append(
+        f'<p style="color:#57606a;font-size:12px">Feed of {_h(feed_date)}. Sent by vcaudit '
+        f"{_h(report.tool_version)}.</p></body></html>"
+    )
+    return "\n".join(out) + "\n"

@@ -1,0 +1,130 @@
+"""Webhooks: post the summary as JSON, or as a Slack or Microsoft Teams incoming-webhook message.
+
+Text in Slack messages is escaped as Slack asks (&, <, >), so an inventory value can never
+become a link or a mention; Teams cards use plain TextBlocks. Any failure becomes one
+DeliveryError line (exit 5). httpx is imported only when a webhook is configured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vcaudit.errors import DeliveryError
+from vcaudit.models import AuditReport, Risk
+from vcaudit.notify.changes import Changes
+from vcaudit.notify.digest import Digest
+from vcaudit.notify.kinds import WebhookFormat
+from vcaudit.output.groups import group, next_steps, upgrade_target
+from vcaudit.sanitize import terminal_safe
+
+MAX_LINES = 20
+
+
+def _slack_escape(text: str) -> str:
+    return terminal_safe(text, 300).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _lines(report: AuditReport) -> list[str]:
+    out = []
+    for g in group(report.findings):
+        a = g.assessment
+        if a.risk <= Risk.NONE:
+            continue
+        target = upgrade_target(a)
+        out.append(
+            f"{a.risk.label} {a.status.value}: {g.product} {g.version} ({g.platform.value}), "
+            f"{g.hosts} host{'s' if g.hosts != 1 else ''}"
+            + (f", upgrade to {target}" if target else "")
+        )
+    return out
+
+
+def _section(text: str) -> dict[str, Any]:
+    """A Slack mrkdwn section (Slack caps a section at 3000 characters)."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _text_block(text: str, **style: object) -> dict[str, Any]:
+    """A plain Adaptive Card TextBlock."""
+    return {"type": "TextBlock", "text": terminal_safe(text, 300), "wrap": True, **style}
+
+
+def payload(
+    fmt: WebhookFormat, report: AuditReport, digest: Digest, changes: Changes | None
+) -> dict[str, Any]:
+    """The JSON body for one webhook format."""
+    lines = _lines(report)
+    steps = [s.text for s in next_steps(report.findings)]
+    if fmt is WebhookFormat.JSON:
+        s = report.summary
+        return {
+            "tool": {"name": "vcaudit", "version": report.tool_version},
+            "subject": digest.subject,
+            "summary": {
+                "hosts": s.hosts,
+                "installations": s.installations,
+                "worst_risk": s.worst.label,
+                "failing": s.failing,
+                "by_risk": {risk.label: n for risk, n in s.by_risk},
+                "by_status": {status.value: n for status, n in s.by_status},
+            },
+            "changes": (
+                {
+                    "new": [e.to_json() for e in changes.new],
+                    "resolved": [e.to_json() for e in changes.resolved],
+                    "rose": [e.to_json() for e in changes.rose],
+                    "still_open": len(changes.still_open),
+                }
+                if changes is not None
+                else None
+            ),
+            "next_steps": steps,
+            "findings": lines,
+        }
+    shown = lines[:MAX_LINES]
+    more = f"... and {len(lines) - MAX_LINES} more" if len(lines) > MAX_LINES else ""
+    if fmt is WebhookFormat.SLACK:
+        body = "\n".join(f"• {_slack_escape(line)}" for line in shown)
+        todo = "\n".join(f"• {_slack_escape(step)}" for step in steps[:MAX_LINES])
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": digest.subject[:150]}},
+        ]
+        if todo:
+            blocks.append(_section(f"*What to do*\n{todo}"))
+        if body:
+            blocks.append(_section(f"*Findings*\n{body}\n{more}"))
+        return {"text": digest.subject, "blocks": blocks}
+    facts = [_text_block(digest.subject, weight="Bolder", size="Medium")]
+    facts += [_text_block(f"To do: {step}") for step in steps[:MAX_LINES]]
+    facts += [_text_block(line, isSubtle=True) for line in shown]
+    if more:
+        facts.append({"type": "TextBlock", "text": more, "isSubtle": True})
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": facts,
+                },
+            }
+        ],
+    }
+
+
+def post(url: str, body: dict[str, Any], timeout: float = 15.0) -> None:
+    """POST the payload; DeliveryError on a connection failure or a non-2xx answer."""
+    import httpx
+
+    shown = url.split("?")[0]  # webhook URLs carry their secret in the path or query
+    if "/" in shown[8:]:
+        shown = shown[: shown.index("/", 8)] + "/..."
+    try:
+        response = httpx.post(url, json=body, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"webhook {shown} failed: {type(exc).__name__}") from None
+    if not 200 <= response.status_code < 300:
+        raise DeliveryError(f"webhook {shown} answered {response.status_code}")
