@@ -253,9 +253,17 @@ def test_several_reports_in_one_run(
     sarif = tmp_path / "out.sarif"
     junit = tmp_path / "out.xml"
     code, out, _ = run(
-        capsys, "scan", str(fleet), *BASE, "-f", "json",
-        "--report", f"sarif={sarif}", "--report", f"junit={junit}",
-    )  # fmt: skip
+        capsys,
+        "scan",
+        str(fleet),
+        *BASE,
+        "-f",
+        "json",
+        "--report",
+        f"sarif={sarif}",
+        "--report",
+        f"junit={junit}",
+    )
     assert code == 1
     assert json.loads(out)["summary"]["installations"] == 5
     assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"

@@ -132,8 +132,20 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def update(
     capsys: pytest.CaptureFixture[str], url: str, cache: Path, *extra: str
 ) -> tuple[int, str, str]:
-    return run(capsys, "feed", "update", "--url", url, "--cache-dir", str(cache),
-               "--timeout", "2", "--backoff", "0.01", *extra)  # fmt: skip
+    return run(
+        capsys,
+        "feed",
+        "update",
+        "--url",
+        url,
+        "--cache-dir",
+        str(cache),
+        "--timeout",
+        "2",
+        "--backoff",
+        "0.01",
+        *extra,
+    )
 
 
 def assert_failed_and_intact(code: int, err: str, cache: Path, expected: str) -> None:
@@ -345,23 +357,58 @@ def test_build_sign_and_import(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         )
     )
     out = tmp_path / "dist"
-    code, stdout, err = run(capsys, "feed", "build", "--source", str(TEST_FEED_DIR), "-o",
-                            str(out), "--sign-key", str(private), "--generated-at",
-                            "2027-09-01T00:00:00Z")  # fmt: skip
+    code, stdout, err = run(
+        capsys,
+        "feed",
+        "build",
+        "--source",
+        str(TEST_FEED_DIR),
+        "-o",
+        str(out),
+        "--sign-key",
+        str(private),
+        "--generated-at",
+        "2027-09-01T00:00:00Z",
+    )
     assert code == 0, err
     assert stdout.count("wrote ") == 3
     first = (out / "feed.json").read_bytes()
-    run(capsys, "feed", "build", "--source", str(TEST_FEED_DIR), "-o", str(out),
-        "--generated-at", "2027-09-01T00:00:00Z")  # fmt: skip
+    run(
+        capsys,
+        "feed",
+        "build",
+        "--source",
+        str(TEST_FEED_DIR),
+        "-o",
+        str(out),
+        "--generated-at",
+        "2027-09-01T00:00:00Z",
+    )
     assert (out / "feed.json").read_bytes() == first  # reproducible
     cache = tmp_path / "cache"
-    code, stdout, err = run(capsys, "feed", "import", str(out / "feed.json"), "--cache-dir",
-                            str(cache), "--public-key", str(public))  # fmt: skip
+    code, stdout, err = run(
+        capsys,
+        "feed",
+        "import",
+        str(out / "feed.json"),
+        "--cache-dir",
+        str(cache),
+        "--public-key",
+        str(public),
+    )
     assert code == 0, err
     assert in_use(cache) == dt.datetime(2027, 9, 1, tzinfo=dt.UTC)
     (out / "feed.json.sig").write_bytes(b"AAAA")
-    code, _, err = run(capsys, "feed", "import", str(out / "feed.json"), "--cache-dir",
-                       str(cache), "--public-key", str(public))  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "feed",
+        "import",
+        str(out / "feed.json"),
+        "--cache-dir",
+        str(cache),
+        "--public-key",
+        str(public),
+    )
     assert code == 4
     assert "signature" in err
 
@@ -372,7 +419,8 @@ def test_scan_uses_feed_url_for_one_run(
     url = serve(server, bundle(NEWER))
     fleet = tmp_path / "fleet.csv"
     fleet.write_text("host,platform,product,version\na,windows,meetly,5.16.9\n", encoding="utf-8")
-    code, out, err = run(capsys, "scan", str(fleet), "--feed", url, "-f", "json",
-                         "--as-of", "2027-06-02")  # fmt: skip
+    code, out, err = run(
+        capsys, "scan", str(fleet), "--feed", url, "-f", "json", "--as-of", "2027-06-02"
+    )
     assert code == 1, err
     assert json.loads(out)["installations"][0]["status"] == "vulnerable"
