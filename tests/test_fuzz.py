@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from vcaudit.config import parse_policy
 from vcaudit.errors import VcauditError
 from vcaudit.feed.load import load_feed
+from vcaudit.inventory.context import ReadContext
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.sources import READERS, Reader
 from vcaudit.models import Installation
@@ -43,7 +44,7 @@ def lines_of(data: bytes) -> list[bytes]:
 
 
 def read_all(reader: Reader, data: bytes, name: str) -> list[Installation]:
-    return list(reader(lines_of(data), name))
+    return list(reader(lines_of(data), name, ReadContext()))
 
 
 def error_of(call: Callable[[], object]) -> str:
@@ -84,7 +85,11 @@ def test_csv_rows_round_trip_or_fail_cleanly(rows: list[tuple[str, str, str, str
     writer.writerows(rows)
     data = buffer.getvalue().encode("utf-8")
     parsed: list[object] = []
-    message = error_of(lambda: parsed.extend(READERS[InputFormat.CSV](lines_of(data), "fuzz.csv")))
+
+    def parse() -> None:
+        parsed.extend(read_all(READERS[InputFormat.CSV], data, "fuzz.csv"))
+
+    message = error_of(parse)
     assert message.startswith("fuzz.csv") if message else len(parsed) <= len(rows)
 
 

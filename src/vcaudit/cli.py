@@ -29,6 +29,7 @@ from vcaudit.notify.kinds import Security, WebhookFormat
 
 if TYPE_CHECKING:
     from vcaudit.config import LoadedConfig
+    from vcaudit.inventory.context import ReadContext
     from vcaudit.notify.deliver import NotifySettings
     from vcaudit.policy import Policy
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
@@ -244,6 +245,15 @@ def scan(
     input_format: Annotated[
         InputFormat, typer.Option("--input-format", help="Force the inventory format.")
     ] = InputFormat.AUTO,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            metavar="NAME",
+            help="Host name for exports that carry none (osqueryi, dpkg-query...); "
+            "default: the file name.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -337,8 +347,9 @@ def scan(
         stale = _staleness(loaded, policy, today)
         if stale:
             warnings.append(stale)
+        context = _read_context(loaded, host)
         report = run_audit(
-            read_inventories(names, input_format),
+            read_inventories(names, input_format, ctx=context),
             loaded,
             policy,
             today,
@@ -346,6 +357,7 @@ def scan(
             tool_version=__version__,
             warnings=tuple(warnings),
         )
+        report = replace(report, warnings=(*report.warnings, *_reading_notes(context)))
         target = sys.stdout
         colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
         options = RenderOptions(
@@ -471,6 +483,23 @@ def _notify_settings(
         webhook_format=webhook_format
         or (WebhookFormat(mail.webhook_format) if mail.webhook_format else WebhookFormat.JSON),
     )
+
+
+def _read_context(feed: Feed, host: str | None) -> ReadContext:
+    from vcaudit.inventory.context import ReadContext
+    from vcaudit.inventory.identify import Identifier
+
+    return ReadContext(relevant=Identifier(feed.products).relevant, host=host or "")
+
+
+def _reading_notes(context: ReadContext) -> list[str]:
+    notes = list(context.notes)
+    if context.dropped:
+        notes.append(
+            f"{context.dropped} row{'s' if context.dropped != 1 else ''} of the exports were "
+            "other software, not conferencing clients, and were skipped"
+        )
+    return notes
 
 
 def _default_policy() -> Policy:

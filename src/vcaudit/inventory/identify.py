@@ -77,6 +77,19 @@ class Identifier:
             self._excludes[product.id] = [
                 _compile(product, r) for r in product.identify.windows_exclude
             ]
+        self._keywords = _keyword_pattern(products)
+
+    def relevant(self, name: str, publisher: str = "") -> bool:
+        """Whether an exported row is, or looks like, a conferencing client.
+
+        Identified rows are kept; so are rows whose name or publisher carries a product's
+        keyword (a Zoom plugin, an unknown Webex variant): those are reported as unknown
+        rather than dropped. Everything else (the rest of a machine's software) is not.
+        """
+        if self.identify(name, publisher) is not None:
+            return True
+        text = f"{name} {publisher}"
+        return bool(self._keywords.search(text))
 
     def identify(self, name: str, publisher: str = "") -> Identified | None:
         """The product `name` (with optional `publisher`) stands for, or None."""
@@ -102,3 +115,19 @@ class Identifier:
         if product is not None and not self._excluded(product, name, publisher):
             return Identified(product)
         return None
+
+
+def _keyword_pattern(products: Iterable[Product]) -> re.Pattern[str]:
+    """Each product's id word (`zoom`, `webex`, `gotomeeting`), also matched with spaces
+    between its letters' words (`GoTo Meeting`)."""
+    words = {product.id.split("-")[0] for product in products}
+    alternatives = "|".join(sorted(re.escape(w) for w in words))
+    spaced = "|".join(
+        sorted(
+            r"\s?".join(re.escape(p) for p in re.findall(r"[a-z]+", name.casefold()))
+            for name in (p.name for p in products)
+            if " " in name
+        )
+    )
+    pattern = rf"\b({alternatives})\b" + (rf"|\b({spaced})\b" if spaced else "")
+    return re.compile(pattern, re.IGNORECASE)

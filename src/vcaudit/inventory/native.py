@@ -29,7 +29,7 @@ _HEADER_ALIASES = {"hostname": "host", "os": "platform"}
 csv.field_size_limit(1024 * 1024)
 
 
-def _decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
+def decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
     for number, raw in enumerate(lines, start=1):
         try:
             text = raw.decode("utf-8")
@@ -47,7 +47,7 @@ def _decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
 
 def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """Stream a native CSV: header row, then one installation per row."""
-    reader = csv.reader(_decoded_lines(lines, name), strict=True)
+    reader = csv.reader(decoded_lines(lines, name), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -90,7 +90,7 @@ def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
 def read_jsonl(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """Stream JSON Lines: one record object per line."""
     count = 0
-    for number, text in enumerate(_decoded_lines(lines, name), start=1):
+    for number, text in enumerate(decoded_lines(lines, name), start=1):
         if not text.strip():
             continue
         try:
@@ -130,23 +130,32 @@ def _line_decoder(text: str) -> json.JSONDecoder:
     return decoder
 
 
-def read_json(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
-    """A JSON document in one of the native shapes."""
-    text = "".join(_decoded_lines(lines, name))
+def parse_json(lines: Iterable[bytes], name: str) -> Any:
+    """A whole JSON document whose objects know their line (`line_of`)."""
+    text = "".join(decoded_lines(lines, name))
     if not text.strip():
         raise InputError(name, "the file is empty")
     try:
-        data = _line_decoder(text).decode(text)
+        return _line_decoder(text).decode(text)
     except json.JSONDecodeError as exc:
         raise InputError(name, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
     except RecursionError:
         raise InputError(name, "JSON nested too deeply") from None
-    yield from _document(data, name)
+
+
+def line_of(value: Any, fallback: int = 1) -> int:
+    """The line a parsed JSON or YAML object started on."""
+    return _line(value, fallback)
+
+
+def read_json(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
+    """A JSON document in one of the native shapes."""
+    yield from _document(parse_json(lines, name), name)
 
 
 def read_yaml(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """A YAML document in one of the native shapes."""
-    text = "".join(_decoded_lines(lines, name))
+    text = "".join(decoded_lines(lines, name))
     if not text.strip():
         raise InputError(name, "the file is empty")
     try:

@@ -129,3 +129,35 @@ def installation(row: Mapping[str, Any], file: str, line: int) -> Installation:
         tags=_tags(row, file, line),
         last_seen=last_seen,
     )
+
+
+def imported(
+    *,
+    host: str,
+    platform: Platform,
+    product: str,
+    version: str,
+    file: str,
+    line: int,
+    publisher: str = "",
+    user: str = "",
+    owner: str = "",
+) -> Installation:
+    """An Installation from an inventory tool's export, with the same limits as native rows."""
+    row = {"host": host, "product": product, "version": version, "publisher": publisher,
+           "user": user, "owner": owner}  # fmt: skip
+    clean = {key: _text(row, key, file, line) for key in row}
+    if not clean["host"]:
+        raise InputError(file, "no host name", line=line, field="host")
+    if not clean["product"]:
+        raise InputError(file, "no product name", line=line, field="product")
+    return Installation(
+        host=clean["host"],
+        platform=platform,
+        product=clean["product"],
+        version=clean["version"],
+        source=Source(file, line),
+        publisher=clean["publisher"],
+        owner=clean["owner"],
+        user=clean["user"],
+    )

@@ -6,13 +6,15 @@ opened when its turn comes and closed when it is done.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from vcaudit.errors import InputError
-from vcaudit.inventory import native
+from vcaudit.inventory import fleet, jamf, linux_cli, native, osquery, tabular
+from vcaudit.inventory.context import ReadContext
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import Installation
 
@@ -20,13 +22,34 @@ STDIN = "-"
 _SNIFF_BYTES = 4096
 
 
-Reader = Callable[[Iterable[bytes], str], Iterator[Installation]]
+Reader = Callable[[Iterable[bytes], str, ReadContext], Iterator[Installation]]
+
+
+def _native(read: Callable[[Iterable[bytes], str], Iterator[Installation]]) -> Reader:
+    """Native inventories list only conferencing clients: every row is kept."""
+
+    def reader(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
+        del ctx
+        return read(lines, name)
+
+    return reader
+
 
 READERS: dict[InputFormat, Reader] = {
-    InputFormat.CSV: native.read_csv,
-    InputFormat.JSON: native.read_json,
-    InputFormat.JSONL: native.read_jsonl,
-    InputFormat.YAML: native.read_yaml,
+    InputFormat.CSV: _native(native.read_csv),
+    InputFormat.JSON: _native(native.read_json),
+    InputFormat.JSONL: _native(native.read_jsonl),
+    InputFormat.YAML: _native(native.read_yaml),
+    InputFormat.OSQUERY: osquery.read_osqueryi,
+    InputFormat.OSQUERY_LOG: osquery.read_results_log,
+    InputFormat.FLEET: fleet.read_fleet,
+    InputFormat.INTUNE: tabular.read_intune,
+    InputFormat.JAMF: jamf.read_jamf,
+    InputFormat.CONFIGMGR: tabular.read_configmgr,
+    InputFormat.DPKG: linux_cli.read_dpkg,
+    InputFormat.RPM: linux_cli.read_rpm,
+    InputFormat.FLATPAK: linux_cli.read_flatpak,
+    InputFormat.SNAP: linux_cli.read_snap,
 }
 
 _EXTENSIONS = {
@@ -39,30 +62,75 @@ _EXTENSIONS = {
 }
 
 
+_OSQUERY_KEYS = re.compile(
+    r'"(bundle_identifier|bundle_short_version|package_family_name|identifying_number|'
+    r"uninstall_string|install_location|maintainer|revision|auto_updates|summary|release|"
+    r'epoch)"'
+)
+# vcaudit's own JSON names host, platform and product with text values.
+_NATIVE_KEYS = re.compile(r'"(host|platform|product)"\s*:\s*"')
+_APP_ID = re.compile(r"^[A-Za-z][\w-]*(\.[\w-]+){2,}$")
+
+
 def sniff(head: bytes) -> InputFormat:
-    """Guess a format from the first bytes of an input."""
+    """Guess a format from the first bytes of an input: tool exports first, then native."""
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if text.startswith("["):
-        return InputFormat.JSON
-    if text.startswith("{"):
-        first, _, rest = text.partition("\n")
-        # One complete object on the first line followed by another object: JSON Lines.
-        if first.rstrip().endswith("}") and rest.lstrip().startswith("{"):
-            return InputFormat.JSONL
-        return InputFormat.JSON
     first_line = text.partition("\n")[0]
+    if text.startswith(("[", "{")):
+        return _sniff_json(text, first_line)
+    if first_line.split()[:2] == ["Name", "Version"] and "Rev" in first_line.split():
+        return InputFormat.SNAP
+    kind = tabular.looks_like(text)
+    if kind:
+        return InputFormat(kind)
     if first_line.startswith(("---", "hosts:", "installations:", "- ", "#")):
         return InputFormat.YAML
+    if "\t" in first_line and "," not in first_line:
+        return _sniff_tabbed(first_line)
     return InputFormat.CSV
 
 
+def _sniff_json(text: str, first_line: str) -> InputFormat:
+    if text.startswith("{"):
+        rest = text.partition("\n")[2]
+        one_per_line = first_line.rstrip().endswith("}") and rest.lstrip().startswith("{")
+        if '"hostIdentifier"' in first_line or (
+            one_per_line
+            and any(k in first_line for k in ('"snapshot"', '"diffResults"', '"columns"'))
+        ):
+            return InputFormat.OSQUERY_LOG
+        if one_per_line:
+            return InputFormat.JSONL
+    if re.search(r'"software"\s*:\s*\[|"hosts_count"', text):
+        return InputFormat.FLEET
+    if '"applications"' in text and ('"general"' in text or '"results"' in text):
+        return InputFormat.JAMF
+    if re.search(r'"(ApplicationName|deviceCount|displayName)"', text):
+        return InputFormat.INTUNE
+    if _OSQUERY_KEYS.search(text) and not _NATIVE_KEYS.search(text):
+        return InputFormat.OSQUERY
+    return InputFormat.JSON
+
+
+def _sniff_tabbed(first_line: str) -> InputFormat:
+    fields = first_line.split("\t")
+    if any(_APP_ID.match(f.strip()) for f in fields[:2]):
+        return InputFormat.FLATPAK
+    if len(fields) >= 4 and (fields[1].strip() == "(none)" or fields[1].strip().isdigit()):
+        return InputFormat.RPM
+    return InputFormat.DPKG
+
+
+_NATIVE = {InputFormat.CSV, InputFormat.JSON, InputFormat.JSONL, InputFormat.YAML}
+
+
 def detect(name: str, head: bytes) -> InputFormat:
-    """The format of input `name`: its extension when known, else its content."""
-    if name != STDIN:
-        by_extension = _EXTENSIONS.get(Path(name).suffix.lower())
-        if by_extension is not None:
-            return by_extension
-    return sniff(head)
+    """The format of input `name`: a tool's export when the content says so, else the
+    extension, else the content's shape."""
+    sniffed = sniff(head)
+    if sniffed not in _NATIVE or name == STDIN:
+        return sniffed
+    return _EXTENSIONS.get(Path(name).suffix.lower(), sniffed)
 
 
 def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
@@ -90,7 +158,10 @@ def _lines(head: bytes, rest: BinaryIO) -> Iterator[bytes]:
 
 
 def read_inventory(
-    name: str, fmt: InputFormat = InputFormat.AUTO, stdin: BinaryIO | None = None
+    name: str,
+    fmt: InputFormat = InputFormat.AUTO,
+    stdin: BinaryIO | None = None,
+    ctx: ReadContext | None = None,
 ) -> Iterator[Installation]:
     """Every installation in one input."""
     stream = _open(name, stdin)
@@ -104,7 +175,7 @@ def read_inventory(
             raise InputError(shown, "the file is empty")
         chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
         try:
-            yield from READERS[chosen](_lines(head, stream), shown)
+            yield from READERS[chosen](_lines(head, stream), shown, ctx or ReadContext())
         except OSError as exc:
             raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
     finally:
@@ -113,10 +184,13 @@ def read_inventory(
 
 
 def read_inventories(
-    names: Sequence[str], fmt: InputFormat = InputFormat.AUTO, stdin: BinaryIO | None = None
+    names: Sequence[str],
+    fmt: InputFormat = InputFormat.AUTO,
+    stdin: BinaryIO | None = None,
+    ctx: ReadContext | None = None,
 ) -> Iterator[Installation]:
     """Every installation of every input, in order."""
     if sum(1 for n in names if n == STDIN) > 1:
         raise InputError(STDIN, "standard input can be read only once")
     for name in names:
-        yield from read_inventory(name, fmt, stdin)
+        yield from read_inventory(name, fmt, stdin, ctx)
