@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -24,12 +24,14 @@ from vcaudit import __version__
 from vcaudit.console import ColorMode, use_color
 from vcaudit.errors import UsageError, VcauditError
 from vcaudit.inventory.formats import InputFormat
-from vcaudit.models import ExitCode, Feed, Risk
+from vcaudit.inventory.writer import InventoryFormat
+from vcaudit.models import ExitCode, Feed, Installation, Ownership, Risk
 from vcaudit.notify.kinds import Security, WebhookFormat
 
 if TYPE_CHECKING:
     from vcaudit.config import LoadedConfig
     from vcaudit.inventory.context import ReadContext
+    from vcaudit.inventory.discover import Discovery
     from vcaudit.notify.deliver import NotifySettings
     from vcaudit.policy import Policy
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
@@ -181,7 +183,8 @@ def scan(
         list[str] | None,
         typer.Argument(
             metavar="INVENTORY",
-            help="Inventory files (CSV, JSON, JSON Lines, YAML); '-' reads stdin.",
+            help="Inventories or exports (native CSV/JSON/JSONL/YAML, osquery, Fleet, Intune, "
+            "Jamf, ConfigMgr, dpkg/rpm/flatpak/snap); '-' reads stdin; none: this machine.",
         ),
     ] = None,
     feed: FeedOption = None,
@@ -327,11 +330,6 @@ def scan(
         from vcaudit.policy import decide_exit
 
         names = list(inventory or [])
-        if not names:
-            raise UsageError(
-                "give at least one inventory file, or '-' for standard input",
-                hint="vcaudit scan examples/fleet.csv",
-            )
         extra = _parse_reports(reports or [])
         today = _today(as_of)
         loaded_config = _load_config(config)
@@ -348,8 +346,16 @@ def scan(
         if stale:
             warnings.append(stale)
         context = _read_context(loaded, host)
+        if names:
+            installations: Iterable[Installation] = read_inventories(
+                names, input_format, ctx=context
+            )
+        else:
+            found = _discover(context, Ownership.COMPANY, "")
+            warnings.extend(found.failures)
+            installations = found.installations
         report = run_audit(
-            read_inventories(names, input_format, ctx=context),
+            installations,
             loaded,
             policy,
             today,
@@ -500,6 +506,87 @@ def _reading_notes(context: ReadContext) -> list[str]:
             "other software, not conferencing clients, and were skipped"
         )
     return notes
+
+
+def _discover(context: ReadContext, ownership: Ownership, owner: str) -> Discovery:
+    from vcaudit.inventory import discover
+
+    probes = discover.probes_for(discover.this_platform())
+    return discover.discover(
+        probes, context, discover.this_host(), ownership=ownership, owner=owner
+    )
+
+
+@app.command("discover")
+def discover_command(
+    output_format: Annotated[
+        InventoryFormat, typer.Option("--format", "-f", help="Inventory format to print.")
+    ] = InventoryFormat.CSV,
+    ownership: Annotated[
+        Ownership, typer.Option("--ownership", help="Who owns this machine.")
+    ] = Ownership.COMPANY,
+    owner: Annotated[
+        str, typer.Option("--owner", metavar="WHO", help="Who answers for its clients.")
+    ] = "",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically)."),
+    ] = None,
+    feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
+) -> None:
+    """Print this machine's conferencing clients as a native inventory."""
+    with _errors():
+        from vcaudit.inventory.writer import render
+
+        loaded = _load_feed(feed, cache_dir)
+        context = _read_context(loaded, None)
+        found = _discover(context, ownership, owner)
+        for line in (*found.notes, *found.failures):
+            typer.echo(f"vcaudit: note: {terminal_safe(line, 0)}", err=True)
+        _emit(render(found.installations, output_format), output, ())
+        typer.echo(
+            f"vcaudit: found {len(found.installations)} conferencing client(s) on this machine",
+            err=True,
+        )
+
+
+@app.command("import")
+def import_command(
+    source_format: Annotated[
+        InputFormat,
+        typer.Argument(
+            metavar="FORMAT",
+            help="osquery, osquery-log, fleet, intune, jamf, "
+            "configmgr, dpkg, rpm, flatpak, snap (or auto).",
+        ),
+    ],
+    export: Annotated[str, typer.Argument(metavar="FILE", help="The export; '-' for stdin.")],
+    output_format: Annotated[
+        InventoryFormat, typer.Option("--format", "-f", help="Inventory format to write.")
+    ] = InventoryFormat.CSV,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (atomically)."),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", metavar="NAME", help="Host for exports that carry none."),
+    ] = None,
+    feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
+) -> None:
+    """Convert an inventory tool's export into a native inventory of conferencing clients."""
+    with _errors():
+        from vcaudit.inventory.sources import read_inventory
+        from vcaudit.inventory.writer import render
+
+        loaded = _load_feed(feed, cache_dir)
+        context = _read_context(loaded, host)
+        rows = list(read_inventory(export, source_format, ctx=context))
+        _emit(render(rows, output_format), output, (export,))
+        for note in _reading_notes(context):
+            typer.echo(f"vcaudit: note: {terminal_safe(note, 0)}", err=True)
 
 
 def _default_policy() -> Policy:
