@@ -218,3 +218,33 @@ def test_scan_reads_exports_end_to_end(capsys: pytest.CaptureFixture[str]) -> No
     assert ("zoom", "vulnerable") in products
     assert (None, "unknown") in products  # the Zoom Outlook plugin: reported, not dropped
     assert any("were other software" in w for w in doc["warnings"])
+
+
+def test_osquery_pack_selects_what_vcaudit_reads() -> None:
+    import json
+    import re
+
+    from vcaudit.inventory.osquery import table_of
+
+    pack = json.loads(
+        (IMPORTS.parent.parent.parent / "examples" / "osquery" / "vcaudit.conf").read_text(
+            encoding="utf-8"
+        )
+    )
+    tables = []
+    for query in pack["queries"].values():
+        found = re.match(r"SELECT (.+?) FROM (\w+)", query["query"])
+        assert found is not None
+        columns = {c.strip(): "x" for c in found.group(1).split(",")}
+        assert table_of(columns) == found.group(2)
+        tables.append(found.group(2))
+    assert sorted(tables) == sorted(
+        [
+            "programs",
+            "chocolatey_packages",
+            "apps",
+            "homebrew_packages",
+            "deb_packages",
+            "rpm_packages",
+        ]
+    )

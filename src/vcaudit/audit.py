@@ -19,9 +19,12 @@ from vcaudit.models import (
     AuditReport,
     Feed,
     Finding,
+    Group,
     Installation,
     Ownership,
+    Platform,
     Risk,
+    Source,
     Status,
     Summary,
 )
@@ -51,7 +54,8 @@ class Auditor:
             installation.publisher,
             installation.platform,
             installation.version,
-            context,
+            # Unscoped contexts are shared objects, one per ownership: their id is their key.
+            context if self._scoped or installation.tags else id(context),
         )
         found = self._cache.get(key)
         if found is None:
@@ -95,11 +99,20 @@ class _Tally:
         self.total = 0
         self.failing = 0
         self.ignored = 0
+        self.groups: dict[tuple[str, str, Platform, int, str], _GroupTally] = {}
 
     def add(self, finding: Finding) -> None:
         assessment = finding.assessment
+        inst = finding.installation
         self.total += 1
-        self.hosts.add(finding.installation.host)
+        self.hosts.add(inst.host)
+        owner = finding.owner
+        key = (finding.display_name, inst.version, inst.platform, id(assessment), owner)
+        tally = self.groups.get(key)
+        if tally is None:
+            tally = self.groups[key] = _GroupTally(assessment, inst.source)
+        tally.hosts.add(inst.host)
+        tally.count += 1
         self.by_status[assessment.status] += 1
         self.by_risk[assessment.risk] += 1
         self.failing += policy_mod.reaches(assessment, self.fail_on, self.strict)
@@ -116,6 +129,32 @@ class _Tally:
             ignored=self.ignored,
         )
 
+    def grouped(self) -> tuple[Group, ...]:
+        return tuple(
+            Group(
+                product=name,
+                version=version,
+                platform=platform,
+                assessment=g.assessment,
+                installations=g.count,
+                hosts=len(g.hosts),
+                owner=owner,
+                host_names=frozenset(g.hosts),
+                first=g.first,
+            )
+            for (name, version, platform, _, owner), g in self.groups.items()
+        )
+
+
+class _GroupTally:
+    __slots__ = ("assessment", "count", "first", "hosts")
+
+    def __init__(self, assessment: Assessment, first: Source) -> None:
+        self.assessment = assessment
+        self.first = first
+        self.hosts: set[str] = set()
+        self.count = 0
+
 
 def run_audit(
     installations: Iterable[Installation],
@@ -127,10 +166,15 @@ def run_audit(
     tool_version: str = "",
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
     warnings: tuple[str, ...] = (),
+    keep_findings: bool = True,
 ) -> AuditReport:
-    """Assess every installation and build the report."""
+    """Assess every installation and build the report.
+
+    With `keep_findings=False` only the summary and the groups are kept (enough for the
+    table, Markdown and SARIF), so a large fleet costs no per-row storage at all.
+    """
     auditor = Auditor(feed, policy, today)
-    findings = FindingStore(memory_limit)
+    findings = FindingStore(memory_limit, keep=keep_findings)
     tally = _Tally(policy.fail_on, policy.strict)
     for installation in installations:
         finding = Finding(installation, auditor.assess(installation))
@@ -147,6 +191,7 @@ def run_audit(
         inputs=inputs,
         warnings=tuple(notes),
         as_of=today,
+        groups=tally.grouped(),
     )
 
 
@@ -158,4 +203,4 @@ def subset(report: AuditReport, keep: Callable[[Finding], bool]) -> AuditReport:
         if keep(finding):
             kept.append(finding)
             tally.add(finding)
-    return replace(report, findings=tuple(kept), summary=tally.result())
+    return replace(report, findings=tuple(kept), summary=tally.result(), groups=tally.grouped())

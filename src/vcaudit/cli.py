@@ -25,7 +25,7 @@ from vcaudit.console import ColorMode, use_color
 from vcaudit.errors import UsageError, VcauditError
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.writer import InventoryFormat
-from vcaudit.models import ExitCode, Feed, Installation, Ownership, Risk
+from vcaudit.models import AuditReport, ExitCode, Feed, Installation, Ownership, Risk
 from vcaudit.notify.kinds import Security, WebhookFormat
 
 if TYPE_CHECKING:
@@ -136,6 +136,31 @@ def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     from vcaudit.files import atomic_write
 
     atomic_write(output, text, inputs=inputs)
+
+
+_ROW_FORMATS = {OutputFormat.JSON, OutputFormat.CSV, OutputFormat.JUNIT, OutputFormat.HTML}
+"""Formats with a line per installation; the others are written from groups and counts."""
+
+
+def _write_report(
+    fmt: OutputFormat,
+    report: AuditReport,
+    options: RenderOptions,
+    output: Path | None,
+    inputs: Sequence[str],
+) -> None:
+    """Stream a report to stdout, or atomically to a file."""
+    from vcaudit.output import writer_for
+
+    write = writer_for(fmt)
+    if output is None or str(output) == "-":
+        write(report, options, sys.stdout)
+        sys.stdout.flush()
+        return
+    from vcaudit.files import atomic_stream
+
+    with atomic_stream(output, inputs=inputs) as stream:
+        write(report, options, stream)
 
 
 def _width(stream: TextIO) -> int:
@@ -354,33 +379,6 @@ def scan(
             found = _discover(context, Ownership.COMPANY, "")
             warnings.extend(found.failures)
             installations = found.installations
-        report = run_audit(
-            installations,
-            loaded,
-            policy,
-            today,
-            inputs=tuple(names),
-            tool_version=__version__,
-            warnings=tuple(warnings),
-        )
-        report = replace(report, warnings=(*report.warnings, *_reading_notes(context)))
-        target = sys.stdout
-        colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
-        options = RenderOptions(
-            color=colored,
-            width=_width(target) if output is None else _DEFAULT_WIDTH,
-            details=details,
-        )
-        text = formatter_for(output_format)(report, options)
-        if quiet and output_format is OutputFormat.TABLE:
-            text = text.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
-        _emit(text, output, names)
-        file_options = RenderOptions(width=_DEFAULT_WIDTH, details=details)
-        for fmt, path in extra:
-            _emit(formatter_for(fmt)(report, file_options), path, names)
-        if not quiet:
-            for warning in report.warnings:
-                typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
         notify = _notify_settings(
             loaded_config,
             email_to=email_to,
@@ -398,6 +396,36 @@ def scan(
             webhooks=webhooks,
             webhook_format=webhook_format,
         )
+        formats = {output_format, *(fmt for fmt, _ in extra)}
+        report = run_audit(
+            installations,
+            loaded,
+            policy,
+            today,
+            inputs=tuple(names),
+            tool_version=__version__,
+            warnings=tuple(warnings),
+            keep_findings=details or notify.active or bool(formats & _ROW_FORMATS),
+        )
+        report = replace(report, warnings=(*report.warnings, *_reading_notes(context)))
+        target = sys.stdout
+        colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
+        options = RenderOptions(
+            color=colored,
+            width=_width(target) if output is None else _DEFAULT_WIDTH,
+            details=details,
+        )
+        if quiet and output_format is OutputFormat.TABLE:
+            text = formatter_for(output_format)(report, options)
+            _emit(text.rstrip("\n").rsplit("\n", 1)[-1] + "\n", output, names)
+        else:
+            _write_report(output_format, report, options, output, names)
+        file_options = RenderOptions(width=_DEFAULT_WIDTH, details=details)
+        for fmt, path in extra:
+            _write_report(fmt, report, file_options, path, names)
+        if not quiet:
+            for warning in report.warnings:
+                typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
         delivery_failed = False
         if notify.active:
             from vcaudit.notify.deliver import deliver

@@ -9,14 +9,24 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from vcaudit.errors import OutputError
 
 
 def atomic_write(path: Path, data: str | bytes, *, inputs: Iterable[str] = ()) -> None:
     """Replace `path` with `data` atomically."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_stream(path, inputs=inputs, binary=True) as handle:
+        handle.write(payload)
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path, *, inputs: Iterable[str] = (), binary: bool = False) -> Iterator[Any]:
+    """A stream to write `path` through: the file appears, whole, only when the block ends
+    without an error; otherwise the previous file stays as it was."""
     target = path.expanduser()
     for name in inputs:
         if name != "-" and _same_file(Path(name), target):
@@ -26,14 +36,15 @@ def atomic_write(path: Path, data: str | bytes, *, inputs: Iterable[str] = ()) -
         raise OutputError(f"{path}: the folder {parent} does not exist")
     if target.is_dir():
         raise OutputError(f"{path}: is a directory")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+        mode = "wb" if binary else "w"
+        encoding = None if binary else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding, newline=None if binary else "") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         with contextlib.suppress(OSError):
@@ -43,6 +54,10 @@ def atomic_write(path: Path, data: str | bytes, *, inputs: Iterable[str] = ()) -
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _mode_for(target: Path) -> int:

@@ -343,6 +343,16 @@ class Finding:
         return self.installation.owner or self.assessment.owner
 
     @property
+    def display_name(self) -> str:
+        """The product as people should read it: the feed's name, else the inventory's."""
+        product = self.assessment.product
+        if product is None:
+            return self.installation.product
+        if self.assessment.installer:
+            return f"{product.name} (machine-wide installer)"
+        return product.name
+
+    @property
     def product_id(self) -> str:
         """The feed id when identified, otherwise the raw name."""
         product = self.assessment.product
@@ -362,6 +372,23 @@ class Summary:
     """Installations at or above --fail-on (or unknown under --strict)."""
     ignored: int = 0
     """Installations with at least one advisory suppressed by the policy."""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Installations that share product, version, platform, verdict and owner."""
+
+    product: str
+    """Feed product name, or the raw name when unknown."""
+    version: str
+    platform: Platform
+    assessment: Assessment
+    installations: int
+    hosts: int
+    owner: str = ""
+    host_names: frozenset[str] = frozenset()
+    first: Source | None = None
+    """The first inventory row of the group (where SARIF points)."""
 
 
 class Findings(Protocol):
@@ -387,3 +414,5 @@ class AuditReport:
     """Things the reader should know: expired or unused ignore rules, a stale feed."""
     as_of: dt.date | None = None
     """The date the report judged against (due dates and lags depend on it)."""
+    groups: tuple[Group, ...] = ()
+    """Findings grouped as people read them, counted while the rows streamed past."""

@@ -40,8 +40,9 @@ def _remove(writer: BinaryIO, path: str) -> None:
 class FindingStore:
     """An append-only, re-iterable sequence of findings."""
 
-    def __init__(self, memory_limit: int = DEFAULT_MEMORY_LIMIT) -> None:
+    def __init__(self, memory_limit: int = DEFAULT_MEMORY_LIMIT, *, keep: bool = True) -> None:
         self._limit = memory_limit
+        self._keep = keep
         self._memory: list[Finding] = []
         self._assessments: list[Assessment] = []
         self._index: dict[int, int] = {}
@@ -69,6 +70,8 @@ class FindingStore:
     def append(self, finding: Finding) -> None:
         """Add one finding at the end."""
         self._count += 1
+        if not self._keep:
+            return
         if self._writer is None and len(self._memory) < self._limit:
             self._memory.append(finding)
             return
@@ -79,6 +82,8 @@ class FindingStore:
         marshal.dump(_record(finding, self._assessment_index(finding.assessment)), self._writer)
 
     def __iter__(self) -> Iterator[Finding]:
+        if not self._keep:
+            raise RuntimeError("this report kept only its summary and groups, not its rows")
         yield from self._memory
         if self._writer is None:
             return

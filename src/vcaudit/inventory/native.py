@@ -42,6 +42,8 @@ def decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
             ) from None
         if number == 1:
             text = text.removeprefix("\ufeff")  # Excel writes a BOM
+        if "\x00" in text:
+            raise InputError(name, "contains a NUL byte", line=number)
         yield text
 
 
@@ -65,7 +67,7 @@ def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
             line=1,
             hint="the header must name host, platform, product and version",
         )
-    wanted = [(index, column) for index, column in enumerate(columns) if column in records.FIELDS]
+    build = records.csv_builder(columns, name)
     width = len(columns)
     start = reader.line_num + 1
     count = 0
@@ -82,7 +84,7 @@ def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
         if len(row) != width:
             raise InputError(name, f"expected {width} fields, found {len(row)}", line=line)
         count += 1
-        yield records.installation({column: row[index] for index, column in wanted}, name, line)
+        yield build(row, line)
     if count == 0:
         raise InputError(name, "no installations after the header row")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from vcaudit.models import AuditReport, Risk, Status
+from vcaudit.models import AuditReport, Group, Risk, Status
 from vcaudit.notify.changes import Changes, Entry
-from vcaudit.output.groups import Group, Step, group, next_steps, upgrade_target
+from vcaudit.output.groups import Step, group, next_steps, upgrade_target
 from vcaudit.sanitize import terminal_safe
 
 MAX_GROUPS = 50
@@ -115,8 +115,8 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
     )
     if audience:
         intro += f" This message lists the products {_t(audience, 80)} answers for."
-    groups = [g for g in group(report.findings) if g.assessment.status is not Status.CURRENT]
-    steps = next_steps(report.findings)
+    groups = [g for g in group(report) if g.assessment.status is not Status.CURRENT]
+    steps = next_steps(report)
     text = [intro, ""]
     if changes is not None:
         text += [*_changes_text(changes), ""]

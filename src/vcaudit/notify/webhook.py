@@ -26,7 +26,7 @@ def _slack_escape(text: str) -> str:
 
 def _lines(report: AuditReport) -> list[str]:
     out = []
-    for g in group(report.findings):
+    for g in group(report):
         a = g.assessment
         if a.risk <= Risk.NONE:
             continue
@@ -54,7 +54,7 @@ def payload(
 ) -> dict[str, Any]:
     """The JSON body for one webhook format."""
     lines = _lines(report)
-    steps = [s.text for s in next_steps(report.findings)]
+    steps = [s.text for s in next_steps(report)]
     if fmt is WebhookFormat.JSON:
         s = report.summary
         return {

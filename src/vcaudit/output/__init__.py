@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TextIO
 
 from vcaudit.models import AuditReport
 
@@ -37,6 +38,7 @@ class RenderOptions:
 
 
 Formatter = Callable[[AuditReport, RenderOptions], str]
+Writer = Callable[[AuditReport, RenderOptions, TextIO], None]
 
 
 _MODULES = {
@@ -55,3 +57,18 @@ def formatter_for(fmt: OutputFormat) -> Formatter:
     module = importlib.import_module(f"vcaudit.output.{_MODULES[fmt]}")
     render: Formatter = module.render
     return render
+
+
+def writer_for(fmt: OutputFormat) -> Writer:
+    """A formatter that writes to a stream as it goes (JSON and CSV stream their rows, so a
+    million installations never sit in memory); other formats write their rendered text."""
+    module = importlib.import_module(f"vcaudit.output.{_MODULES[fmt]}")
+    streaming: Writer | None = getattr(module, "write", None)
+    if streaming is not None:
+        return streaming
+    render: Formatter = module.render
+
+    def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
+        stream.write(render(report, options))
+
+    return write

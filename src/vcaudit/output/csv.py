@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TextIO
 
 from vcaudit.models import AuditReport
 from vcaudit.output import RenderOptions
@@ -23,9 +24,15 @@ COLUMNS = (
 
 def render(report: AuditReport, options: RenderOptions) -> str:
     """The CSV text (RFC 4180 quoting, CRLF line ends)."""
-    del options
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    write(report, options, buffer)
+    return buffer.getvalue()
+
+
+def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
+    """Row by row to `stream`."""
+    del options
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for finding in report.findings:
         inst = finding.installation
@@ -53,4 +60,3 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             str(inst.source.line),
         )
         writer.writerow([csv_safe(terminal_safe(cell, 0)) for cell in row])
-    return buffer.getvalue()

@@ -6,24 +6,9 @@ what to upgrade or replace, on how many hosts, to which version.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vcaudit.models import Assessment, Finding, Platform, Status
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Installations that share product, version, platform and verdict."""
-
-    product: str
-    """Feed product name, or the raw name when unknown."""
-    version: str
-    platform: Platform
-    assessment: Assessment
-    installations: int
-    hosts: int
-    owner: str = ""
+from vcaudit.models import Assessment, AuditReport, Finding, Group, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +20,8 @@ class Step:
 
 
 def display_name(finding: Finding) -> str:
-    """The product as people should read it: the feed's name, else the inventory's."""
-    assessment = finding.assessment
-    if assessment.product is None:
-        return finding.installation.product
-    if assessment.installer:
-        return f"{assessment.product.name} (machine-wide installer)"
-    return assessment.product.name
+    """The product as people should read it (see Finding.display_name)."""
+    return finding.display_name
 
 
 def upgrade_target(assessment: Assessment) -> str:
@@ -55,26 +35,10 @@ def upgrade_target(assessment: Assessment) -> str:
     return ""
 
 
-def group(findings: Iterable[Finding]) -> list[Group]:
-    """Groups, worst first: by risk, status, product, version, platform, owner."""
-    members: dict[tuple[str, str, Platform, int, str], tuple[Assessment, set[str], list[int]]]
-    members = {}
-    for finding in findings:
-        inst = finding.installation
-        assessment = finding.assessment
-        name = display_name(finding)
-        key = (name, inst.version, inst.platform, id(assessment), finding.owner)
-        entry = members.get(key)
-        if entry is None:
-            entry = (assessment, set(), [0])
-            members[key] = entry
-        entry[1].add(inst.host)
-        entry[2][0] += 1
-    groups = [
-        Group(name, version, platform, assessment, count[0], len(hosts), owner)
-        for (name, version, platform, _, owner), (assessment, hosts, count) in members.items()
-    ]
-    groups.sort(
+def group(report: AuditReport) -> list[Group]:
+    """The report's groups, worst first: by risk, status, product, version, platform."""
+    return sorted(
+        report.groups,
         key=lambda g: (
             -g.assessment.risk,
             g.assessment.status.rank,
@@ -83,35 +47,32 @@ def group(findings: Iterable[Finding]) -> list[Group]:
             g.platform.value,
             g.assessment.reason,
             g.owner,
-        )
+        ),
     )
-    return groups
 
 
 _ACTIONS = (Status.VULNERABLE, Status.EOL, Status.UNSUPPORTED, Status.OUTDATED)
 
 
-def next_steps(findings: Iterable[Finding]) -> list[Step]:
+def next_steps(report: AuditReport) -> list[Step]:
     """What to do, most urgent first, one line per product and target version."""
     steps: dict[tuple[str, str], tuple[list[int], set[str]]] = {}
-    for finding in findings:
-        assessment = finding.assessment
+    for g in report.groups:
+        assessment = g.assessment
         product = assessment.product
         if product is None or assessment.status not in _ACTIONS:
             continue
         if product.lifecycle.eol and assessment.status in (Status.EOL, Status.VULNERABLE):
             # Upgrading a retired product only buys time: the step is to replace it.
             successor = product.lifecycle.successor
-            action = f"Replace {display_name(finding)}" + (
-                f" with {successor}" if successor else ""
-            )
+            action = f"Replace {g.product}" + (f" with {successor}" if successor else "")
             target = ""
         else:
             target = upgrade_target(assessment)
-            action = f"Upgrade {display_name(finding)}"
+            action = f"Upgrade {g.product}"
         worst, hosts = steps.setdefault((action, target), ([0], set()))
         worst[0] = max(worst[0], assessment.risk)
-        hosts.add(finding.installation.host)
+        hosts.update(g.host_names)
     ordered = sorted(steps.items(), key=lambda item: (-item[1][0][0], item[0]))
     out: list[Step] = []
     for (action, target), (_worst, hosts) in ordered:

@@ -103,12 +103,12 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     if s.ignored:
         out.append(f'<tr><td>with ignored advisories</td><td class="n">{s.ignored}</td></tr>')
     out.append("</tbody></table>")
-    steps = next_steps(report.findings)
+    steps = next_steps(report)
     if steps:
         out.append("<h2>Next steps</h2><ul>")
         out += [f"<li>{_e(step.text)}</li>" for step in steps]
         out.append("</ul>")
-    groups = group(report.findings)
+    groups = group(report)
     if groups:
         out += [
             "<h2>Findings</h2>",

@@ -7,8 +7,9 @@ control and direction-override characters visible as escapes.
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from vcaudit.models import AdvisoryHit, AuditReport, Finding, IgnoredHit
 from vcaudit.output import RenderOptions
@@ -73,7 +74,7 @@ def installation(finding: Finding) -> dict[str, Any]:
     }
 
 
-def document(report: AuditReport) -> dict[str, Any]:
+def document(report: AuditReport, *, with_installations: bool = True) -> dict[str, Any]:
     """The whole report as a JSON-ready mapping."""
     summary = report.summary
     feed = report.feed
@@ -98,11 +99,27 @@ def document(report: AuditReport) -> dict[str, Any]:
             "by_risk": {risk.label: count for risk, count in summary.by_risk},
         },
         "warnings": list(report.warnings),
-        "installations": [installation(f) for f in report.findings],
+        "installations": ([installation(f) for f in report.findings] if with_installations else []),
     }
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
     """The report as indented JSON with a final newline."""
+    buffer = io.StringIO()
+    write(report, options, buffer)
+    return buffer.getvalue()
+
+
+def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
+    """The same bytes as `json.dumps(document(report), indent=2)`, one installation at a time."""
     del options  # one layout for every consumer
-    return json.dumps(document(report), indent=2, ensure_ascii=True) + "\n"
+    head = document(report, with_installations=False)
+    text = json.dumps({**head, "installations": []}, indent=2, ensure_ascii=True)
+    opening, _, closing = text.rpartition('"installations": []')
+    stream.write(opening + '"installations": [')
+    first = True
+    for finding in report.findings:
+        item = json.dumps(installation(finding), indent=2, ensure_ascii=True)
+        stream.write(("\n" if first else ",\n") + "    " + item.replace("\n", "\n    "))
+        first = False
+    stream.write(("\n  ]" if not first else "]") + closing + "\n")

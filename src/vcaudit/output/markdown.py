@@ -49,7 +49,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     if s.ignored:
         lines.append(f"| (with ignored advisories) | {s.ignored} |")
     lines.append("")
-    groups = [g for g in group(report.findings) if g.assessment.status is not Status.CURRENT]
+    groups = [g for g in group(report) if g.assessment.status is not Status.CURRENT]
     if groups:
         lines += [
             "## Findings",
@@ -68,12 +68,10 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 f"{markdown_safe(upgrade_target(a), 40)} | {markdown_safe(g.owner, 60)} | {why} |"
             )
         lines.append("")
-    current = sum(
-        g.installations for g in group(report.findings) if g.assessment.status is Status.CURRENT
-    )
+    current = sum(g.installations for g in group(report) if g.assessment.status is Status.CURRENT)
     if current:
         lines += [f"{current} installation{'s' if current != 1 else ''} are current.", ""]
-    steps = next_steps(report.findings)
+    steps = next_steps(report)
     if steps:
         lines += ["## Next steps", ""]
         lines += [f"- {markdown_safe(step.text, 300)}" for step in steps]

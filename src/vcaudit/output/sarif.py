@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from vcaudit.models import Advisory, AuditReport, Finding, Risk, Status
+from vcaudit.models import Advisory, AuditReport, Group, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import display_name
 from vcaudit.sanitize import markdown_safe, terminal_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -82,10 +81,10 @@ def _uri(path: str) -> str:
 
 
 @dataclass(slots=True)
-class _Group:
+class _Result:
     rule: str
     level: str
-    first: Finding
+    group: Group
     score: float
     hosts: set[str] = field(default_factory=set)
     count: int = 0
@@ -158,15 +157,14 @@ def _fingerprint(*parts: str) -> str:
 
 def _collect(
     report: AuditReport,
-) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, ...], _Group]]:
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, ...], _Result]]:
+    """Rules and results from the report's groups (counted while the rows streamed)."""
     rules: dict[str, dict[str, Any]] = {}
-    groups: dict[tuple[str, ...], _Group] = {}
-    for finding in report.findings:
-        a = finding.assessment
+    results: dict[tuple[str, ...], _Result] = {}
+    for g in report.groups:
+        a = g.assessment
         if a.product is None:
             continue
-        inst = finding.installation
-        key_base = (a.product.id, inst.version, inst.platform.value)
         entries: list[tuple[str, str, float]] = []
         for hit in a.hits:
             advisory = hit.advisory
@@ -177,20 +175,19 @@ def _collect(
             rules.setdefault(rule["id"], rule)
             entries.append((rule["id"], _LEVEL[a.risk], _BAND[a.risk]))
         for rule_id, level, score in entries:
-            key = (rule_id, *key_base)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = _Group(rule_id, level, finding, score)
-            group.hosts.add(inst.host)
-            group.count += 1
-    return rules, groups
+            key = (rule_id, a.product.id, g.version, g.platform.value)
+            result = results.get(key)
+            if result is None:
+                result = results[key] = _Result(rule_id, level, g, score)
+            result.hosts.update(g.host_names)
+            result.count += g.installations
+    return rules, results
 
 
-def _result(group: _Group, rule_index: int) -> dict[str, Any]:
-    finding = group.first
-    inst = finding.installation
-    a = finding.assessment
-    hosts = sorted(group.hosts)
+def _result(item: _Result, rule_index: int) -> dict[str, Any]:
+    g = item.group
+    a = g.assessment
+    hosts = sorted(item.hosts)
     listed = ", ".join(_text(h) for h in hosts[:MAX_HOSTS_LISTED])
     if len(hosts) > MAX_HOSTS_LISTED:
         listed += f" and {len(hosts) - MAX_HOSTS_LISTED} more"
@@ -198,26 +195,27 @@ def _result(group: _Group, rule_index: int) -> dict[str, Any]:
     if a.status is Status.EOL and a.product is not None and a.product.lifecycle.successor:
         action = f" Replace it with {_text(a.product.lifecycle.successor)}."
     message = (
-        f"{_text(display_name(finding))} {_text(inst.version)} on {inst.platform.value}: "
+        f"{_text(g.product)} {_text(g.version)} on {g.platform.value}: "
         f"{_text(a.reason)}.{action} {len(hosts)} host{'s' if len(hosts) != 1 else ''}: "
         f"{listed}."
     )
-    fingerprint = _fingerprint(
-        group.rule, a.product.id if a.product else "", inst.version, inst.platform.value
-    )
+    product_id = a.product.id if a.product else ""
+    fingerprint = _fingerprint(item.rule, product_id, g.version, g.platform.value)
+    first = g.first
+    line = first.line if first else 1
     return {
-        "ruleId": group.rule,
+        "ruleId": item.rule,
         "ruleIndex": rule_index,
-        "level": group.level,
+        "level": item.level,
         "message": {"text": message},
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(inst.source.file)},
+                    "artifactLocation": {"uri": _uri(first.file if first else "stdin")},
                     "region": {
-                        "startLine": inst.source.line,
+                        "startLine": line,
                         "startColumn": 1,
-                        "endLine": inst.source.line,
+                        "endLine": line,
                         "endColumn": 2,
                     },
                 }
@@ -228,15 +226,15 @@ def _result(group: _Group, rule_index: int) -> dict[str, Any]:
             "vcaudit/v1": fingerprint,
         },
         "properties": {
-            "product": a.product.id if a.product else None,
-            "version": inst.version,
-            "platform": inst.platform.value,
+            "product": product_id or None,
+            "version": g.version,
+            "platform": g.platform.value,
             "status": a.status.value,
             "risk": a.risk.label,
-            "installations": group.count,
+            "installations": item.count,
             "hosts": len(hosts),
             "fixedIn": a.fixed_in or None,
-            "owner": finding.owner or None,
+            "owner": g.owner or None,
         },
     }
 
@@ -247,8 +245,8 @@ def document(report: AuditReport) -> dict[str, Any]:
     ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
     index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
     results = [
-        _result(group, index[group.rule])
-        for _key, group in sorted(groups.items(), key=lambda item: (-item[1].score, item[0]))
+        _result(item, index[item.rule])
+        for _key, item in sorted(groups.items(), key=lambda pair: (-pair[1].score, pair[0]))
     ]
     return {
         "$schema": SCHEMA_URI,

@@ -16,7 +16,6 @@ from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
 from vcaudit.output.groups import display_name, group, next_steps, upgrade_target
-from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -117,7 +116,7 @@ def _groups_table(report: AuditReport) -> Table:
     table.add_column("Upgrade to", overflow="fold", min_width=7, ratio=2)
     table.add_column("Owner", overflow="fold", min_width=5, ratio=2)
     table.add_column("Why", overflow="fold", min_width=10, ratio=5)
-    for g in group(report.findings):
+    for g in group(report):
         a = g.assessment
         table.add_row(
             Text(a.risk.label, style=RISK_STYLE[a.risk]),
@@ -136,7 +135,7 @@ def _groups_table(report: AuditReport) -> Table:
 def _groups_list(report: AuditReport) -> list[Text]:
     """The same groups as two short lines each, for terminals narrower than the table."""
     lines: list[Text] = []
-    for g in group(report.findings):
+    for g in group(report):
         a = g.assessment
         head = Text(f"{a.risk.label:<9}", style=RISK_STYLE[a.risk])
         head.append(f"{a.status.value:<12}", style=STATUS_STYLE[a.status])
@@ -195,15 +194,13 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         else:
             for line in _groups_list(report):
                 console.print(line)
-    steps = next_steps(report.findings)
+    steps = next_steps(report)
     if steps:
         console.print()
         console.print(Text("Next steps", style="bold"))
         for step in steps:
             console.print(Text(f"  - {terminal_safe(step.text, 200)}"))
-    failing = sum(
-        1 for f in report.findings if reaches(f.assessment, report.fail_on, report.strict)
-    )
+    failing = report.summary.failing
     console.print()
     if failing:
         verdict = Text("FAIL", style="bold red")
