@@ -275,3 +275,12 @@ def test_table_markup_is_never_interpreted(test_feed: Feed) -> None:
         report, RenderOptions(color=True, width=200, details=True)
     )
     assert "\\x1b[2J\\x1b]0;pwned\\x07host" in detailed  # escapes shown, not obeyed
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_streamed_json_equals_the_plain_encoder(test_feed: Feed, case: str) -> None:
+    from vcaudit.output import json as json_output
+
+    report = build(test_feed, case)
+    plain = json.dumps(json_output.document(report), indent=2, ensure_ascii=True) + "\n"
+    assert json_output.render(report, RenderOptions()) == plain

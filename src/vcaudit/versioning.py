@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from vcaudit.models import Platform, Release
@@ -26,6 +26,12 @@ class Scheme(StrEnum):
     SKYPE = "skype"
 
 
+# A part larger than any real version part: the top of a prefix's range.
+_TOP = 1 << 62
+# Versions compare as tuples padded with zeros to this many parts (`4.41.98` == `4.41.98.0`).
+WIDTH = 8
+
+
 @dataclass(frozen=True, slots=True)
 class Version:
     """A parsed version: numeric parts, exact or a prefix of the real version."""
@@ -34,14 +40,22 @@ class Version:
     parts: tuple[int, ...]
     exact: bool = True
     build: str = ""
+    low: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """The smallest version this stands for, padded to WIDTH parts."""
+    high: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """The largest version this stands for (the prefix followed by the top), padded."""
+
+    def __post_init__(self) -> None:
+        pad = (0,) * (WIDTH - len(self.parts))
+        low = self.parts + pad
+        high = low if self.exact else (*self.parts, _TOP, *pad[1:])
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
 
     def __str__(self) -> str:
         text = ".".join(str(p) for p in self.parts)
         return text if self.exact else f"{text}.x"
 
-
-# A part larger than any real version part: the top of a prefix's range.
-_TOP = 1 << 62
 
 _NUMERIC = re.compile(r"\d+(?:\.\d+)*")
 # Debian `epoch:`; RPM and Debian `-revision` (a revision starts with a digit, so `-beta` stays).
@@ -64,7 +78,9 @@ def _strip_packaging(raw: str) -> str:
 def _numbers(text: str) -> tuple[int, ...] | None:
     if not _NUMERIC.fullmatch(text):
         return None
-    return tuple(int(p) for p in text.split("."))
+    parts = tuple(int(p) for p in text.split("."))
+    # Longer than any vendor writes: not a version vcaudit can place.
+    return parts if len(parts) < WIDTH else None
 
 
 class BuildTable:
@@ -147,26 +163,11 @@ def _parse_zoom(
     return Version(raw, parts)
 
 
-def _compare(a: tuple[int, ...], b: tuple[int, ...]) -> int:
-    width = max(len(a), len(b))
-    pa = a + (0,) * (width - len(a))
-    pb = b + (0,) * (width - len(b))
-    return (pa > pb) - (pa < pb)
-
-
-def _low(v: Version) -> tuple[int, ...]:
-    return v.parts
-
-
-def _high(v: Version) -> tuple[int, ...]:
-    return v.parts if v.exact else (*v.parts, _TOP)
-
-
 def less_than(v: Version, bound: Version) -> bool | None:
     """`v < bound`; None when `v` is a prefix and the answer depends on its missing parts."""
-    if _compare(_high(v), _low(bound)) < 0:
+    if v.high < bound.low:
         return True
-    if _compare(_low(v), _high(bound)) >= 0:
+    if v.low >= bound.high:
         return False
     return None
 

@@ -111,15 +111,84 @@ def render(report: AuditReport, options: RenderOptions) -> str:
 
 
 def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
-    """The same bytes as `json.dumps(document(report), indent=2)`, one installation at a time."""
+    """The same bytes as `json.dumps(document(report), indent=2)`, one installation at a time.
+
+    An installation's fields that depend only on its verdict (status, advisories, ...) are
+    encoded once per distinct verdict; per row only its own fields are encoded.
+    """
     del options  # one layout for every consumer
     head = document(report, with_installations=False)
     text = json.dumps({**head, "installations": []}, indent=2, ensure_ascii=True)
     opening, _, closing = text.rpartition('"installations": []')
     stream.write(opening + '"installations": [')
+    encoder = _RowEncoder()
     first = True
     for finding in report.findings:
-        item = json.dumps(installation(finding), indent=2, ensure_ascii=True)
-        stream.write(("\n" if first else ",\n") + "    " + item.replace("\n", "\n    "))
+        stream.write(("\n" if first else ",\n") + encoder.encode(finding))
         first = False
     stream.write(("\n  ]" if not first else "]") + closing + "\n")
+
+
+_INDENT = "      "  # an installation's keys, inside the root object and its list
+
+
+def _field(key: str, value: Any) -> str:
+    """One `"key": value` line block as json.dumps(indent=2) writes it at this depth."""
+    inner = json.dumps({key: value}, indent=2, ensure_ascii=True)
+    lines = inner.split("\n")[1:-1]
+    return "\n".join("    " + line for line in lines)
+
+
+class _RowEncoder:
+    """Encodes installations, caching what their verdict decides."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[Any, tuple[str, str, str, str]]] = {}
+
+    def _verdict_parts(self, finding: Finding) -> tuple[str, str, str, str]:
+        assessment = finding.assessment
+        found = self._cache.get(id(assessment))
+        if found is not None and found[0] is assessment:
+            return found[1]
+        row = installation(finding)
+        parts = (
+            ",\n".join(_field(k, row[k]) for k in ("product", "product_name")),
+            _field("installer", row["installer"]),
+            ",\n".join(
+                _field(k, row[k]) for k in ("status", "risk", "reason", "latest", "fixed_in")
+            ),
+            ",\n".join(_field(k, row[k]) for k in ("advisories", "ignored", "due", "overdue")),
+        )
+        self._cache[id(assessment)] = (assessment, parts)
+        return parts
+
+    def encode(self, finding: Finding) -> str:
+        inst = finding.installation
+        product, installer, verdict, advisories = self._verdict_parts(finding)
+        enc = json.encoder.encode_basestring_ascii
+        owner = finding.owner
+        tags = (
+            "[\n" + ",\n".join(f"{_INDENT}  {enc(t)}" for t in inst.tags) + f"\n{_INDENT}]"
+            if inst.tags
+            else "[]"
+        )
+        return (
+            "    {\n"
+            f'{_INDENT}"host": {enc(inst.host)},\n'
+            f'{_INDENT}"platform": {enc(inst.platform.value)},\n'
+            f"{product},\n"
+            f'{_INDENT}"name": {enc(inst.product)},\n'
+            f"{installer},\n"
+            f'{_INDENT}"version": {enc(inst.version)},\n'
+            f"{verdict},\n"
+            f'{_INDENT}"owner": {enc(owner) if owner else "null"},\n'
+            f'{_INDENT}"ownership": {enc(inst.ownership.value)},\n'
+            f'{_INDENT}"user": {enc(inst.user) if inst.user else "null"},\n'
+            f'{_INDENT}"tags": {tags},\n'
+            f"{advisories},\n"
+            f'{_INDENT}"source": {{\n'
+            f'{_INDENT}  "file": {enc(inst.source.file)},\n'
+            f'{_INDENT}  "line": {inst.source.line}\n'
+            f"{_INDENT}}}\n"
+            "    }"
+        )
