@@ -15,6 +15,14 @@ TEST_FEED_DIR = DATA / "feed"
 TODAY = dt.date(2026, 1, 15)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never touch the user's cache folder."""
+    monkeypatch.setenv("VCAUDIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture(scope="session")
 def test_feed() -> Feed:
     return load_feed(TEST_FEED_DIR)

@@ -424,3 +424,13 @@ def test_scan_uses_feed_url_for_one_run(
     )
     assert code == 1, err
     assert json.loads(out)["installations"][0]["status"] == "vulnerable"
+
+
+def test_bundled_feed_is_compiled_once(tmp_path: Path) -> None:
+    first = store.feed_in_use(tmp_path)
+    compiled = list(tmp_path.glob("bundled-*.pickle"))
+    assert len(compiled) == 1
+    again = store.feed_in_use(tmp_path)
+    assert again.feed.products == first.feed.products
+    compiled[0].write_bytes(b"garbage")  # a broken cache is rebuilt, never trusted
+    assert store.feed_in_use(tmp_path).feed.products == first.feed.products

@@ -88,51 +88,57 @@ class Auditor:
 
 
 class _Tally:
-    """Summary counts, kept as findings stream past."""
+    """Summary counts and groups, kept as rows stream past.
+
+    Per row only a group's host set and count change; the counts by status and risk are
+    derived at the end from how many rows each group has, since a group has one verdict.
+    """
 
     def __init__(self, fail_on: Risk, strict: bool) -> None:
         self.fail_on = fail_on
         self.strict = strict
         self.hosts: set[str] = set()
-        self.by_status: Counter[Status] = Counter()
-        self.by_risk: Counter[Risk] = Counter()
         self.total = 0
-        self.failing = 0
-        self.ignored = 0
         self.groups: dict[tuple[str, str, Platform, int, str], _GroupTally] = {}
 
-    def add(self, finding: Finding) -> None:
-        assessment = finding.assessment
-        inst = finding.installation
+    def add(self, installation: Installation, assessment: Assessment) -> None:
         self.total += 1
-        self.hosts.add(inst.host)
-        owner = finding.owner
-        key = (finding.display_name, inst.version, inst.platform, id(assessment), owner)
+        host = installation.host
+        self.hosts.add(host)
+        owner = installation.owner or assessment.owner
+        name = installation.product if assessment.product is None else ""
+        key = (name, installation.version, installation.platform, id(assessment), owner)
         tally = self.groups.get(key)
         if tally is None:
-            tally = self.groups[key] = _GroupTally(assessment, inst.source)
-        tally.hosts.add(inst.host)
+            display = Finding(installation, assessment).display_name
+            tally = self.groups[key] = _GroupTally(assessment, installation.source, display)
+        tally.hosts.add(host)
         tally.count += 1
-        self.by_status[assessment.status] += 1
-        self.by_risk[assessment.risk] += 1
-        self.failing += policy_mod.reaches(assessment, self.fail_on, self.strict)
-        self.ignored += bool(assessment.ignored)
 
     def result(self) -> Summary:
+        by_status: Counter[Status] = Counter()
+        by_risk: Counter[Risk] = Counter()
+        failing = ignored = 0
+        for g in self.groups.values():
+            a = g.assessment
+            by_status[a.status] += g.count
+            by_risk[a.risk] += g.count
+            failing += g.count if policy_mod.reaches(a, self.fail_on, self.strict) else 0
+            ignored += g.count if a.ignored else 0
         return Summary(
             hosts=len(self.hosts),
             installations=self.total,
-            by_status=tuple((s, self.by_status[s]) for s in Status),
-            by_risk=tuple((r, self.by_risk[r]) for r in sorted(Risk, reverse=True)),
-            worst=max(self.by_risk, default=Risk.NONE),
-            failing=self.failing,
-            ignored=self.ignored,
+            by_status=tuple((s, by_status[s]) for s in Status),
+            by_risk=tuple((r, by_risk[r]) for r in sorted(Risk, reverse=True)),
+            worst=max((r for r, n in by_risk.items() if n), default=Risk.NONE),
+            failing=failing,
+            ignored=ignored,
         )
 
     def grouped(self) -> tuple[Group, ...]:
         return tuple(
             Group(
-                product=name,
+                product=g.display,
                 version=version,
                 platform=platform,
                 assessment=g.assessment,
@@ -142,16 +148,17 @@ class _Tally:
                 host_names=frozenset(g.hosts),
                 first=g.first,
             )
-            for (name, version, platform, _, owner), g in self.groups.items()
+            for (_, version, platform, _, owner), g in self.groups.items()
         )
 
 
 class _GroupTally:
-    __slots__ = ("assessment", "count", "first", "hosts")
+    __slots__ = ("assessment", "count", "display", "first", "hosts")
 
-    def __init__(self, assessment: Assessment, first: Source) -> None:
+    def __init__(self, assessment: Assessment, first: Source, display: str) -> None:
         self.assessment = assessment
         self.first = first
+        self.display = display
         self.hosts: set[str] = set()
         self.count = 0
 
@@ -176,10 +183,17 @@ def run_audit(
     auditor = Auditor(feed, policy, today)
     findings = FindingStore(memory_limit, keep=keep_findings)
     tally = _Tally(policy.fail_on, policy.strict)
-    for installation in installations:
-        finding = Finding(installation, auditor.assess(installation))
-        findings.append(finding)
-        tally.add(finding)
+    assess = auditor.assess
+    count = tally.add
+    if keep_findings:
+        for installation in installations:
+            assessment = assess(installation)
+            findings.append(Finding(installation, assessment))
+            count(installation, assessment)
+    else:
+        for installation in installations:
+            count(installation, assess(installation))
+            findings.append_uncounted()
     notes = (*warnings, *policy_mod.rule_warnings(policy, auditor.used_rules, today))
     return AuditReport(
         feed=feed.info,
@@ -202,5 +216,5 @@ def subset(report: AuditReport, keep: Callable[[Finding], bool]) -> AuditReport:
     for finding in report.findings:
         if keep(finding):
             kept.append(finding)
-            tally.add(finding)
+            tally.add(finding.installation, finding.assessment)
     return replace(report, findings=tuple(kept), summary=tally.result(), groups=tally.grouped())

@@ -67,6 +67,10 @@ class FindingStore:
             self._index[id(assessment)] = index
         return index
 
+    def append_uncounted(self) -> None:
+        """Count one more finding that is not kept (see `keep`)."""
+        self._count += 1
+
     def append(self, finding: Finding) -> None:
         """Add one finding at the end."""
         self._count += 1

@@ -9,6 +9,7 @@ one. An installed bundle whose checksum no longer matches its state is not used.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -20,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from vcaudit.errors import FeedError
+from vcaudit.errors import FeedError, VcauditError
 from vcaudit.feed.load import bundled_feed_dir, load_bundle, load_feed
 from vcaudit.files import atomic_write
 from vcaudit.models import Feed
@@ -215,8 +216,43 @@ def feed_in_use(cache_dir: Path) -> FeedInUse:
         ):
             info = replace(feed.info, location=f"installed ({cache_dir / BUNDLE_NAME})")
             return FeedInUse(replace(feed, info=info), "installed", state)
-    feed = load_feed()
+    feed = _bundled_compiled(cache_dir)
     return FeedInUse(replace(feed, info=replace(feed.info, location="bundled")), "bundled")
+
+
+def _bundled_compiled(cache_dir: Path) -> Feed:
+    """The bundled feed, from a compiled copy in the cache when one matches its files.
+
+    Parsing and checking the YAML takes a noticeable part of a small scan; the compiled copy
+    is keyed by the feed files' names, sizes and times and by vcaudit's version, so any
+    change to either rebuilds it. A missing or unwritable cache just means parsing again.
+    """
+    import pickle
+
+    from vcaudit import __version__
+
+    directory = bundled_feed_dir()
+    try:
+        stats = sorted(
+            (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in directory.glob("*.yaml")
+        )
+    except OSError:
+        return load_feed(directory)
+    key = hashlib.sha256(repr((__version__, str(directory), stats)).encode()).hexdigest()[:20]
+    path = cache_dir / f"bundled-{key}.pickle"
+    unreadable = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError)
+    with contextlib.suppress(*unreadable), path.open("rb") as handle:
+        # Written by vcaudit below, in this user's own cache folder: whoever can change it
+        # can change vcaudit itself, so it is not untrusted input.
+        cached = pickle.load(handle)  # noqa: S301
+        if isinstance(cached, Feed):
+            return cached
+    feed = load_feed(directory)
+    # A cache folder that cannot be written (read-only home, full disk) is no error.
+    with contextlib.suppress(OSError, VcauditError):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, pickle.dumps(feed, protocol=pickle.HIGHEST_PROTOCOL))
+    return feed
 
 
 def install(data: bytes, feed: Feed, cache_dir: Path, state: State) -> None:

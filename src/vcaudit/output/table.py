@@ -192,8 +192,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         elif options.width >= WIDE:
             console.print(_groups_table(report))
         else:
-            for line in _groups_list(report):
-                console.print(line)
+            # One print for all lines: rich's cost is per call, and a fleet has many groups.
+            console.print(Text("\n").join(_groups_list(report)))
     steps = next_steps(report)
     if steps:
         console.print()
