@@ -145,7 +145,7 @@ class _Tally:
                 installations=g.count,
                 hosts=len(g.hosts),
                 owner=owner,
-                host_names=frozenset(g.hosts),
+                host_names=g.hosts,
                 first=g.first,
             )
             for (_, version, platform, _, owner), g in self.groups.items()

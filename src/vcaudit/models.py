@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Protocol
@@ -386,7 +387,8 @@ class Group:
     installations: int
     hosts: int
     owner: str = ""
-    host_names: frozenset[str] = frozenset()
+    host_names: AbstractSet[str] = frozenset()
+    """The hosts of the group (shared, not copied: treat as read-only)."""
     first: Source | None = None
     """The first inventory row of the group (where SARIF points)."""
 

@@ -86,7 +86,7 @@ class _Result:
     level: str
     group: Group
     score: float
-    hosts: set[str] = field(default_factory=set)
+    members: list[Group] = field(default_factory=list)
     count: int = 0
 
 
@@ -179,15 +179,26 @@ def _collect(
             result = results.get(key)
             if result is None:
                 result = results[key] = _Result(rule_id, level, g, score)
-            result.hosts.update(g.host_names)
+            result.members.append(g)
             result.count += g.installations
     return rules, results
 
 
-def _result(item: _Result, rule_index: int) -> dict[str, Any]:
+def _hosts(members: list[Group], cache: dict[tuple[int, ...], list[str]]) -> list[str]:
+    """The sorted hosts of some groups; the many rules of one group share one answer."""
+    key = tuple(id(g) for g in members)
+    found = cache.get(key)
+    if found is None:
+        union: set[str] = set()
+        for g in members:
+            union.update(g.host_names)
+        found = cache[key] = sorted(union)
+    return found
+
+
+def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
     g = item.group
     a = g.assessment
-    hosts = sorted(item.hosts)
     listed = ", ".join(_text(h) for h in hosts[:MAX_HOSTS_LISTED])
     if len(hosts) > MAX_HOSTS_LISTED:
         listed += f" and {len(hosts) - MAX_HOSTS_LISTED} more"
@@ -244,8 +255,9 @@ def document(report: AuditReport) -> dict[str, Any]:
     rules, groups = _collect(report)
     ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
     index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
+    cache: dict[tuple[int, ...], list[str]] = {}
     results = [
-        _result(item, index[item.rule])
+        _result(item, index[item.rule], _hosts(item.members, cache))
         for _key, item in sorted(groups.items(), key=lambda pair: (-pair[1].score, pair[0]))
     ]
     return {
