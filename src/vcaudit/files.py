@@ -43,7 +43,9 @@ def atomic_stream(path: Path, *, inputs: Iterable[str] = (), binary: bool = Fals
     try:
         mode = "wb" if binary else "w"
         encoding = None if binary else "utf-8"
-        with os.fdopen(fd, mode, encoding=encoding, newline=None if binary else "") as handle:
+        with os.fdopen(
+            fd, mode, buffering=1 << 20, encoding=encoding, newline=None if binary else ""
+        ) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -19,6 +19,8 @@ from typing import BinaryIO
 from vcaudit.models import Assessment, Finding, Installation, Ownership, Platform, Source
 
 DEFAULT_MEMORY_LIMIT = 20_000
+BATCH = 4096
+"""Records per block written to the spool file."""
 
 _Record = tuple[str, str, str, str, str, int, str, str, str, str, tuple[str, ...], str, int]
 
@@ -49,6 +51,7 @@ class FindingStore:
         self._count = 0
         self._path = ""
         self._writer: BinaryIO | None = None
+        self._batch: list[_Record] = []
         self._cleanup: Callable[[], None] | None = None
 
     def __len__(self) -> int:
@@ -83,7 +86,16 @@ class FindingStore:
             fd, self._path = tempfile.mkstemp(prefix="vcaudit-", suffix=".spool")
             self._writer = os.fdopen(fd, "wb")
             self._cleanup = weakref.finalize(self, _remove, self._writer, self._path)
-        marshal.dump(_record(finding, self._assessment_index(finding.assessment)), self._writer)
+        self._batch.append(_record(finding, self._assessment_index(finding.assessment)))
+        if len(self._batch) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the pending records as one length-prefixed marshal block."""
+        if self._batch and self._writer is not None:
+            block = marshal.dumps(self._batch)
+            self._writer.write(len(block).to_bytes(8, "little") + block)
+            self._batch = []
 
     def __iter__(self) -> Iterator[Finding]:
         if not self._keep:
@@ -91,30 +103,35 @@ class FindingStore:
         yield from self._memory
         if self._writer is None:
             return
+        self._flush()
         self._writer.flush()
+        platforms = {p.value: p for p in Platform}
+        ownerships = {o.value: o for o in Ownership}
+        assessments = self._assessments
         with open(self._path, "rb") as reader:
             while True:
-                try:
-                    # Our own file, written above in this process: not untrusted data.
-                    row = marshal.load(reader)  # noqa: S302
-                except EOFError:
+                size = reader.read(8)
+                if not size:
                     return
-                yield Finding(
-                    Installation(
-                        host=row[0],
-                        platform=Platform(row[1]),
-                        product=row[2],
-                        version=row[3],
-                        source=Source(row[4], row[5]),
-                        publisher=row[6],
-                        owner=row[7],
-                        ownership=Ownership(row[8]),
-                        user=row[9],
-                        tags=tuple(row[10]),
-                        last_seen=row[11],
-                    ),
-                    self._assessments[row[12]],
-                )
+                # Our own file, written above in this process: not untrusted data.
+                block = marshal.loads(reader.read(int.from_bytes(size, "little")))  # noqa: S302
+                for row in block:
+                    yield Finding(
+                        Installation(
+                            host=row[0],
+                            platform=platforms[row[1]],
+                            product=row[2],
+                            version=row[3],
+                            source=Source(row[4], row[5]),
+                            publisher=row[6],
+                            owner=row[7],
+                            ownership=ownerships[row[8]],
+                            user=row[9],
+                            tags=tuple(row[10]),
+                            last_seen=row[11],
+                        ),
+                        assessments[row[12]],
+                    )
 
     def close(self) -> None:
         """Remove the temporary file, if any."""
