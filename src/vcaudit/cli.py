@@ -372,8 +372,8 @@ def scan(
             warnings.append(stale)
         context = _read_context(loaded, host)
         if names:
-            installations: Iterable[Installation] = read_inventories(
-                names, input_format, ctx=context
+            installations: Iterable[Installation] = _with_progress(
+                read_inventories(names, input_format, ctx=context), quiet
             )
         else:
             found = _discover(context, Ownership.COMPANY, "")
@@ -534,6 +534,28 @@ def _reading_notes(context: ReadContext) -> list[str]:
             "other software, not conferencing clients, and were skipped"
         )
     return notes
+
+
+PROGRESS_EVERY = 20_000
+
+
+def _with_progress(rows: Iterable[Installation], quiet: bool) -> Iterator[Installation]:
+    """Rows, with a row counter on stderr for long inputs when stderr is a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield from rows
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from vcaudit.console import make_console
+
+    console = make_console(sys.stderr, color=True)
+    columns = (SpinnerColumn(), TextColumn("reading inventories: {task.completed:,} rows"))
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("rows", total=None, visible=False)
+        for count, row in enumerate(rows, start=1):
+            if count % PROGRESS_EVERY == 0:
+                bar.update(task, completed=count, visible=True)
+            yield row
 
 
 def _discover(context: ReadContext, ownership: Ownership, owner: str) -> Discovery:
