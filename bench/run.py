@@ -26,14 +26,21 @@ from pathlib import Path
 # Raw forms real inventories produce (shared/reference/inventory-formats.md): Windows
 # DisplayNames and MSI versions, macOS bundle ids and "X.Y.Z (BUILD)", Linux package names.
 CLIENTS = [
-    ("windows", "Zoom Workplace (64-bit)", "Zoom", ["6.2.47507", "6.4.64384", "7.1.43453",
-                                                    "5.17.38121", "6.6.22255", "7.0.38856"]),
+    (
+        "windows",
+        "Zoom Workplace (64-bit)",
+        "Zoom",
+        ["6.2.47507", "6.4.64384", "7.1.43453", "5.17.38121", "6.6.22255", "7.0.38856"],
+    ),
     ("windows", "Zoom", "Zoom Video Communications, Inc.", ["5.12.2 (8964)", "5.16.10 (26186)"]),
     ("macos", "us.zoom.xos", "", ["5.16.10 (25689)", "6.0.2 (33403)", "7.1.0 (83064)"]),
     ("linux", "zoom", "", ["6.2.11.4905", "7.0.5.3034", "5.17.5.2543"]),
-    ("windows", "Microsoft Teams", "Microsoft Corporation", ["25122.1415.3698.6812",
-                                                            "26225.1806.5074.1452",
-                                                            "24215.1007.3082.1590"]),
+    (
+        "windows",
+        "Microsoft Teams",
+        "Microsoft Corporation",
+        ["25122.1415.3698.6812", "26225.1806.5074.1452", "24215.1007.3082.1590"],
+    ),
     ("macos", "com.microsoft.teams2", "", ["25122.1207.3700.1444", "26120.3106.4725.800"]),
     ("windows", "Teams Machine-Wide Installer", "Microsoft Corporation", ["1.7.0.27855"]),
     ("windows", "Webex", "Cisco Systems, Inc", ["44.2.0.28714", "46.9.0.35800", "43.10.0.27605"]),
@@ -56,7 +63,7 @@ HEADER = ["host", "platform", "product", "version", "publisher", "owner", "owner
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
     """A synthetic fleet of `rows` installations (a few hundred distinct versions)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible synthetic fleet, not a secret
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
@@ -64,11 +71,22 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             platform, product, publisher, versions = rng.choice(CLIENTS)
             version = rng.choice(versions)
             if rng.random() < 0.1:  # patch-level variety: a few hundred distinct versions
-                version = version.replace(".", f".{rng.randint(0, 9)}", 1) if "(" not in version \
+                version = (
+                    version.replace(".", f".{rng.randint(0, 9)}", 1)
+                    if "(" not in version
                     else version
-            writer.writerow([f"host-{index // 3:07d}", platform, product, version, publisher,
-                             rng.choice(["it-workplace", "collab@example.com", ""]),
-                             "personal" if rng.random() < 0.15 else "company"])
+                )
+            writer.writerow(
+                [
+                    f"host-{index // 3:07d}",
+                    platform,
+                    product,
+                    version,
+                    publisher,
+                    rng.choice(["it-workplace", "collab@example.com", ""]),
+                    "personal" if rng.random() < 0.15 else "company",
+                ]
+            )
 
 
 BASELINE = (
@@ -115,12 +133,21 @@ def main() -> int:
             "--version": best([*vcaudit, "--version"], max(3, args.repeat)),
             "--help": best([*vcaudit, "--help"], max(3, args.repeat)),
         }
-        load = best([python, "-c", "import time; t=time.perf_counter(); "
-                     "from vcaudit.feed.store import feed_in_use, environ_cache_dir; "
-                     "feed_in_use(environ_cache_dir(None)); "
-                     "print(time.perf_counter()-t)"], 3)
-        print(f"start-up: --version {startup['--version'][0] * 1000:.0f} ms, "
-              f"--help {startup['--help'][0] * 1000:.0f} ms (target 150 ms)")
+        load = best(
+            [
+                python,
+                "-c",
+                "import time; t=time.perf_counter(); "
+                "from vcaudit.feed.store import feed_in_use, environ_cache_dir; "
+                "feed_in_use(environ_cache_dir(None)); "
+                "print(time.perf_counter()-t)",
+            ],
+            3,
+        )
+        print(
+            f"start-up: --version {startup['--version'][0] * 1000:.0f} ms, "
+            f"--help {startup['--help'][0] * 1000:.0f} ms (target 150 ms)"
+        )
         for name, (seconds, _rss) in startup.items():
             if seconds > 0.150:
                 failures.append(f"{name} took {seconds * 1000:.0f} ms")
@@ -133,15 +160,28 @@ def main() -> int:
             line = {"rows": size, "baseline_s": round(base_t, 3), "baseline_mb": round(base_rss)}
             print(f"\n{size:>9,} rows  baseline csv.reader: {base_t:6.2f} s {base_rss:6.0f} MB")
             for fmt, target in (("table", 2.0), ("json", 4.0), ("sarif", 3.0)):
-                seconds, rss = best([*vcaudit, "scan", str(fleet), "--format", fmt, "--output",
-                                     str(folder / f"out.{fmt}"), "--fail-on", "none"],
-                                    args.repeat)
+                seconds, rss = best(
+                    [
+                        *vcaudit,
+                        "scan",
+                        str(fleet),
+                        "--format",
+                        fmt,
+                        "--output",
+                        str(folder / f"out.{fmt}"),
+                        "--fail-on",
+                        "none",
+                    ],
+                    args.repeat,
+                )
                 ratio = seconds / base_t
                 line[f"{fmt}_s"] = round(seconds, 3)
                 line[f"{fmt}_ratio"] = round(ratio, 2)
                 line[f"{fmt}_mb"] = round(rss)
-                print(f"{'':>11}{fmt:<7} {seconds:6.2f} s {rss:6.0f} MB   "
-                      f"{ratio:5.2f}x baseline (target {target}x, 200 MB)")
+                print(
+                    f"{'':>11}{fmt:<7} {seconds:6.2f} s {rss:6.0f} MB   "
+                    f"{ratio:5.2f}x baseline (target {target}x, 200 MB)"
+                )
                 if size >= 1_000_000 and ratio > target:
                     failures.append(f"{fmt} at {size} rows: {ratio:.2f}x baseline > {target}x")
                 if rss > 200:
