@@ -710,20 +710,27 @@ def _staleness(feed: Feed, policy: Policy, today: dt.date) -> str:
     return ""
 
 
+class ListFormat(StrEnum):
+    """Formats of the listing commands (`products`, `advisory`)."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
 @app.command()
 def products(
     feed: FeedOption = None,
     cache_dir: CacheDirOption = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = OutputFormat.TABLE,
+        ListFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = ListFormat.TABLE,
 ) -> None:
     """List the feed's products: lifecycle, latest version per platform, advisories."""
     with _errors():
         from vcaudit.output import products as products_output
 
         loaded = _load_feed(feed, cache_dir)
-        if output_format is OutputFormat.JSON:
+        if output_format is ListFormat.JSON:
             text = products_output.render_json(loaded)
         else:
             colored = use_color(ColorMode.AUTO, sys.stdout, "NO_COLOR" in os.environ)
@@ -1015,8 +1022,8 @@ def advisory_command(
     feed: FeedOption = None,
     cache_dir: CacheDirOption = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = OutputFormat.TABLE,
+        ListFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = ListFormat.TABLE,
 ) -> None:
     """Show one advisory (by vendor id or CVE alias): ranges per platform and sources."""
     with _errors():
@@ -1029,7 +1036,7 @@ def advisory_command(
                 f"no advisory {advisory_id!r} in the feed",
                 hint="ids are vendor ids (ZSB-24008, cisco-sa-...) or CVE ids",
             )
-        if output_format is OutputFormat.JSON:
+        if output_format is ListFormat.JSON:
             text = advisory_output.render_json(found)
         else:
             text = advisory_output.render_text(found)

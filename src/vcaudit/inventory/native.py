@@ -47,40 +47,46 @@ def decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
         yield text
 
 
+def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of every non-blank CSV record, the header first; the line is where the
+    record starts, even when a quoted field spans lines. Errors name the line."""
+    reader = csv.reader(decoded_lines(lines, name), strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(name, f"not valid CSV: {exc}", line=start) from None
+        line, start = start, reader.line_num + 1
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        yield line, row
+
+
 def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """Stream a native CSV: header row, then one installation per row."""
-    reader = csv.reader(decoded_lines(lines, name), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise InputError(name, f"not valid CSV: {exc}", line=1) from None
-    if header is None:
+    rows = csv_rows(lines, name)
+    first = next(rows, None)
+    if first is None:
         raise InputError(
             name, "the file is empty", hint="expected a header row: host,platform,product,version"
         )
+    header_line, header = first
     columns = [_HEADER_ALIASES.get(h.strip().casefold(), h.strip().casefold()) for h in header]
     missing = [c for c in records.REQUIRED if c not in columns]
     if missing:
         raise InputError(
             name,
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-            line=1,
+            line=header_line,
             hint="the header must name host, platform, product and version",
         )
     build = records.csv_builder(columns, name)
     width = len(columns)
-    start = reader.line_num + 1
     count = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(name, f"not valid CSV: {exc}", line=start) from None
-        line, start = start, reader.line_num + 1
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
+    for line, row in rows:
         if len(row) != width:
             raise InputError(name, f"expected {width} fields, found {len(row)}", line=line)
         count += 1

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Mapping
 
 from vcaudit.errors import InputError
@@ -79,25 +78,12 @@ def _platform(text: str) -> Platform | None:
 def _csv_rows(
     lines: Iterable[bytes], name: str, aliases: Mapping[str, str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(native.decoded_lines(lines, name))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise InputError(name, f"not valid CSV: {exc}", line=1) from None
-    if header is None:
+    rows = native.csv_rows(lines, name)
+    first = next(rows, None)
+    if first is None:
         raise InputError(name, "the file is empty")
-    columns = [aliases.get(h.strip().casefold(), "") for h in header]
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError(name, f"not valid CSV: {exc}", line=start) from None
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
+    columns = [aliases.get(h.strip().casefold(), "") for h in first[1]]
+    for line, row in rows:
         yield line, {c: v.strip() for c, v in zip(columns, row, strict=False) if c}
 
 
