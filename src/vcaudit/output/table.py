@@ -156,7 +156,8 @@ def _groups_list(report: AuditReport) -> list[Text]:
 def _details_table(report: AuditReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for name in ("Host", "Product", "Version", "OS", "Status", "Risk", "Fix", "Owner", "Source"):
-        table.add_column(name, overflow="fold")
+        # Short words stay whole; names, versions and paths fold.
+        table.add_column(name, overflow="fold", no_wrap=name in ("OS", "Status", "Risk"))
     order = sorted(
         report.findings,
         key=lambda f: (-f.assessment.risk, f.assessment.status.rank, f.installation.host),
