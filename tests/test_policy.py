@@ -115,3 +115,19 @@ def test_report_summary_counts(test_feed: Feed) -> None:
     assert dict(summary.by_status)[Status.VULNERABLE] == 2
     assert dict(summary.by_status)[Status.UNKNOWN] == 1
     assert summary.worst is Risk.CRITICAL
+
+
+def test_versions_newer_than_the_feed_warn_that_it_may_be_stale(test_feed: Feed) -> None:
+    report = run_audit(
+        [
+            make_installation("meetly", "6.3.0", Platform.LINUX),
+            make_installation("meetly", "6.2.5"),
+        ],
+        test_feed,
+        Policy(),
+        TODAY,
+    )
+    assert report.warnings == (
+        "Meetly Workplace 6.3.0 (linux) is newer than the feed's latest release: the feed may "
+        "be stale (vcaudit feed update)",
+    )

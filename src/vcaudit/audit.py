@@ -152,6 +152,25 @@ class _Tally:
         )
 
 
+def _stale_hints(tally: _Tally) -> list[str]:
+    """Installed versions newer than the feed knows: the feed is probably out of date."""
+    ahead = sorted(
+        {
+            (g.display, version, platform.value)
+            for (_, version, platform, _, _), g in tally.groups.items()
+            if g.assessment.ahead_of_feed
+        }
+    )
+    if not ahead:
+        return []
+    shown = ", ".join(f"{name} {version} ({platform})" for name, version, platform in ahead[:3])
+    more = f" and {len(ahead) - 3} more" if len(ahead) > 3 else ""
+    return [
+        f"{shown}{more} {'is' if len(ahead) == 1 else 'are'} newer than the feed's latest "
+        "release: the feed may be stale (vcaudit feed update)"
+    ]
+
+
 class _GroupTally:
     __slots__ = ("assessment", "count", "display", "first", "hosts")
 
@@ -194,7 +213,11 @@ def run_audit(
         for installation in installations:
             count(installation, assess(installation))
             findings.append_uncounted()
-    notes = (*warnings, *policy_mod.rule_warnings(policy, auditor.used_rules, today))
+    notes = (
+        *warnings,
+        *policy_mod.rule_warnings(policy, auditor.used_rules, today),
+        *_stale_hints(tally),
+    )
     return AuditReport(
         feed=feed.info,
         findings=findings,

@@ -329,6 +329,8 @@ class Assessment:
     due: dt.date | None = None
     """When it must be fixed under the policy's SLA."""
     overdue: bool = False
+    ahead_of_feed: bool = False
+    """Newer than the feed's latest release: a sign the feed is stale."""
 
 
 @dataclass(frozen=True, slots=True)

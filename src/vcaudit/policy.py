@@ -247,6 +247,7 @@ def assess(
         owner=policy.owner_for(product.id, context.tags),
         due=due,
         overdue=due is not None and due < today,
+        ahead_of_feed=match.ahead_of_latest,
     )
 
 
