@@ -25,7 +25,6 @@ from vcaudit.models import (
     Assessment,
     AuditReport,
     ExitCode,
-    Finding,
     IgnoredHit,
     Installation,
     Ownership,
@@ -397,11 +396,6 @@ def reaches(assessment: Assessment, fail_on: Risk, strict: bool) -> bool:
     if strict and assessment.status is Status.UNKNOWN:
         return True
     return fail_on is not Risk.NONE and assessment.risk >= fail_on
-
-
-def fails(finding: Finding, policy: Policy) -> bool:
-    """Whether this finding alone fails the run."""
-    return reaches(finding.assessment, policy.fail_on, policy.strict)
 
 
 def decide_exit(

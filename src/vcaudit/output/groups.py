@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vcaudit.models import Assessment, AuditReport, Finding, Group, Status
+from vcaudit.models import Assessment, AuditReport, Group, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,11 +17,6 @@ class Step:
 
     text: str
     hosts: int
-
-
-def display_name(finding: Finding) -> str:
-    """The product as people should read it (see Finding.display_name)."""
-    return finding.display_name
 
 
 def upgrade_target(assessment: Assessment) -> str:

@@ -13,7 +13,7 @@ import html
 
 from vcaudit.models import AuditReport, Risk
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import display_name, group, next_steps, upgrade_target
+from vcaudit.output.groups import group, next_steps, upgrade_target
 from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
@@ -144,7 +144,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             if a.overdue:
                 due += " (overdue)"
             out.append(
-                f"<tr><td>{_e(inst.host)}</td><td>{_e(display_name(f))}</td>"
+                f"<tr><td>{_e(inst.host)}</td><td>{_e(f.display_name)}</td>"
                 f"<td><code>{_e(inst.version)}</code></td><td>{inst.platform.value}</td>"
                 f'<td data-key="{a.status.rank}">{a.status.value}</td>{_risk_cell(a.risk)}'
                 f"<td>{_e(f.owner)}</td><td>{_e(due)}</td>"

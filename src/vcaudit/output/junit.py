@@ -14,7 +14,6 @@ from collections import defaultdict
 
 from vcaudit.models import AuditReport, Finding, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import display_name
 from vcaudit.policy import reaches
 from vcaudit.sanitize import xml_safe
 
@@ -80,7 +79,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 "testcase",
                 classname=f"vcaudit.{suite_name}",
                 name=xml_safe(
-                    f"{inst.host}: {display_name(finding)} {inst.version} ({inst.platform.value})"
+                    f"{inst.host}: {finding.display_name} {inst.version} ({inst.platform.value})"
                     f" [{inst.source.file}:{inst.source.line}]",
                     2000,
                 ),

@@ -15,7 +15,7 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import display_name, group, next_steps, upgrade_target
+from vcaudit.output.groups import group, next_steps, upgrade_target
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -165,7 +165,7 @@ def _details_table(report: AuditReport) -> Table:
     for f in order:
         inst = f.installation
         a = f.assessment
-        name = display_name(f)
+        name = f.display_name
         table.add_row(
             _safe(inst.host, 40),
             _safe(name, 40),
