@@ -213,6 +213,7 @@ def test_internal_error_exits_70_without_traceback(
         raise RuntimeError("boom")
 
     monkeypatch.setattr("vcaudit.audit.run_audit", explode)
+    monkeypatch.setattr("vcaudit.audit.run_audit_counts", explode)
     code, _, err = run(capsys, "scan", str(fleet), *BASE)
     assert code == 70
     assert "internal error (RuntimeError)" in err

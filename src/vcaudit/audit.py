@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from vcaudit import policy as policy_mod
+from vcaudit.inventory.aggregate import Aggregate
 from vcaudit.inventory.identify import Identifier
 from vcaudit.matching import Matcher
 from vcaudit.models import (
@@ -114,6 +115,22 @@ class _Tally:
             tally = self.groups[key] = _GroupTally(assessment, installation.source, display)
         tally.hosts.add(host)
         tally.count += 1
+
+    def add_many(
+        self, installation: Installation, assessment: Assessment, count: int, hosts: set[str]
+    ) -> None:
+        """`count` rows that differ from `installation` only in their host (and user)."""
+        self.total += count
+        self.hosts.update(hosts)
+        owner = installation.owner or assessment.owner
+        name = installation.product if assessment.product is None else ""
+        key = (name, installation.version, installation.platform, id(assessment), owner)
+        tally = self.groups.get(key)
+        if tally is None:
+            display = Finding(installation, assessment).display_name
+            tally = self.groups[key] = _GroupTally(assessment, installation.source, display)
+        tally.hosts.update(hosts)
+        tally.count += count
 
     def result(self) -> Summary:
         by_status: Counter[Status] = Counter()
@@ -227,6 +244,52 @@ def run_audit(
         tool_version=tool_version,
         inputs=inputs,
         warnings=tuple(notes),
+        as_of=today,
+        groups=tally.grouped(),
+    )
+
+
+def run_audit_counts(
+    aggregates: Iterable[Aggregate],
+    feed: Feed,
+    policy: Policy,
+    today: dt.date,
+    *,
+    inputs: tuple[str, ...] = (),
+    tool_version: str = "",
+    warnings: tuple[str, ...] = (),
+) -> AuditReport:
+    """The same report as `run_audit(..., keep_findings=False)`, from counted rows.
+
+    Only for policies without host-scoped ignore rules: a count has one verdict for all its
+    hosts.
+    """
+    if any(rule.hosts for rule in policy.ignores):
+        raise ValueError("host-scoped ignore rules need run_audit, row by row")
+    auditor = Auditor(feed, policy, today)
+    findings = FindingStore(keep=False)
+    tally = _Tally(policy.fail_on, policy.strict)
+    for aggregate in aggregates:
+        tally.add_many(
+            aggregate.installation,
+            auditor.assess(aggregate.installation),
+            aggregate.count,
+            aggregate.hosts,
+        )
+        findings.append_uncounted(aggregate.count)
+    return AuditReport(
+        feed=feed.info,
+        findings=findings,
+        summary=tally.result(),
+        fail_on=policy.fail_on,
+        strict=policy.strict,
+        tool_version=tool_version,
+        inputs=inputs,
+        warnings=(
+            *warnings,
+            *policy_mod.rule_warnings(policy, auditor.used_rules, today),
+            *_stale_hints(tally),
+        ),
         as_of=today,
         groups=tally.grouped(),
     )

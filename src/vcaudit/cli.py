@@ -370,15 +370,6 @@ def scan(
         stale = _staleness(loaded, policy, today)
         if stale:
             warnings.append(stale)
-        context = _read_context(loaded, host)
-        if names:
-            installations: Iterable[Installation] = _with_progress(
-                read_inventories(names, input_format, ctx=context), quiet
-            )
-        else:
-            found = _discover(context, Ownership.COMPANY, "")
-            warnings.extend(found.failures)
-            installations = found.installations
         notify = _notify_settings(
             loaded_config,
             email_to=email_to,
@@ -396,17 +387,45 @@ def scan(
             webhooks=webhooks,
             webhook_format=webhook_format,
         )
+        context = _read_context(loaded, host)
         formats = {output_format, *(fmt for fmt, _ in extra)}
-        report = run_audit(
-            installations,
-            loaded,
-            policy,
-            today,
-            inputs=tuple(names),
-            tool_version=__version__,
-            warnings=tuple(warnings),
-            keep_findings=details or notify.active or bool(formats & _ROW_FORMATS),
-        )
+        keep = details or notify.active or bool(formats & _ROW_FORMATS)
+        with _progress_rows(quiet) as progress:
+            context.progress = progress
+            if names and not keep and not any(rule.hosts for rule in policy.ignores):
+                # Nothing lists installations one by one: count rows instead of keeping them.
+                from vcaudit.audit import run_audit_counts
+                from vcaudit.inventory.sources import aggregate_inventories
+
+                report = run_audit_counts(
+                    aggregate_inventories(names, input_format, ctx=context),
+                    loaded,
+                    policy,
+                    today,
+                    inputs=tuple(names),
+                    tool_version=__version__,
+                    warnings=tuple(warnings),
+                )
+            else:
+                installations: Iterable[Installation]
+                if names:
+                    installations = _counted(
+                        read_inventories(names, input_format, ctx=context), progress
+                    )
+                else:
+                    found = _discover(context, Ownership.COMPANY, "")
+                    warnings.extend(found.failures)
+                    installations = found.installations
+                report = run_audit(
+                    installations,
+                    loaded,
+                    policy,
+                    today,
+                    inputs=tuple(names),
+                    tool_version=__version__,
+                    warnings=tuple(warnings),
+                    keep_findings=keep,
+                )
         report = replace(report, warnings=(*report.warnings, *_reading_notes(context)))
         target = sys.stdout
         colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
@@ -539,10 +558,11 @@ def _reading_notes(context: ReadContext) -> list[str]:
 PROGRESS_EVERY = 20_000
 
 
-def _with_progress(rows: Iterable[Installation], quiet: bool) -> Iterator[Installation]:
-    """Rows, with a row counter on stderr for long inputs when stderr is a terminal."""
+@contextmanager
+def _progress_rows(quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A row counter on stderr for long inputs when stderr is a terminal; else nothing."""
     if quiet or not sys.stderr.isatty():
-        yield from rows
+        yield None
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -552,10 +572,24 @@ def _with_progress(rows: Iterable[Installation], quiet: bool) -> Iterator[Instal
     columns = (SpinnerColumn(), TextColumn("reading inventories: {task.completed:,} rows"))
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("rows", total=None, visible=False)
-        for count, row in enumerate(rows, start=1):
-            if count % PROGRESS_EVERY == 0:
-                bar.update(task, completed=count, visible=True)
-            yield row
+
+        def update(rows: int) -> None:
+            bar.update(task, completed=rows, visible=True)
+
+        yield update
+
+
+def _counted(
+    rows: Iterable[Installation], progress: Callable[[int], None] | None
+) -> Iterator[Installation]:
+    """Rows, telling `progress` how many have passed now and then."""
+    if progress is None:
+        yield from rows
+        return
+    for count, row in enumerate(rows, start=1):
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+        yield row
 
 
 def _discover(context: ReadContext, ownership: Ownership, owner: str) -> Discovery:

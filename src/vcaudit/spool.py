@@ -70,9 +70,9 @@ class FindingStore:
             self._index[id(assessment)] = index
         return index
 
-    def append_uncounted(self) -> None:
-        """Count one more finding that is not kept (see `keep`)."""
-        self._count += 1
+    def append_uncounted(self, count: int = 1) -> None:
+        """Count more findings that are not kept (see `keep`)."""
+        self._count += count
 
     def append(self, finding: Finding) -> None:
         """Add one finding at the end."""

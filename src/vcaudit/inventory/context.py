@@ -27,6 +27,8 @@ class ReadContext:
     dropped: int = 0
     notes: list[str] = field(default_factory=list)
     """Blind spots of the sources read, worth a warning."""
+    progress: Callable[[int], None] | None = None
+    """Told the number of rows read so far, now and then (for a progress display)."""
 
     def note(self, text: str) -> None:
         """Remember a warning once."""

@@ -65,6 +65,20 @@ def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]
         yield line, row
 
 
+def header_columns(header: list[str], name: str, line: int) -> list[str]:
+    """The field names of a native CSV header; an error when a required one is missing."""
+    columns = [_HEADER_ALIASES.get(h.strip().casefold(), h.strip().casefold()) for h in header]
+    missing = [c for c in records.REQUIRED if c not in columns]
+    if missing:
+        raise InputError(
+            name,
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            line=line,
+            hint="the header must name host, platform, product and version",
+        )
+    return columns
+
+
 def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     """Stream a native CSV: header row, then one installation per row."""
     rows = csv_rows(lines, name)
@@ -74,15 +88,7 @@ def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
             name, "the file is empty", hint="expected a header row: host,platform,product,version"
         )
     header_line, header = first
-    columns = [_HEADER_ALIASES.get(h.strip().casefold(), h.strip().casefold()) for h in header]
-    missing = [c for c in records.REQUIRED if c not in columns]
-    if missing:
-        raise InputError(
-            name,
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-            line=header_line,
-            hint="the header must name host, platform, product and version",
-        )
+    columns = header_columns(header, name, header_line)
     build = records.csv_builder(columns, name)
     width = len(columns)
     count = 0

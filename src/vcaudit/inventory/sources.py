@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from vcaudit.errors import InputError
 from vcaudit.inventory import fleet, jamf, linux_cli, native, osquery, tabular
+from vcaudit.inventory.aggregate import Aggregate, aggregate_csv
 from vcaudit.inventory.context import ReadContext
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import Installation
@@ -157,6 +159,26 @@ def _lines(head: bytes, rest: BinaryIO) -> Iterator[bytes]:
     yield from rest
 
 
+@contextmanager
+def _opened(
+    name: str, fmt: InputFormat, stdin: BinaryIO | None
+) -> Iterator[tuple[str, InputFormat, Iterator[bytes]]]:
+    """(name to show, format, lines) of one input; read errors become InputError."""
+    stream = _open(name, stdin)
+    shown = "<stdin>" if name == STDIN else name
+    try:
+        head = stream.read(_SNIFF_BYTES)
+        if not head:
+            raise InputError(shown, "the file is empty")
+        chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
+        yield shown, chosen, _lines(head, stream)
+    except OSError as exc:
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        if name != STDIN:
+            stream.close()
+
+
 def read_inventory(
     name: str,
     fmt: InputFormat = InputFormat.AUTO,
@@ -164,23 +186,8 @@ def read_inventory(
     ctx: ReadContext | None = None,
 ) -> Iterator[Installation]:
     """Every installation in one input."""
-    stream = _open(name, stdin)
-    shown = "<stdin>" if name == STDIN else name
-    try:
-        try:
-            head = stream.read(_SNIFF_BYTES)
-        except OSError as exc:
-            raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
-        if not head:
-            raise InputError(shown, "the file is empty")
-        chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
-        try:
-            yield from READERS[chosen](_lines(head, stream), shown, ctx or ReadContext())
-        except OSError as exc:
-            raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
-    finally:
-        if name != STDIN:
-            stream.close()
+    with _opened(name, fmt, stdin) as (shown, chosen, lines):
+        yield from READERS[chosen](lines, shown, ctx or ReadContext())
 
 
 def read_inventories(
@@ -194,3 +201,22 @@ def read_inventories(
         raise InputError(STDIN, "standard input can be read only once")
     for name in names:
         yield from read_inventory(name, fmt, stdin, ctx)
+
+
+def aggregate_inventories(
+    names: Sequence[str],
+    fmt: InputFormat = InputFormat.AUTO,
+    stdin: BinaryIO | None = None,
+    ctx: ReadContext | None = None,
+) -> Iterator[Aggregate]:
+    """Every input as counted rows: native CSV counted as it is read, other formats row by
+    row (one count each)."""
+    if sum(1 for n in names if n == STDIN) > 1:
+        raise InputError(STDIN, "standard input can be read only once")
+    for name in names:
+        with _opened(name, fmt, stdin) as (shown, chosen, lines):
+            if chosen is InputFormat.CSV:
+                yield from aggregate_csv(lines, shown, ctx)
+            else:
+                for inst in READERS[chosen](lines, shown, ctx or ReadContext()):
+                    yield Aggregate(inst, 1, {inst.host})
