@@ -216,3 +216,19 @@ def test_rows_stream_lazily(tmp_path: Path) -> None:
     assert next(rows).host == "mac-1"
     with pytest.raises(InputError, match="line 4"):
         next(rows)
+
+
+@pytest.mark.parametrize(("bad", "message"), [(b"zo\xffom", "not UTF-8"), (b"zo\x00om", "NUL")])
+def test_errors_deep_in_large_files_name_their_line(
+    tmp_path: Path, bad: bytes, message: str
+) -> None:
+    rows = [b"host,platform,product,version\n"]
+    rows += [b"h%d,linux,zoom,6.2.3\r\n" % i for i in range(3000)]
+    rows[2500] = b"h,linux," + bad + b",1\r\n"
+    path = write(tmp_path, "big.csv", b"".join(rows))
+    with pytest.raises(InputError, match=rf"line 2501: .*{message}"):
+        list(read_inventory(path))
+    rows[2500] = b"h,linux,zoom,1\r\n"
+    good = list(read_inventory(write(tmp_path, "good.csv", b"".join(rows))))
+    assert len(good) == 3000
+    assert [r.source.line for r in good[2498:2501]] == [2500, 2501, 2502]

@@ -17,6 +17,7 @@ import json.decoder
 import json.scanner
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from vcaudit import yamlio
@@ -29,22 +30,51 @@ _HEADER_ALIASES = {"hostname": "host", "os": "platform"}
 csv.field_size_limit(1024 * 1024)
 
 
+_CHUNK = 1024
+"""Lines decoded together: one decode per chunk, not per line (a chunk with a problem is
+decoded again line by line, to name the line)."""
+
+
+def _decode_one(raw: bytes, number: int, name: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            name,
+            f"not UTF-8 text (byte {exc.start + 1} of the line)",
+            line=number,
+            hint="save the file as UTF-8",
+        ) from None
+    if "\x00" in text:
+        raise InputError(name, "contains a NUL byte", line=number)
+    return text
+
+
 def decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
-    for number, raw in enumerate(lines, start=1):
+    """The lines as text; bytes that are not UTF-8, or a NUL, stop with the line number."""
+    number = 0
+    first = True
+    source = iter(lines)
+    while chunk := list(islice(source, _CHUNK)):
+        joined = b"".join(chunk)
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                name,
-                f"not UTF-8 text (byte {exc.start + 1} of the line)",
-                line=number,
-                hint="save the file as UTF-8",
-            ) from None
-        if number == 1:
-            text = text.removeprefix("\ufeff")  # Excel writes a BOM
-        if "\x00" in text:
-            raise InputError(name, "contains a NUL byte", line=number)
-        yield text
+            text = joined.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if not text or "\x00" in text:
+            # Something is wrong (or the chunk is empty text): go line by line to name it.
+            texts = [_decode_one(raw, number + i + 1, name) for i, raw in enumerate(chunk)]
+        else:
+            texts = [line + "\n" for line in text.split("\n")]
+            if texts[-1] == "\n":
+                texts.pop()  # the chunk ended with a newline
+            else:
+                texts[-1] = texts[-1][:-1]  # the last line of the input has none
+        if first and texts:
+            texts[0] = texts[0].removeprefix("\ufeff")  # Excel writes a BOM
+            first = False
+        number += len(chunk)
+        yield from texts
 
 
 def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]]]:
@@ -60,7 +90,8 @@ def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]
         except csv.Error as exc:
             raise InputError(name, f"not valid CSV: {exc}", line=start) from None
         line, start = start, reader.line_num + 1
-        if not row or not any(cell.strip() for cell in row):
+        # A record whose first cell has text is not blank: the common case, checked first.
+        if not row or (not row[0].strip() and not any(cell.strip() for cell in row)):
             continue
         yield line, row
 
