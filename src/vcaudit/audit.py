@@ -119,7 +119,10 @@ class _Tally:
     def add_many(
         self, installation: Installation, assessment: Assessment, count: int, hosts: set[str]
     ) -> None:
-        """`count` rows that differ from `installation` only in their host (and user)."""
+        """`count` rows that differ from `installation` only in their host (and user).
+
+        The tally may keep `hosts` itself: callers hand over a set they no longer use.
+        """
         self.total += count
         self.hosts.update(hosts)
         owner = installation.owner or assessment.owner
@@ -129,7 +132,9 @@ class _Tally:
         if tally is None:
             display = Finding(installation, assessment).display_name
             tally = self.groups[key] = _GroupTally(assessment, installation.source, display)
-        tally.hosts.update(hosts)
+            tally.hosts = hosts  # taken over, not copied: the caller is done with it
+        else:
+            tally.hosts.update(hosts)
         tally.count += count
 
     def result(self) -> Summary:
