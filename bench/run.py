@@ -189,7 +189,7 @@ def main() -> int:
             rows_out.append(line)
         results["runs"] = rows_out
         results["feed_load_s"] = round(load[0], 3)
-    sizes = {r["rows"]: r for r in rows_out}  # type: ignore[index]
+    sizes = {r["rows"]: r for r in rows_out}
     if 100_000 in sizes and 1_000_000 in sizes:
         for fmt in ("table", "json", "sarif"):
             growth = sizes[1_000_000][f"{fmt}_s"] / sizes[100_000][f"{fmt}_s"]
