@@ -250,4 +250,4 @@ def test_import_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
         ("mac-finance-2", "us.zoom.xos"),
         ("mac-finance-2", "Cisco-Systems.Spark"),
     ]
-    assert "1 row of the exports were other software" in capsys.readouterr().err
+    assert "1 row of the exports was other software" in capsys.readouterr().err

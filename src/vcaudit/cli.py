@@ -548,9 +548,10 @@ def _read_context(feed: Feed, host: str | None) -> ReadContext:
 def _reading_notes(context: ReadContext) -> list[str]:
     notes = list(context.notes)
     if context.dropped:
+        one = context.dropped == 1
         notes.append(
-            f"{context.dropped} row{'s' if context.dropped != 1 else ''} of the exports were "
-            "other software, not conferencing clients, and were skipped"
+            f"{context.dropped} row{'' if one else 's'} of the exports {'was' if one else 'were'} "
+            f"other software, not conferencing clients, and {'was' if one else 'were'} skipped"
         )
     return notes
 
