@@ -171,10 +171,7 @@ class FeedInUse:
     state: State | None = None
 
 
-def _installed(cache_dir: Path) -> tuple[Feed, State] | None:
-    state = State.read(cache_dir)
-    if state is None:
-        return None
+def _installed(cache_dir: Path, state: State) -> Feed | None:
     path = cache_dir / BUNDLE_NAME
     try:
         data = path.read_bytes()
@@ -183,9 +180,22 @@ def _installed(cache_dir: Path) -> tuple[Feed, State] | None:
     if sha256_hex(data) != state.sha256:
         return None  # a half-written or tampered cache is never used
     try:
-        return load_bundle(data, str(path)), state
+        return load_bundle(data, str(path))
     except FeedError:
         return None
+
+
+def _not_older_than_bundled(state: State) -> bool:
+    bundled_at = bundled_generated_at()
+    if bundled_at is None:
+        return True
+    try:
+        installed_at = dt.datetime.fromisoformat(state.generated_at)
+    except ValueError:
+        return False
+    if installed_at.tzinfo is None:
+        installed_at = installed_at.replace(tzinfo=dt.UTC)
+    return installed_at >= bundled_at
 
 
 def bundled_generated_at() -> dt.datetime | None:
@@ -206,14 +216,15 @@ def load_feed_info(directory: Path) -> dt.datetime | None:
 
 
 def feed_in_use(cache_dir: Path) -> FeedInUse:
-    """The newer of the installed and the bundled feed."""
-    installed = _installed(cache_dir)
-    if installed is not None:
-        feed, state = installed
-        bundled_at = bundled_generated_at()
-        if bundled_at is None or (
-            feed.info.generated_at is not None and feed.info.generated_at >= bundled_at
-        ):
+    """The newer of the installed and the bundled feed.
+
+    The installed bundle's date is in its state file, so an older installed bundle is never
+    parsed only to be set aside.
+    """
+    state = State.read(cache_dir)
+    if state is not None and _not_older_than_bundled(state):
+        feed = _installed(cache_dir, state)
+        if feed is not None:
             info = replace(feed.info, location=f"installed ({cache_dir / BUNDLE_NAME})")
             return FeedInUse(replace(feed, info=info), "installed", state)
     feed = _bundled_compiled(cache_dir)
