@@ -102,10 +102,8 @@ class _Tally:
         self.total = 0
         self.groups: dict[tuple[str, str, Platform, int, str], _GroupTally] = {}
 
-    def add(self, installation: Installation, assessment: Assessment) -> None:
-        self.total += 1
-        host = installation.host
-        self.hosts.add(host)
+    def _group(self, installation: Installation, assessment: Assessment) -> _GroupTally:
+        """The group of a row: product, version, platform, verdict and owner."""
         owner = installation.owner or assessment.owner
         name = installation.product if assessment.product is None else ""
         key = (name, installation.version, installation.platform, id(assessment), owner)
@@ -113,6 +111,13 @@ class _Tally:
         if tally is None:
             display = Finding(installation, assessment).display_name
             tally = self.groups[key] = _GroupTally(assessment, installation.source, display)
+        return tally
+
+    def add(self, installation: Installation, assessment: Assessment) -> None:
+        self.total += 1
+        host = installation.host
+        self.hosts.add(host)
+        tally = self._group(installation, assessment)
         tally.hosts.add(host)
         tally.count += 1
 
@@ -125,13 +130,8 @@ class _Tally:
         """
         self.total += count
         self.hosts.update(hosts)
-        owner = installation.owner or assessment.owner
-        name = installation.product if assessment.product is None else ""
-        key = (name, installation.version, installation.platform, id(assessment), owner)
-        tally = self.groups.get(key)
-        if tally is None:
-            display = Finding(installation, assessment).display_name
-            tally = self.groups[key] = _GroupTally(assessment, installation.source, display)
+        tally = self._group(installation, assessment)
+        if tally.count == 0:
             tally.hosts = hosts  # taken over, not copied: the caller is done with it
         else:
             tally.hosts.update(hosts)

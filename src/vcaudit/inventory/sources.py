@@ -190,6 +190,11 @@ def read_inventory(
         yield from READERS[chosen](lines, shown, ctx or ReadContext())
 
 
+def _stdin_once(names: Sequence[str]) -> None:
+    if sum(1 for n in names if n == STDIN) > 1:
+        raise InputError(STDIN, "standard input can be read only once")
+
+
 def read_inventories(
     names: Sequence[str],
     fmt: InputFormat = InputFormat.AUTO,
@@ -197,8 +202,7 @@ def read_inventories(
     ctx: ReadContext | None = None,
 ) -> Iterator[Installation]:
     """Every installation of every input, in order."""
-    if sum(1 for n in names if n == STDIN) > 1:
-        raise InputError(STDIN, "standard input can be read only once")
+    _stdin_once(names)
     for name in names:
         yield from read_inventory(name, fmt, stdin, ctx)
 
@@ -211,8 +215,7 @@ def aggregate_inventories(
 ) -> Iterator[Aggregate]:
     """Every input as counted rows: native CSV counted as it is read, other formats row by
     row (one count each)."""
-    if sum(1 for n in names if n == STDIN) > 1:
-        raise InputError(STDIN, "standard input can be read only once")
+    _stdin_once(names)
     for name in names:
         with _opened(name, fmt, stdin) as (shown, chosen, lines):
             if chosen is InputFormat.CSV:
