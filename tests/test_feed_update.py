@@ -434,3 +434,19 @@ def test_bundled_feed_is_compiled_once(tmp_path: Path) -> None:
     assert again.feed.products == first.feed.products
     compiled[0].write_bytes(b"garbage")  # a broken cache is rebuilt, never trusted
     assert store.feed_in_use(tmp_path).feed.products == first.feed.products
+
+
+def test_installed_feed_older_than_the_bundled_one_is_not_used(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = bundle(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    source = tmp_path / "old.json"
+    source.write_bytes(data)
+    Path(str(source) + ".sha256").write_bytes(checksum(data))
+    cache = tmp_path / "cache"
+    code, _, err = run(
+        capsys, "feed", "import", str(source), "--cache-dir", str(cache), "--allow-downgrade"
+    )
+    assert code == 0, err
+    assert store.State.read(cache) is not None
+    assert store.feed_in_use(cache).origin == "bundled"
