@@ -174,10 +174,18 @@ class Matcher:
         return worst
 
 
+_FEED_VERSIONS: dict[tuple[str, str], Version] = {}
+"""Parsed feed versions by (scheme, text): a feed repeats its fixed versions many times."""
+
+
 def _feed_version(product: Product, text: str) -> Version:
-    version = versioning.parse_feed_version(product.version_scheme, text)
-    if version is None:  # the loader already refused such a feed
-        raise ValueError(f"{product.id}: feed version {text!r} does not parse")
+    key = (product.version_scheme, text)
+    version = _FEED_VERSIONS.get(key)
+    if version is None:
+        version = versioning.parse_feed_version(product.version_scheme, text)
+        if version is None:  # the loader already refused such a feed
+            raise ValueError(f"{product.id}: feed version {text!r} does not parse")
+        _FEED_VERSIONS[key] = version
     return version
 
 
