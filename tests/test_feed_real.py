@@ -45,6 +45,18 @@ def ids(feed: Feed, product_id: str, platform: Platform, version: str) -> set[st
         ("teams", W, "25122.1415.3698.6812", "CVE-2025-53783", False),
         ("jitsi-meet", L, "2.2.9", "CVE-2020-25019", True),
         ("jitsi-meet", L, "2.3.0", "CVE-2020-25019", False),
+        # NVD's CPE ranges for cisco-sa-webex-client-g3zevBcp: < 39.5.24, = 39.7.4,
+        # 40.4.0 up to 40.4.6 and 40.4.10 up to 40.6.0.
+        ("webex-meetings", W, "39.5.23", "CVE-2020-3501", True),
+        ("webex-meetings", W, "39.5.24", "CVE-2020-3501", False),
+        ("webex-meetings", M, "39.7.4", "CVE-2020-3502", True),
+        ("webex-meetings", M, "40.4.6", "CVE-2020-3502", False),  # between two ranges
+        ("webex-meetings", W, "40.5.0", "CVE-2020-3502", True),
+        ("webex-meetings", W, "40.6.0", "CVE-2020-3502", False),
+        ("element", L, "1.11.102", "CVE-2025-48937", True),
+        ("element", L, "1.11.103", "CVE-2025-48937", False),
+        ("element", W, "1.8.3", "CVE-2021-40823", True),
+        ("element", W, "1.8.4", "CVE-2021-40823", False),
     ],
 )
 def test_real_cases(
