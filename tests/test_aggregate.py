@@ -113,3 +113,100 @@ def test_table_is_the_same_either_way(capsys: pytest.CaptureFixture[str], tmp_pa
     main([*args, "--report", f"json={tmp_path / 'rows.json'}"])  # a row format: rows kept
     rows = capsys.readouterr().out
     assert counted == rows
+
+
+def outcome_of(feed: Feed, path: Path, count: bool) -> object:
+    """The report's groups with their host names, or the error, read either way."""
+    try:
+        if count:
+            report = run_audit_counts(aggregate_inventories([str(path)]), feed, Policy(), TODAY)
+        else:
+            report = run_audit(
+                read_inventories([str(path)]), feed, Policy(), TODAY, keep_findings=False
+            )
+    except InputError as exc:
+        return str(exc)
+    names = sorted((g.product, g.version, g.owner, sorted(g.host_names)) for g in report.groups)
+    return shape(report), names
+
+
+# Lines that a fast path must hand to the row-by-row checks, or read exactly like them.
+ODD_LINES = [
+    "",
+    "  ,  ,  ,  ",
+    '"quoted host",linux,meetly,6.2.5',
+    '" padded ",linux,meetly,6.2.5',
+    "  spaced  ,linux,meetly,6.2.5",
+    'h1,linux,"Meetly, the app",6.2.5',
+    'h2,linux,"two\nlines",6.2.5',
+    'h3,linux,meetly,"6.2.5"',
+    "h4,linux,meetly,6.2.5\r",
+    ",linux,meetly,6.2.5",
+    "h5,linux,meetly",
+    "h6,linux,meetly,6.2.5,extra",
+    'h7,linux,"broken"quote,6.2.5',
+    "h8,plan9,meetly,6.2.5",
+    'h"9,linux,meetly,6.2.5',
+    "x" * 70_000 + ",linux,meetly,6.2.5",
+]
+
+
+@pytest.mark.parametrize("block", [7, 64, 4096])
+@pytest.mark.parametrize("seed", range(12))
+def test_odd_lines_anywhere(
+    test_feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, seed: int
+) -> None:
+    """Blank, quoted, multi-line and broken lines at any place, across any block boundary:
+    counted reading gives what row-by-row reading gives, or the same error."""
+    from vcaudit.inventory import native
+
+    monkeypatch.setattr(native, "_BLOCK", block)
+    rng = random.Random(seed)
+    plain = [
+        f"host-{rng.randrange(40)},{rng.choice(['windows', 'linux'])},"
+        f"{rng.choice(['meetly', 'chatter', 'nope'])},{rng.choice(['5.16.9', '6.2.5', 'x'])}"
+        for _ in range(300)
+    ]
+    odd = rng.sample(ODD_LINES, k=rng.randrange(0, 3))
+    for line in odd:
+        plain.insert(rng.randrange(len(plain) + 1), line)
+    ending = rng.choice(["\n", "\r\n"])
+    text = "host,platform,product,version" + ending + ending.join(plain)
+    text += rng.choice(["", ending])
+    path = tmp_path / "fleet.csv"
+    path.write_bytes(("\ufeff" if seed % 3 == 0 else "").encode() + text.encode())
+    assert outcome_of(test_feed, path, True) == outcome_of(test_feed, path, False)
+
+
+@pytest.mark.parametrize(
+    "header", ["platform,product,version,host", "host,platform,product,version,user"]
+)
+def test_host_elsewhere_or_a_user_column(test_feed: Feed, tmp_path: Path, header: str) -> None:
+    rng = random.Random(5)
+    columns = header.split(",")
+    rows = []
+    for i in range(2000):
+        values = {
+            "host": f"host-{i % 97}",
+            "platform": rng.choice(["windows", "linux"]),
+            "product": rng.choice(["meetly", "chatter"]),
+            "version": rng.choice(["5.16.9", "6.2.5"]),
+            "user": f"user{i}",
+        }
+        rows.append(",".join(values[c] for c in columns))
+    path = tmp_path / "fleet.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    counted = outcome_of(test_feed, path, True)
+    assert counted == outcome_of(test_feed, path, False)
+    assert not isinstance(counted, str)
+
+
+def test_an_over_long_user_is_checked_like_row_by_row(test_feed: Feed, tmp_path: Path) -> None:
+    rows = [f"host-{i},linux,meetly,6.2.5,user{i}" for i in range(500)]
+    rows.insert(321, "host-x,linux,meetly,6.2.5," + "u" * 70_000)
+    path = tmp_path / "fleet.csv"
+    path.write_text("host,platform,product,version,user\n" + "\n".join(rows), encoding="utf-8")
+    counted = outcome_of(test_feed, path, True)
+    assert counted == outcome_of(test_feed, path, False)
+    assert isinstance(counted, str)
+    assert ":323:" in counted.replace(" line ", ":")

@@ -8,6 +8,7 @@ other exception becomes exit 70 with a request to report it (the trace only with
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 import sys
@@ -389,7 +390,8 @@ def scan(
         )
         context = _read_context(loaded, host)
         formats = {output_format, *(fmt for fmt, _ in extra)}
-        keep = details or notify.active or bool(formats & _ROW_FORMATS)
+        deliver_to = notify if notify is not None and notify.active else None
+        keep = details or deliver_to is not None or bool(formats & _ROW_FORMATS)
         with _progress_rows(quiet) as progress:
             context.progress = progress
             if names and not keep and not any(rule.hosts for rule in policy.ignores):
@@ -446,7 +448,7 @@ def scan(
             for warning in report.warnings:
                 typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
         delivery_failed = False
-        if notify.active:
+        if deliver_to is not None:
             from vcaudit.notify.deliver import deliver
             from vcaudit.notify.email import read_password
 
@@ -455,7 +457,7 @@ def scan(
             )
             password = read_password(os.environ.get("VCAUDIT_SMTP_PASSWORD"), password_file)
             now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            result = deliver(report, notify, now=now, password=password)
+            result = deliver(report, deliver_to, now=now, password=password)
             for line in result.sent:
                 if not quiet:
                     typer.echo(f"vcaudit: {terminal_safe(line, 0)}", err=True)
@@ -495,15 +497,20 @@ def _notify_settings(
     only_changes: bool,
     webhooks: list[str] | None,
     webhook_format: WebhookFormat | None,
-) -> NotifySettings:
-    """Flags over the policy file's email and webhooks sections."""
+) -> NotifySettings | None:
+    """Flags over the policy file's email and webhooks sections; None when there is
+    nothing to deliver or remember (and mail code is not even loaded)."""
     from vcaudit.config import MailConfig
-    from vcaudit.notify.deliver import NotifySettings
-    from vcaudit.notify.email import SmtpSettings, check_address
 
     mail = loaded_config.mail if loaded_config else MailConfig()
     recipients = tuple(email_to) if email_to else mail.to
     sender = email_from or mail.sender
+    if not (recipients or sender or webhooks or mail.webhooks or state or only_changes):
+        return None
+
+    from vcaudit.notify.deliver import NotifySettings
+    from vcaudit.notify.email import SmtpSettings, check_address
+
     if recipients and not sender:
         raise UsageError("--email-to needs --email-from (or email.from in vcaudit.yaml)")
     for address in recipients:
@@ -557,6 +564,21 @@ def _reading_notes(context: ReadContext) -> list[str]:
 
 
 PROGRESS_EVERY = 20_000
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """A command makes many short-lived objects (rows, parts of rows, report lines) and no
+    reference cycles to speak of: the cyclic garbage collector would scan them again and
+    again for nothing (about a tenth of a large scan's time). Memory is still freed by
+    reference counting, and the collector is back on when the command returns."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -1140,7 +1162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Standalone mode lets typer report usage errors itself (exit 2); every exit, ours
         # included, arrives here as SystemExit.
-        app(args=args, prog_name="vcaudit", standalone_mode=True)
+        with _collection_paused():
+            app(args=args, prog_name="vcaudit", standalone_mode=True)
     except SystemExit as done:
         code = done.code
         if code is None:

@@ -6,12 +6,22 @@ counted into one `Aggregate`: the first row of each is built and checked exactly
 `read_csv` builds it, and every later row is checked for what differs (its field count, its
 host and user), so the same files are accepted and refused, with the same messages, at a
 fraction of the per-row cost.
+
+Lines are taken a chunk at a time. When the host is the first column, a line's text after
+the host is the key to what the line holds: a text seen before is the same installation
+without parsing it again, so most lines cost a split and a few look-ups. Lines that need
+more (a quoted host, a blank line, a wrong field count, a missing host) go through the
+row-by-row loop with every check, and from a record that spans lines (or broken quoting)
+on, the rest of the file does.
 """
 
 from __future__ import annotations
 
+import csv
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from operator import itemgetter
 
 from vcaudit.errors import InputError
@@ -43,6 +53,8 @@ class Aggregate:
 
 
 PROGRESS_EVERY = 50_000
+_REMEMBERED_TEXTS = 65_536
+"""Distinct line texts (after the host) remembered; more are forgotten and parsed again."""
 
 
 def aggregate_csv(
@@ -50,42 +62,205 @@ def aggregate_csv(
 ) -> Iterator[Aggregate]:
     """The distinct installations of a native CSV, in order of first appearance."""
     progress = ctx.progress if ctx is not None else None
-    rows = native.csv_rows(lines, name)
-    first = next(rows, None)
+    stream = _Lines(native.decoded_blocks(lines, name))
+    first = next(native.csv_records(stream, name), None)
     if first is None:
         raise InputError(
             name, "the file is empty", hint="expected a header row: host,platform,product,version"
         )
     columns = native.header_columns(first[1], name, first[0])
-    build = records.csv_builder(columns, name)
-    width = len(columns)
-    index = {column: i for i, column in enumerate(columns)}
-    key_of = itemgetter(*[index[c] for c in _KEY_FIELDS if c in index])
-    i_host = index["host"]
-    i_user = index.get("user")
-    entries: dict[object, Aggregate] = {}
-    limit = records.MAX_VALUE
-    for line, row in rows:
-        if len(row) != width:
-            raise InputError(name, f"expected {width} fields, found {len(row)}", line=line)
-        key = key_of(row)
-        entry = entries.get(key)
-        host = row[i_host].strip()
-        if (
-            entry is None
-            or not host
-            or len(host) > limit
-            or (i_user is not None and len(row[i_user]) > limit)
-        ):
-            # New, or unusual: the full row check, which raises the same error read_csv would.
-            installation = build(row, line)
-            if entry is None:
-                entry = entries[key] = Aggregate(installation)
-            host = installation.host
-        entry.hosts.add(host)
-        entry.count += 1
-        if progress is not None and line % PROGRESS_EVERY == 0:
-            progress(line)
-    if not entries:
+    counter = _Counter(columns, name)
+    # The reader stopped at the header's last line; the chunks go on from the next one.
+    line = first[0] + 1 + sum(cell.count("\n") for cell in first[1])
+    while batch := stream.take():
+        done = counter.lines(batch, line)
+        if done < len(batch):
+            # A record spans lines, or the quoting is broken: the exact reader from here on.
+            rest = chain(map("{}\n".format, batch[done:]), stream.remaining())
+            counter.rows(native.csv_records(rest, name, line + done))
+            break
+        if progress is not None and (line + done) // PROGRESS_EVERY > line // PROGRESS_EVERY:
+            progress(line + done - 1)
+        line += done
+    if not counter.aggregates:
         raise InputError(name, "no installations after the header row")
-    yield from entries.values()
+    yield from counter.aggregates
+
+
+class _Lines:
+    """Decoded lines without their newlines: read one at a time (the header, with its
+    newline) or a block at a time (the rest)."""
+
+    def __init__(self, blocks: Iterator[list[str]]) -> None:
+        self._blocks = blocks
+        self._block: list[str] = []
+        self._at = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        while self._at >= len(self._block):
+            self._block, self._at = next(self._blocks), 0
+        self._at += 1
+        return self._block[self._at - 1] + "\n"
+
+    def take(self) -> list[str]:
+        """The next lines not yet read, as many as come together; [] at the end."""
+        found = self._block[self._at :]
+        self._block, self._at = [], 0
+        for block in self._blocks if not found else ():
+            if block:
+                return block
+        return found
+
+    def remaining(self) -> Iterator[str]:
+        """Every line not yet read, with its newline."""
+        return map("{}\n".format, self._remaining())
+
+    def _remaining(self) -> Iterator[str]:
+        found = self._block[self._at :]
+        self._block, self._at = [], 0
+        return chain(found, chain.from_iterable(self._blocks))
+
+
+_HOST_OF = itemgetter(0)
+_REST_OF = itemgetter(2)
+
+
+class _Counter:
+    """The distinct installations of one file, and the ways to add lines to them."""
+
+    def __init__(self, columns: list[str], name: str) -> None:
+        self.build = records.csv_builder(columns, name)
+        self.name = name
+        self.width = len(columns)
+        index = {column: i for i, column in enumerate(columns)}
+        self.key_of = itemgetter(*[index[c] for c in _KEY_FIELDS if c in index])
+        self.i_host = index["host"]
+        self.i_user = index.get("user")
+        self.aggregates: list[Aggregate] = []
+        self.hosts: list[set[str]] = []
+        """Each aggregate's host set, by the aggregate's number."""
+        self.numbers: dict[object, int] = {}
+        """Aggregate number by key (the fields besides host and user)."""
+        self.texts: dict[str, int] = {}
+        """Aggregate number by the text of a line after its host (host first only)."""
+        self.names: dict[str, str] = {}
+        """One string per host name, shared by every set that holds it."""
+
+    def rows(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+        """Add records one by one: every check `read_csv` makes on a row."""
+        width = self.width
+        limit = records.MAX_VALUE
+        key_of, i_host, i_user = self.key_of, self.i_host, self.i_user
+        intern = self.names.setdefault
+        for line, row in rows:
+            if len(row) != width:
+                raise InputError(self.name, f"expected {width} fields, found {len(row)}", line=line)
+            key = key_of(row)
+            number = self.numbers.get(key)
+            host = row[i_host].strip()
+            if (
+                number is None
+                or not host
+                or len(host) > limit
+                or (i_user is not None and len(row[i_user]) > limit)
+            ):
+                # New, or unusual: the full row check, which raises the same error read_csv would.
+                installation = self.build(row, line)
+                if number is None:
+                    number = self._add(key, installation)
+                host = installation.host
+            self.aggregates[number].count += 1
+            self.hosts[number].add(intern(host, host))
+
+    def lines(self, lines: list[str], line: int) -> int:
+        """Add lines that start at `line`; how many were added, all of them unless one
+        starts a record that spans lines (or has broken quoting): that one and the rest
+        were not."""
+        if self.i_host != 0:
+            return self._parsed(lines, line)
+        parts = list(map(str.partition, lines, repeat(",")))
+        raw_hosts = list(map(_HOST_OF, parts))
+        hosts = list(map(str.strip, raw_hosts))
+        if '"' in "".join(raw_hosts) or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
+            return self._parsed(lines, line)  # a quoted, missing or over-long host
+        texts = list(map(_REST_OF, parts))
+        numbers = list(map(self.texts.get, texts))
+        if None in numbers:
+            unseen = [i for i, n in enumerate(numbers) if n is None]
+            rows = _records([lines[i] for i in unseen])
+            if rows is None or not all(map(self._plain, rows)):
+                return self._parsed(lines, line)
+            if len(self.texts) > _REMEMBERED_TEXTS:
+                self.texts.clear()
+            for i, row in zip(unseen, rows, strict=True):
+                number = numbers[i] = self._number(row, line + i, hosts, i)
+                self.texts[texts[i]] = number
+        self._count(numbers, hosts)
+        return len(lines)
+
+    def _parsed(self, lines: list[str], line: int) -> int:
+        """`lines` parsed as CSV, then counted; row by row when a row needs it."""
+        rows = _records(lines)
+        if rows is None:
+            # Find the line that starts a multi-line or broken record; count the ones before.
+            done = 0
+            while done < len(lines) and _records(lines[done : done + 1]) is not None:
+                done += 1
+            if done:
+                self._parsed(lines[:done], line)
+            return done
+        hosts = list(map(str.strip, map(itemgetter(self.i_host), rows)))
+        if (
+            not all(map(self._plain, rows))
+            or "" in hosts
+            or max(map(len, hosts)) > records.MAX_VALUE
+        ):
+            self.rows((line + i, row) for i, row in enumerate(rows) if not native.blank(row))
+            return len(lines)
+        numbers = [self.numbers.get(key) for key in map(self.key_of, rows)]
+        for i in [i for i, n in enumerate(numbers) if n is None]:
+            numbers[i] = self._number(rows[i], line + i, hosts, i)
+        self._count(numbers, hosts)
+        return len(lines)
+
+    def _plain(self, row: list[str]) -> bool:
+        """Whether a record needs no row-by-row check beyond its key's first row (its host
+        is checked apart)."""
+        return len(row) == self.width and (
+            self.i_user is None or len(row[self.i_user]) <= records.MAX_VALUE
+        )
+
+    def _number(self, row: list[str], line: int, hosts: list[str], i: int) -> int:
+        """The aggregate number of a row, adding its key at its first row."""
+        key = self.key_of(row)
+        number = self.numbers.get(key)
+        if number is None:
+            installation = self.build(row, line)
+            number = self._add(key, installation)
+            hosts[i] = installation.host
+        return number
+
+    def _count(self, numbers: list[int | None], hosts: list[str]) -> None:
+        aggregates = self.aggregates
+        for number, count in Counter(numbers).items():
+            aggregates[number].count += count  # type: ignore[index]
+        names = list(map(self.names.setdefault, hosts, hosts))
+        deque(map(set.add, map(self.hosts.__getitem__, numbers), names), maxlen=0)  # type: ignore[arg-type]
+
+    def _add(self, key: object, installation: Installation) -> int:
+        self.numbers[key] = len(self.aggregates)
+        self.aggregates.append(Aggregate(installation))
+        self.hosts.append(self.aggregates[-1].hosts)
+        return len(self.aggregates) - 1
+
+
+def _records(lines: list[str]) -> list[list[str]] | None:
+    """The records of `lines` when each line is exactly one record, else None."""
+    try:
+        rows = list(csv.reader(lines, strict=True))
+    except csv.Error:
+        return None
+    return rows if len(rows) == len(lines) else None

@@ -17,8 +17,8 @@ import json.decoder
 import json.scanner
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
-from typing import Any
+from itertools import chain, islice
+from typing import Any, BinaryIO
 
 from vcaudit import yamlio
 from vcaudit.errors import InputError
@@ -50,8 +50,78 @@ def _decode_one(raw: bytes, number: int, name: str) -> str:
     return text
 
 
+_BLOCK = 1 << 20
+"""Bytes read at a time by `decoded_blocks`."""
+
+
+class ByteLines:
+    """The lines of a stream whose first bytes were already read: iterated as file iteration
+    gives them, or read in blocks of whole lines (`decoded_blocks`)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def __iter__(self) -> Iterator[bytes]:
+        *complete, partial = self._head.split(b"\n")
+        first = [line + b"\n" for line in complete]
+        if partial:
+            first.append(partial + self._rest.readline())
+        return chain(first, self._rest)
+
+    def blocks(self, size: int = 0) -> Iterator[bytes]:
+        """Blocks of about `size` bytes (default `_BLOCK`), each ending with a newline but
+        maybe the last."""
+        size = size or _BLOCK
+        pending = self._head
+        while data := self._rest.read(size):
+            data = pending + data
+            cut = data.rfind(b"\n") + 1
+            pending = data[cut:]
+            if cut:
+                yield data[:cut]
+        if pending:
+            yield pending
+
+
+def _joined(lines: Iterable[bytes]) -> Iterator[bytes]:
+    source = iter(lines)
+    while chunk := list(islice(source, _CHUNK)):
+        yield b"".join(chunk)
+
+
+def decoded_blocks(lines: Iterable[bytes], name: str) -> Iterator[list[str]]:
+    """The lines as text without their newlines, many at a time; bytes that are not UTF-8,
+    or a NUL, stop with the line number (like `decoded_lines`)."""
+    blocks = lines.blocks() if isinstance(lines, ByteLines) else _joined(lines)
+    number = 0
+    first = True
+    for block in blocks:
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError:
+            text = "\x00"
+        if "\x00" in text:
+            raws = block.split(b"\n")
+            for i, raw in enumerate(raws):
+                _decode_one(raw, number + i + 1, name)
+        texts = text.split("\n")
+        if texts[-1] == "":
+            texts.pop()  # the block ended with a newline
+        if first and texts:
+            texts[0] = texts[0].removeprefix("\ufeff")  # Excel writes a BOM
+            first = False
+        number += len(texts)
+        yield texts
+
+
 def decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
     """The lines as text; bytes that are not UTF-8, or a NUL, stop with the line number."""
+    return chain.from_iterable(decoded_chunks(lines, name))
+
+
+def decoded_chunks(lines: Iterable[bytes], name: str) -> Iterator[list[str]]:
+    """`decoded_lines` a list at a time, each line with its newline (the last may have none)."""
     number = 0
     first = True
     source = iter(lines)
@@ -74,14 +144,29 @@ def decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
             texts[0] = texts[0].removeprefix("\ufeff")  # Excel writes a BOM
             first = False
         number += len(chunk)
-        yield from texts
+        yield texts
+
+
+def blank(row: list[str]) -> bool:
+    """Whether a CSV record has no text at all (such records are skipped)."""
+    # A record whose first cell has text is not blank: the common case, checked first.
+    return not row or (not row[0].strip() and not any(cell.strip() for cell in row))
 
 
 def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of every non-blank CSV record, the header first; the line is where the
     record starts, even when a quoted field spans lines. Errors name the line."""
-    reader = csv.reader(decoded_lines(lines, name), strict=True)
-    start = 1
+    return csv_records(decoded_lines(lines, name), name)
+
+
+def csv_records(texts: Iterator[str], name: str, start: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """`csv_rows` over lines already decoded, the first of them being line `start`.
+
+    The reader takes lines from `texts` only as it needs them, so a caller may read the first
+    records here and the rest of `texts` another way.
+    """
+    reader = csv.reader(texts, strict=True)
+    offset = start - 1
     while True:
         try:
             row = next(reader)
@@ -89,9 +174,8 @@ def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]
             return
         except csv.Error as exc:
             raise InputError(name, f"not valid CSV: {exc}", line=start) from None
-        line, start = start, reader.line_num + 1
-        # A record whose first cell has text is not blank: the common case, checked first.
-        if not row or (not row[0].strip() and not any(cell.strip() for cell in row)):
+        line, start = start, offset + reader.line_num + 1
+        if blank(row):
             continue
         yield line, row
 

@@ -149,20 +149,10 @@ def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
         raise InputError(name, f"cannot open: {exc.strerror}") from None
 
 
-def _lines(head: bytes, rest: BinaryIO) -> Iterator[bytes]:
-    """The lines of `head` followed by the rest of the stream, as file iteration gives them."""
-    *complete, partial = head.split(b"\n")
-    for line in complete:
-        yield line + b"\n"
-    if partial:
-        yield partial + rest.readline()
-    yield from rest
-
-
 @contextmanager
 def _opened(
     name: str, fmt: InputFormat, stdin: BinaryIO | None
-) -> Iterator[tuple[str, InputFormat, Iterator[bytes]]]:
+) -> Iterator[tuple[str, InputFormat, Iterable[bytes]]]:
     """(name to show, format, lines) of one input; read errors become InputError."""
     stream = _open(name, stdin)
     shown = "<stdin>" if name == STDIN else name
@@ -171,7 +161,7 @@ def _opened(
         if not head:
             raise InputError(shown, "the file is empty")
         chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
-        yield shown, chosen, _lines(head, stream)
+        yield shown, chosen, native.ByteLines(head, stream)
     except OSError as exc:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
     finally:

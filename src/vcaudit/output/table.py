@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 from rich import box
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -180,6 +181,31 @@ def _details_table(report: AuditReport) -> Table:
     return table
 
 
+def _print_lines(
+    console: Console, buffer: io.StringIO, lines: list[Text], options: RenderOptions
+) -> None:
+    """Print lines as rich would, without rich for the plain ones (rich's cost is per line,
+    and a fleet has many groups): without colour, a line of printable ASCII no wider than
+    the page is written as it is; runs of other lines go to rich, one call per run."""
+    run: list[Text] = []
+    for line in lines:
+        text = line.plain
+        if (
+            not options.color
+            and len(text) <= options.width
+            and text.isascii()
+            and text.isprintable()
+        ):
+            if run:
+                console.print(Text("\n").join(run))
+                run = []
+            buffer.write(text + "\n")
+        else:
+            run.append(line)
+    if run:
+        console.print(Text("\n").join(run))
+
+
 def render(report: AuditReport, options: RenderOptions) -> str:
     """The report as terminal text (with ANSI styles when `options.color`)."""
     buffer = io.StringIO()
@@ -193,8 +219,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         elif options.width >= WIDE:
             console.print(_groups_table(report))
         else:
-            # One print for all lines: rich's cost is per call, and a fleet has many groups.
-            console.print(Text("\n").join(_groups_list(report)))
+            _print_lines(console, buffer, _groups_list(report), options)
     steps = next_steps(report)
     if steps:
         console.print()
