@@ -210,3 +210,30 @@ def test_an_over_long_user_is_checked_like_row_by_row(test_feed: Feed, tmp_path:
     assert counted == outcome_of(test_feed, path, False)
     assert isinstance(counted, str)
     assert ":323:" in counted.replace(" line ", ":")
+
+
+def test_hosts_counted_once_across_files(test_feed: Feed, tmp_path: Path) -> None:
+    """Hosts that appear in several inputs (CSV and JSON Lines) count once in the total."""
+    one = tmp_path / "one.csv"
+    one.write_text(
+        "host,platform,product,version\n"
+        + "".join(f"h{i},linux,meetly,6.2.5\n" for i in range(50)),
+        encoding="utf-8",
+    )
+    two = tmp_path / "two.csv"
+    two.write_text(
+        "host,platform,product,version\n"
+        + "".join(f"h{i},windows,chatter,1.0\n" for i in range(25, 90)),
+        encoding="utf-8",
+    )
+    three = tmp_path / "three.jsonl"
+    three.write_text(
+        "".join(
+            f'{{"host": "h{i}", "platform": "linux", "product": "meetly", "version": "1"}}\n'
+            for i in range(80, 100)
+        ),
+        encoding="utf-8",
+    )
+    counted, rows = both(test_feed, [str(one), str(two), str(three)], Policy())
+    assert shape(counted) == shape(rows)
+    assert counted.summary.hosts == 100

@@ -122,14 +122,22 @@ class _Tally:
         tally.count += 1
 
     def add_many(
-        self, installation: Installation, assessment: Assessment, count: int, hosts: set[str]
+        self,
+        installation: Installation,
+        assessment: Assessment,
+        count: int,
+        hosts: set[str],
+        *,
+        total_hosts: bool = True,
     ) -> None:
         """`count` rows that differ from `installation` only in their host (and user).
 
-        The tally may keep `hosts` itself: callers hand over a set they no longer use.
+        The tally may keep `hosts` itself: callers hand over a set they no longer use. With
+        `total_hosts=False` the caller adds them to `self.hosts` itself.
         """
         self.total += count
-        self.hosts.update(hosts)
+        if total_hosts:
+            self.hosts.update(hosts)
         tally = self._group(installation, assessment)
         if tally.count == 0:
             tally.hosts = hosts  # taken over, not copied: the caller is done with it
@@ -274,14 +282,21 @@ def run_audit_counts(
     auditor = Auditor(feed, policy, today)
     findings = FindingStore(keep=False)
     tally = _Tally(policy.fail_on, policy.strict)
+    files: dict[int, dict[str, str]] = {}
     for aggregate in aggregates:
+        every = aggregate.every_host
+        if every is not None:
+            files[id(every)] = every
         tally.add_many(
             aggregate.installation,
             auditor.assess(aggregate.installation),
             aggregate.count,
             aggregate.hosts,
+            total_hosts=every is None,
         )
         findings.append_uncounted(aggregate.count)
+    for every in files.values():
+        tally.hosts.update(every)  # each file's hosts once, not once per aggregate
     return AuditReport(
         feed=feed.info,
         findings=findings,

@@ -50,6 +50,9 @@ class Aggregate:
     """The first such row, as `read_csv` builds it."""
     count: int = 0
     hosts: set[str] = field(default_factory=set)
+    every_host: dict[str, str] | None = None
+    """When set, every host of this aggregate's file (shared by all its aggregates), so a
+    total need not be made from each aggregate's hosts."""
 
 
 PROGRESS_EVERY = 50_000
@@ -84,7 +87,9 @@ def aggregate_csv(
         line += done
     if not counter.aggregates:
         raise InputError(name, "no installations after the header row")
-    yield from counter.aggregates
+    for aggregate in counter.aggregates:
+        aggregate.every_host = counter.names
+        yield aggregate
 
 
 class _Lines:
