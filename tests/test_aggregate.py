@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import TODAY
 from vcaudit.audit import run_audit, run_audit_counts
@@ -167,7 +170,7 @@ def test_odd_lines_anywhere(
         f"{rng.choice(['meetly', 'chatter', 'nope'])},{rng.choice(['5.16.9', '6.2.5', 'x'])}"
         for _ in range(300)
     ]
-    odd = rng.sample(ODD_LINES, k=rng.randrange(0, 3))
+    odd = rng.sample(ODD_LINES, k=rng.randrange(1, 6))
     for line in odd:
         plain.insert(rng.randrange(len(plain) + 1), line)
     ending = rng.choice(["\n", "\r\n"])
@@ -237,3 +240,30 @@ def test_hosts_counted_once_across_files(test_feed: Feed, tmp_path: Path) -> Non
     counted, rows = both(test_feed, [str(one), str(two), str(three)], Policy())
     assert shape(counted) == shape(rows)
     assert counted.summary.hosts == 100
+
+
+LINE_PIECES = st.lists(
+    st.sampled_from(
+        ["h1", "h2", " h3 ", '"h4"', "linux", "windows", "meetly", "chatter", "6.2.5", "5.16.9",
+         ",", ",", ",", '"', '""', "\n", "\r\n", " ", "", "x" * 70_000]
+    ),
+    max_size=60,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=LINE_PIECES, block=st.sampled_from([5, 17, 1 << 20]))
+def test_fuzzed_files_read_the_same_counted_or_row_by_row(
+    test_feed: Feed, body: str, block: int
+) -> None:
+    from vcaudit.inventory import native
+
+    old = native._BLOCK
+    native._BLOCK = block
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "fleet.csv"
+            path.write_text("host,platform,product,version\n" + body, encoding="utf-8")
+            assert outcome_of(test_feed, path, True) == outcome_of(test_feed, path, False)
+    finally:
+        native._BLOCK = old

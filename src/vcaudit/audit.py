@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 
 from vcaudit import policy as policy_mod
-from vcaudit.inventory.aggregate import Aggregate
+from vcaudit.inventory.aggregate import Aggregate, CountedFile, RereadFindings
 from vcaudit.inventory.identify import Identifier
 from vcaudit.matching import Matcher
 from vcaudit.models import (
@@ -20,6 +21,7 @@ from vcaudit.models import (
     AuditReport,
     Feed,
     Finding,
+    Findings,
     Group,
     Installation,
     Ownership,
@@ -271,8 +273,13 @@ def run_audit_counts(
     inputs: tuple[str, ...] = (),
     tool_version: str = "",
     warnings: tuple[str, ...] = (),
+    reopen: Callable[[CountedFile], AbstractContextManager[Iterable[bytes]]] | None = None,
 ) -> AuditReport:
     """The same report as `run_audit(..., keep_findings=False)`, from counted rows.
+
+    With `reopen` (every input a counted native CSV file), the report's findings are the
+    files' rows read again when a format lists them: the same report as
+    `run_audit(..., keep_findings=True)`, without keeping a row.
 
     Only for policies without host-scoped ignore rules: a count has one verdict for all its
     hosts.
@@ -280,23 +287,31 @@ def run_audit_counts(
     if any(rule.hosts for rule in policy.ignores):
         raise ValueError("host-scoped ignore rules need run_audit, row by row")
     auditor = Auditor(feed, policy, today)
-    findings = FindingStore(keep=False)
+    store = FindingStore(keep=False)
     tally = _Tally(policy.fail_on, policy.strict)
-    files: dict[int, dict[str, str]] = {}
+    files: dict[int, CountedFile] = {}
+    verdicts: dict[int, list[Assessment]] = {}
     for aggregate in aggregates:
-        every = aggregate.every_host
-        if every is not None:
-            files[id(every)] = every
+        origin = aggregate.origin
+        assessment = auditor.assess(aggregate.installation)
+        if origin is not None:
+            files[id(origin)] = origin
+            verdicts.setdefault(id(origin), []).append(assessment)
+        elif reopen is not None:
+            raise ValueError("only counted native CSV files can be read again")
         tally.add_many(
             aggregate.installation,
-            auditor.assess(aggregate.installation),
+            assessment,
             aggregate.count,
             aggregate.hosts,
-            total_hosts=every is None,
+            total_hosts=origin is None,
         )
-        findings.append_uncounted(aggregate.count)
-    for every in files.values():
-        tally.hosts.update(every)  # each file's hosts once, not once per aggregate
+        store.append_uncounted(aggregate.count)
+    for origin in files.values():
+        tally.hosts.update(origin.names)  # each file's hosts once, not once per aggregate
+    findings: Findings = store
+    if reopen is not None:
+        findings = RereadFindings(list(files.values()), verdicts, len(store), reopen)
     return AuditReport(
         feed=feed.info,
         findings=findings,

@@ -394,19 +394,26 @@ def scan(
         keep = details or deliver_to is not None or bool(formats & _ROW_FORMATS)
         with _progress_rows(quiet) as progress:
             context.progress = progress
-            if names and not keep and not any(rule.hosts for rule in policy.ignores):
-                # Nothing lists installations one by one: count rows instead of keeping them.
+            from vcaudit.inventory import sources
+
+            if (
+                names
+                and not any(rule.hosts for rule in policy.ignores)
+                and (not keep or sources.rereadable(names, input_format))
+            ):
+                # Count rows instead of keeping them; what lists installations one by one
+                # reads the files again.
                 from vcaudit.audit import run_audit_counts
-                from vcaudit.inventory.sources import aggregate_inventories
 
                 report = run_audit_counts(
-                    aggregate_inventories(names, input_format, ctx=context),
+                    sources.aggregate_inventories(names, input_format, ctx=context),
                     loaded,
                     policy,
                     today,
                     inputs=tuple(names),
                     tool_version=__version__,
                     warnings=tuple(warnings),
+                    reopen=sources.reopen_counted if keep else None,
                 )
             else:
                 installations: Iterable[Installation]

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import csv
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from operator import itemgetter
 
 from vcaudit.errors import InputError
 from vcaudit.inventory import native, records
 from vcaudit.inventory.context import ReadContext
-from vcaudit.models import Installation
+from vcaudit.models import Assessment, Finding, Installation, Source
 
 # The fields, besides host and user, that decide an installation's verdict or its group.
 _KEY_FIELDS = (
@@ -50,9 +51,11 @@ class Aggregate:
     """The first such row, as `read_csv` builds it."""
     count: int = 0
     hosts: set[str] = field(default_factory=set)
-    every_host: dict[str, str] | None = None
-    """When set, every host of this aggregate's file (shared by all its aggregates), so a
-    total need not be made from each aggregate's hosts."""
+    origin: CountedFile | None = None
+    """The counted file this came from (None for a row of another format): it knows every
+    host of the file, and can read the file's rows again."""
+    number: int = -1
+    """This aggregate's place in `origin.aggregates`."""
 
 
 PROGRESS_EVERY = 50_000
@@ -61,10 +64,12 @@ _REMEMBERED_TEXTS = 65_536
 
 
 def aggregate_csv(
-    lines: Iterable[bytes], name: str, ctx: ReadContext | None = None
+    lines: Iterable[bytes], name: str, ctx: ReadContext | None = None, *, path: str = ""
 ) -> Iterator[Aggregate]:
-    """The distinct installations of a native CSV, in order of first appearance."""
+    """The distinct installations of a native CSV, in order of first appearance; `path`
+    (where the file can be opened again) is kept with them."""
     progress = ctx.progress if ctx is not None else None
+    signature = lines.signature() if isinstance(lines, native.ByteLines) else None
     stream = _Lines(native.decoded_blocks(lines, name))
     first = next(native.csv_records(stream, name), None)
     if first is None:
@@ -72,7 +77,8 @@ def aggregate_csv(
             name, "the file is empty", hint="expected a header row: host,platform,product,version"
         )
     columns = native.header_columns(first[1], name, first[0])
-    counter = _Counter(columns, name)
+    counter = CountedFile(columns, name)
+    counter.path, counter.signature = path, signature
     # The reader stopped at the header's last line; the chunks go on from the next one.
     line = first[0] + 1 + sum(cell.count("\n") for cell in first[1])
     while batch := stream.take():
@@ -87,9 +93,45 @@ def aggregate_csv(
         line += done
     if not counter.aggregates:
         raise InputError(name, "no installations after the header row")
-    for aggregate in counter.aggregates:
-        aggregate.every_host = counter.names
+    for number, aggregate in enumerate(counter.aggregates):
+        aggregate.origin, aggregate.number = counter, number
         yield aggregate
+
+
+ReadBatch = tuple[list[int], list[str], list[str], list[int]]
+"""Rows read again: each one's aggregate number, host, user and line."""
+
+
+def reread_csv(lines: Iterable[bytes], counted: CountedFile) -> Iterator[ReadBatch]:
+    """The rows of a file counted before, in order, a batch at a time.
+
+    The file must hold what it held when it was counted: a row whose installation was not
+    counted is an error ("changed while it was read").
+    """
+    name = counted.name
+    stream = _Lines(native.decoded_blocks(lines, name))
+    header = next(native.csv_records(stream, name), None)
+    if header is None:
+        raise counted.changed()
+    line = header[0] + 1 + sum(cell.count("\n") for cell in header[1])
+    while batch := stream.take():
+        found = counted.known(batch, line)
+        if found is not None:
+            yield found
+            line += len(batch)
+            continue
+        rows = _records(batch)
+        if rows is None:
+            # A record spans lines, or the quoting is broken: the exact reader from here on.
+            rest = chain(map("{}\n".format, batch), stream.remaining())
+            records_ = native.csv_records(rest, name, line)
+            while chunk := list(islice(records_, 8192)):
+                yield counted.parsed([row for _l, row in chunk], [n for n, _row in chunk])
+            return
+        kept = [(line + i, row) for i, row in enumerate(rows) if not native.blank(row)]
+        if kept:
+            yield counted.parsed([row for _l, row in kept], [n for n, _row in kept])
+        line += len(batch)
 
 
 class _Lines:
@@ -133,7 +175,7 @@ _HOST_OF = itemgetter(0)
 _REST_OF = itemgetter(2)
 
 
-class _Counter:
+class CountedFile:
     """The distinct installations of one file, and the ways to add lines to them."""
 
     def __init__(self, columns: list[str], name: str) -> None:
@@ -153,6 +195,10 @@ class _Counter:
         """Aggregate number by the text of a line after its host (host first only)."""
         self.names: dict[str, str] = {}
         """One string per host name, shared by every set that holds it."""
+        self.path = ""
+        """Where the file can be opened again ("" when it cannot)."""
+        self.signature: tuple[int, int] | None = None
+        """The file's size and modification time when it was counted."""
 
     def rows(self, rows: Iterable[tuple[int, list[str]]]) -> None:
         """Add records one by one: every check `read_csv` makes on a row."""
@@ -206,6 +252,46 @@ class _Counter:
         self._count(numbers, hosts)
         return len(lines)
 
+    def known(self, lines: list[str], line: int) -> ReadBatch | None:
+        """The rows of `lines` (counted before) when each is a plain one-line record of a
+        host-first file without a user column; None when the lines need parsing."""
+        if self.i_host != 0 or self.i_user is not None:
+            return None
+        parts = list(map(str.partition, lines, repeat(",")))
+        raw_hosts = list(map(_HOST_OF, parts))
+        hosts = list(map(str.strip, raw_hosts))
+        if '"' in "".join(raw_hosts) or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
+            return None
+        texts = list(map(_REST_OF, parts))
+        numbers = list(map(self.texts.get, texts))
+        if None in numbers:
+            unseen = [i for i, n in enumerate(numbers) if n is None]
+            rows = _records([lines[i] for i in unseen])
+            if rows is None or not all(map(self._plain, rows)):
+                return None
+            for i, row in zip(unseen, rows, strict=True):
+                number = numbers[i] = self.numbers.get(self.key_of(row))
+                if number is None:
+                    raise self.changed()
+                self.texts[texts[i]] = number
+        return numbers, hosts, [""] * len(lines), list(range(line, line + len(lines)))  # type: ignore[return-value]
+
+    def parsed(self, rows: list[list[str]], lines: list[int]) -> ReadBatch:
+        """The rows (counted before) of parsed records."""
+        try:
+            numbers = list(map(self.numbers.__getitem__, map(self.key_of, rows)))
+        except (KeyError, IndexError):
+            raise self.changed() from None
+        hosts = list(map(str.strip, map(itemgetter(self.i_host), rows)))
+        if self.i_user is None:
+            users = [""] * len(rows)
+        else:
+            users = list(map(str.strip, map(itemgetter(self.i_user), rows)))
+        return numbers, hosts, users, lines
+
+    def changed(self) -> InputError:
+        return InputError(self.name, "changed while it was being read; run vcaudit again")
+
     def _parsed(self, lines: list[str], line: int) -> int:
         """`lines` parsed as CSV, then counted; row by row when a row needs it."""
         rows = _records(lines)
@@ -217,12 +303,9 @@ class _Counter:
             if done:
                 self._parsed(lines[:done], line)
             return done
-        hosts = list(map(str.strip, map(itemgetter(self.i_host), rows)))
-        if (
-            not all(map(self._plain, rows))
-            or "" in hosts
-            or max(map(len, hosts)) > records.MAX_VALUE
-        ):
+        plain = all(map(self._plain, rows))  # first: a short row has no host to take
+        hosts = list(map(str.strip, map(itemgetter(self.i_host), rows))) if plain else []
+        if not plain or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
             self.rows((line + i, row) for i, row in enumerate(rows) if not native.blank(row))
             return len(lines)
         numbers = [self.numbers.get(key) for key in map(self.key_of, rows)]
@@ -269,3 +352,53 @@ def _records(lines: list[str]) -> list[list[str]] | None:
     except csv.Error:
         return None
     return rows if len(rows) == len(lines) else None
+
+
+class RereadFindings:
+    """The findings of counted native CSV files, read again from the files each time they
+    are iterated rather than kept: a fleet's rows then cost neither memory nor disk."""
+
+    def __init__(
+        self,
+        files: list[CountedFile],
+        assessments: dict[int, list[Assessment]],
+        total: int,
+        reopen: Callable[[CountedFile], AbstractContextManager[Iterable[bytes]]],
+    ) -> None:
+        self.files = files
+        self._assessments = assessments
+        self._total = total
+        self._reopen = reopen
+
+    def __len__(self) -> int:
+        return self._total
+
+    def batches(self) -> Iterator[tuple[CountedFile, list[Assessment], ReadBatch]]:
+        """Each file's rows again, a batch at a time, with the verdicts by aggregate number."""
+        for counted in self.files:
+            assessments = self._assessments[id(counted)]
+            with self._reopen(counted) as lines:
+                for batch in reread_csv(lines, counted):
+                    yield counted, assessments, batch
+
+    def __iter__(self) -> Iterator[Finding]:
+        for counted, assessments, (numbers, hosts, users, lines) in self.batches():
+            firsts = counted.aggregates
+            for number, host, user, line in zip(numbers, hosts, users, lines, strict=True):
+                first = firsts[number].installation
+                yield Finding(
+                    Installation(
+                        host=host,
+                        platform=first.platform,
+                        product=first.product,
+                        version=first.version,
+                        source=Source(first.source.file, line),
+                        publisher=first.publisher,
+                        owner=first.owner,
+                        ownership=first.ownership,
+                        user=user,
+                        tags=first.tags,
+                        last_seen=first.last_seen,
+                    ),
+                    assessments[number],
+                )

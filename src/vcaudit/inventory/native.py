@@ -15,6 +15,8 @@ import csv
 import json
 import json.decoder
 import json.scanner
+import os
+import stat
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
@@ -68,6 +70,17 @@ class ByteLines:
         if partial:
             first.append(partial + self._rest.readline())
         return chain(first, self._rest)
+
+    def signature(self) -> tuple[int, int] | None:
+        """(size, modification time) of a regular file, to tell whether it changed; None
+        for anything else (a pipe, a terminal)."""
+        try:
+            found = os.fstat(self._rest.fileno())
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        return found.st_size, found.st_mtime_ns
 
     def blocks(self, size: int = 0) -> Iterator[bytes]:
         """Blocks of about `size` bytes (default `_BLOCK`), each ending with a newline but

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from vcaudit.errors import InputError
 from vcaudit.inventory import fleet, jamf, linux_cli, native, osquery, tabular
-from vcaudit.inventory.aggregate import Aggregate, aggregate_csv
+from vcaudit.inventory.aggregate import Aggregate, CountedFile, aggregate_csv
 from vcaudit.inventory.context import ReadContext
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import Installation
@@ -209,7 +209,36 @@ def aggregate_inventories(
     for name in names:
         with _opened(name, fmt, stdin) as (shown, chosen, lines):
             if chosen is InputFormat.CSV:
-                yield from aggregate_csv(lines, shown, ctx)
+                yield from aggregate_csv(lines, shown, ctx, path="" if name == STDIN else name)
             else:
                 for inst in READERS[chosen](lines, shown, ctx or ReadContext()):
                     yield Aggregate(inst, 1, {inst.host})
+
+
+@contextmanager
+def reopen_counted(counted: CountedFile) -> Iterator[Iterable[bytes]]:
+    """The lines of a counted file, opened again; an error if it changed meanwhile."""
+    if not counted.path or counted.signature is None:
+        raise InputError(counted.name, "cannot be read a second time")
+    with _opened(counted.path, InputFormat.CSV, None) as (shown, _fmt, lines):
+        if not isinstance(lines, native.ByteLines) or lines.signature() != counted.signature:
+            raise InputError(shown, "changed while it was being read; run vcaudit again")
+        yield lines
+
+
+def rereadable(names: Sequence[str], fmt: InputFormat) -> bool:
+    """Whether every input is a native CSV in a regular file, so that counting its rows and
+    reading them again serves reports that list every installation."""
+    for name in names:
+        if name == STDIN or not Path(name).is_file():
+            return False
+        if fmt is InputFormat.AUTO:
+            try:
+                with _opened(name, fmt, None) as (_shown, chosen, _lines):
+                    if chosen is not InputFormat.CSV:
+                        return False
+            except InputError:
+                return False  # reading it will say what is wrong
+        elif fmt is not InputFormat.CSV:
+            return False
+    return True

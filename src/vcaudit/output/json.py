@@ -9,9 +9,22 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from dataclasses import replace
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, TextIO
 
-from vcaudit.models import AdvisoryHit, AuditReport, Finding, IgnoredHit
+from vcaudit.inventory.aggregate import CountedFile, RereadFindings
+from vcaudit.models import (
+    AdvisoryHit,
+    Assessment,
+    AuditReport,
+    Finding,
+    IgnoredHit,
+    Installation,
+    Source,
+)
 from vcaudit.output import RenderOptions
 
 SCHEMA_VERSION = 1
@@ -123,10 +136,97 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     stream.write(opening + '"installations": [')
     encoder = _RowEncoder()
     first = True
-    for finding in report.findings:
-        stream.write(("\n" if first else ",\n") + encoder.encode(finding))
+    findings = report.findings
+    pieces = (
+        _reread(findings, encoder)
+        if isinstance(findings, RereadFindings)
+        else map(encoder.encode, findings)
+    )
+    for piece in pieces:
+        stream.write(("\n" if first else ",\n") + piece)
         first = False
     stream.write(("\n  ]" if not first else "]") + closing + "\n")
+
+
+# Stand-ins for a row's own values: encoded, each occurs once in an installation's text.
+_HOST, _USER, _LINE = "\x00host\x00", "\x00user\x00", 987_654_321_987_654_321
+_PIECE = 1024
+"""Installations joined into one piece of text when rows are read again."""
+
+
+def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
+    """The installations of counted files read again, many per piece of text.
+
+    Rows of one distinct installation differ only in host, user and line, so its text is
+    encoded once, cut where those go, and joined with each row's own values. Should a
+    stand-in's encoding not occur exactly once (text that happens to contain it), those
+    rows are encoded one by one.
+    """
+    enc = json.encoder.encode_basestring_ascii
+    templates: dict[tuple[int, int], _Cut | None] = {}
+    for counted, assessments, (numbers, hosts, users, lines) in findings.batches():
+        for number in set(numbers):
+            if (id(counted), number) not in templates:
+                first = counted.aggregates[number].installation
+                templates[id(counted), number] = _cut(encoder, first, assessments[number])
+        cuts = [templates[id(counted), number] for number in numbers]
+        if None in cuts:
+            for finding in _findings(counted, assessments, numbers, hosts, users, lines):
+                yield encoder.encode(finding)
+            continue
+        if any(users):
+            users_json = [enc(user) if user else "null" for user in users]
+        else:
+            users_json = ["null"] * len(users)
+        for start in range(0, len(numbers), _PIECE):
+            end = start + _PIECE
+            part = cuts[start:end]
+            pieces = zip(
+                map(_FIRST, part),  # type: ignore[arg-type]
+                map(enc, hosts[start:end]),
+                map(_SECOND, part),  # type: ignore[arg-type]
+                users_json[start:end],
+                map(_THIRD, part),  # type: ignore[arg-type]
+                map(str, lines[start:end]),
+                map(_LAST, part),  # type: ignore[arg-type]
+                repeat(",\n"),
+            )
+            yield "".join(chain.from_iterable(pieces))[:-2]
+
+
+_Cut = tuple[str, str, str, str]
+"""An installation's text in four pieces, around its host, user and line."""
+_FIRST, _SECOND, _THIRD, _LAST = (itemgetter(i) for i in range(4))
+
+
+def _cut(encoder: _RowEncoder, first: Installation, assessment: Assessment) -> _Cut | None:
+    """An installation's text cut where its host, user and line go (None if it cannot be)."""
+    probe = replace(first, host=_HOST, user=_USER, source=Source(first.source.file, _LINE))
+    text = encoder.encode(Finding(probe, assessment))
+    enc = json.encoder.encode_basestring_ascii
+    parts: list[str] = []
+    for mark in (enc(_HOST), enc(_USER), str(_LINE)):
+        if text.count(mark) != 1:
+            return None
+        before, text = text.split(mark)
+        parts.append(before)
+    return parts[0], parts[1], parts[2], text
+
+
+def _findings(
+    counted: CountedFile,
+    assessments: list[Assessment],
+    numbers: list[int],
+    hosts: list[str],
+    users: list[str],
+    lines: list[int],
+) -> Iterator[Finding]:
+    for number, host, user, line in zip(numbers, hosts, users, lines, strict=True):
+        first = counted.aggregates[number].installation
+        yield Finding(
+            replace(first, host=host, user=user, source=Source(first.source.file, line)),
+            assessments[number],
+        )
 
 
 _INDENT = "      "  # an installation's keys, inside the root object and its list
