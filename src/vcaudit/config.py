@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vcaudit import yamlio
 from vcaudit.errors import InputError
 from vcaudit.fields import Fields
 from vcaudit.models import Risk
@@ -133,6 +132,8 @@ def _mapping_of_text(fields: Fields | None, what: str) -> tuple[tuple[str, str],
 
 def parse_policy(text: str, name: str) -> LoadedConfig:
     """Parse the text of a policy file."""
+    from vcaudit import yamlio  # PyYAML only when YAML is read
+
     try:
         data = yamlio.load(text)
     except yamlio.YamlProblem as exc:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from vcaudit.yamlio import LineDict, LineList
+from vcaudit.linedata import LineDict, LineList
 
 
 class ErrorFactory(Protocol):

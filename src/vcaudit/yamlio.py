@@ -12,37 +12,14 @@ from typing import Any
 
 import yaml
 
+from vcaudit.linedata import LineDict, LineList, YamlProblem
+
+__all__ = ["LineDict", "LineList", "YamlProblem", "load"]
+
 try:  # the C parser is much faster; the constructor stays the safe Python one
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
-
-class YamlProblem(Exception):
-    """A YAML document that cannot be used, with the line where the problem is."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
-class LineDict(dict[str, Any]):
-    """A mapping that knows the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-    def line_of(self, key: str) -> int:
-        """The line of `key`, or of the mapping itself when the key is absent."""
-        return self.key_lines.get(key, self.line)
-
-
-class LineList(list[Any]):
-    """A sequence that knows the line of each item."""
-
-    line: int = 0
-    item_lines: list[int]
 
 
 class _Loader(_BaseLoader):

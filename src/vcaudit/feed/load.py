@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from vcaudit import versioning, yamlio
+from vcaudit import versioning
 from vcaudit.errors import FeedError
 from vcaudit.fields import Fields
 from vcaudit.models import (
@@ -182,6 +182,8 @@ def _read_yaml(path: Path) -> Fields:
         raise FeedError(name, f"not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise FeedError(name, f"cannot read: {exc.strerror}") from None
+    from vcaudit import yamlio  # PyYAML only when YAML is read
+
     try:
         data = yamlio.load(text)
     except yamlio.YamlProblem as exc:

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import Any, BinaryIO
 
-from vcaudit import yamlio
 from vcaudit.errors import InputError
 from vcaudit.inventory import records
 from vcaudit.models import Installation
@@ -300,6 +299,8 @@ def read_yaml(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
     text = "".join(decoded_lines(lines, name))
     if not text.strip():
         raise InputError(name, "the file is empty")
+    from vcaudit import yamlio  # PyYAML only when YAML is read
+
     try:
         data = yamlio.load(text)
     except yamlio.YamlProblem as exc:

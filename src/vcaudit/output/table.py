@@ -133,24 +133,29 @@ def _groups_table(report: AuditReport) -> Table:
     return table
 
 
-def _groups_list(report: AuditReport) -> list[Text]:
-    """The same groups as two short lines each, for terminals narrower than the table."""
-    lines: list[Text] = []
+def _groups_list(report: AuditReport, *, styled: bool = True) -> list[Text | str]:
+    """The same groups as two short lines each, for terminals narrower than the table
+    (plain strings when there is no colour to show)."""
+    lines: list[Text | str] = []
     for g in group(report):
         a = g.assessment
-        head = Text(f"{a.risk.label:<9}", style=RISK_STYLE[a.risk])
-        head.append(f"{a.status.value:<12}", style=STATUS_STYLE[a.status])
-        head.append(terminal_safe(g.product, 60), style="bold")
-        head.append(f" {terminal_safe(g.version, 40)} ({g.platform.value})")
-        head.append(f", {g.hosts} host{'s' if g.hosts != 1 else ''}")
+        risk, status = f"{a.risk.label:<9}", f"{a.status.value:<12}"
+        name = terminal_safe(g.product, 60)
+        rest = f" {terminal_safe(g.version, 40)} ({g.platform.value})"
+        rest += f", {g.hosts} host{'s' if g.hosts != 1 else ''}"
         if g.owner:
-            head.append(f", owner {terminal_safe(g.owner, 60)}")
-        detail = Text(" " * 21)
+            rest += f", owner {terminal_safe(g.owner, 60)}"
         fix = upgrade_target(a)
-        if fix:
-            detail.append(f"upgrade to {terminal_safe(fix, 30)}; ")
-        detail.append(terminal_safe(_why(a), 160))
-        lines.extend((head, detail))
+        detail = " " * 21 + (f"upgrade to {terminal_safe(fix, 30)}; " if fix else "")
+        detail += terminal_safe(_why(a), 160)
+        if styled:
+            head = Text(risk, style=RISK_STYLE[a.risk])
+            head.append(status, style=STATUS_STYLE[a.status])
+            head.append(name, style="bold")
+            head.append(rest)
+            lines.extend((head, Text(detail)))
+        else:
+            lines.extend((risk + status + name + rest, detail))
     return lines
 
 
@@ -182,14 +187,14 @@ def _details_table(report: AuditReport) -> Table:
 
 
 def _print_lines(
-    console: Console, buffer: io.StringIO, lines: list[Text], options: RenderOptions
+    console: Console, buffer: io.StringIO, lines: list[Text | str], options: RenderOptions
 ) -> None:
     """Print lines as rich would, without rich for the plain ones (rich's cost is per line,
     and a fleet has many groups): without colour, a line of printable ASCII no wider than
     the page is written as it is; runs of other lines go to rich, one call per run."""
     run: list[Text] = []
     for line in lines:
-        text = line.plain
+        text = line if isinstance(line, str) else line.plain
         if (
             not options.color
             and len(text) <= options.width
@@ -201,7 +206,7 @@ def _print_lines(
                 run = []
             buffer.write(text + "\n")
         else:
-            run.append(line)
+            run.append(Text(line) if isinstance(line, str) else line)
     if run:
         console.print(Text("\n").join(run))
 
@@ -219,7 +224,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         elif options.width >= WIDE:
             console.print(_groups_table(report))
         else:
-            _print_lines(console, buffer, _groups_list(report), options)
+            _print_lines(console, buffer, _groups_list(report, styled=options.color), options)
     steps = next_steps(report)
     if steps:
         console.print()
