@@ -17,8 +17,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import TODAY, make_installation
+from tests.conftest import TEST_FEED_DIR, TODAY, make_installation
 from vcaudit.audit import run_audit
+from vcaudit.cli import main
 from vcaudit.config import parse_policy
 from vcaudit.models import AuditReport, Feed, Installation, Ownership, Platform, Source
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
@@ -284,3 +285,25 @@ def test_streamed_json_equals_the_plain_encoder(test_feed: Feed, case: str) -> N
     report = build(test_feed, case)
     plain = json.dumps(json_output.document(report), indent=2, ensure_ascii=True) + "\n"
     assert json_output.render(report, RenderOptions()) == plain
+
+
+def test_html_lists_at_most_its_limit_of_installations(
+    test_feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page a browser or a mail can carry: the first rows, and a note of how many more."""
+    from vcaudit.output import html as html_out
+
+    monkeypatch.setattr(html_out, "MAX_ROWS", 25)
+    path = tmp_path / "fleet.csv"
+    path.write_text(
+        "host,platform,product,version\n"
+        + "".join(f"host-{i},linux,meetly,6.2.5\n" for i in range(60)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.html"
+    args = ["scan", str(path), "--format", "html", "-o", str(out), "--fail-on", "none"]
+    assert main([*args, "--feed", str(TEST_FEED_DIR)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "The first 25 of 60 installations" in text
+    assert "<td>host-24</td>" in text
+    assert "<td>host-25</td>" not in text

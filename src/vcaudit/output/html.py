@@ -10,12 +10,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from itertools import islice
 
 from vcaudit.models import AuditReport, Risk
 from vcaudit.output import RenderOptions
 from vcaudit.output.groups import group, next_steps, upgrade_target
 from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
+
+MAX_ROWS = 10_000
+"""Installations listed one by one: a page a browser (or a mail) can still carry."""
 
 _SCRIPT = """
 document.querySelectorAll("table.sortable th").forEach(function (th, index) {
@@ -129,15 +133,20 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 f"<td>{ids or _e(a.reason)}</td></tr>"
             )
         out.append("</tbody></table>")
-    findings = list(report.findings)
-    if findings:
+    if len(report.findings):
+        total = len(report.findings)
+        out.append("<h2>Installations</h2>")
+        if total > MAX_ROWS:
+            out.append(
+                f"<p>The first {MAX_ROWS:,} of {total:,} installations, in input order; the "
+                "JSON and CSV reports list every one.</p>"
+            )
         out += [
-            "<h2>Installations</h2>",
             '<table class="sortable"><thead><tr><th>host</th><th>product</th><th>version</th>'
             "<th>platform</th><th>status</th><th>risk</th><th>owner</th><th>due</th>"
             "<th>source</th></tr></thead><tbody>",
         ]
-        for f in findings:
+        for f in islice(report.findings, MAX_ROWS):
             inst = f.installation
             a = f.assessment
             due = a.due.isoformat() if a.due else ""
