@@ -1,4 +1,4 @@
-"""Reading a native CSV as counts, for reports that need no line per installation.
+"""Reading a native CSV as counts, and reading it again when a report lists every row.
 
 The table, Markdown and SARIF need, per distinct installation, only how many rows share it,
 on which hosts, and where it first appears. Rows that differ only in host and user are
@@ -13,6 +13,10 @@ without parsing it again, so most lines cost a split and a few look-ups. Lines t
 more (a quoted host, a blank line, a wrong field count, a missing host) go through the
 row-by-row loop with every check, and from a record that spans lines (or broken quoting)
 on, the rest of the file does.
+
+Reports that list every installation (JSON, CSV, JUnit, HTML, details) need no stored rows
+either: `RereadFindings` reads a counted file again, in the same way, and each row is its
+counted installation with its own host, user and line.
 """
 
 from __future__ import annotations
