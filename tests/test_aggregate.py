@@ -267,3 +267,26 @@ def test_fuzzed_files_read_the_same_counted_or_row_by_row(
             assert outcome_of(test_feed, path, True) == outcome_of(test_feed, path, False)
     finally:
         native._BLOCK = old
+
+
+def test_counting_reports_progress(tmp_path: Path) -> None:
+    from vcaudit.inventory.aggregate import PROGRESS_EVERY, aggregate_csv
+    from vcaudit.inventory.context import ReadContext
+
+    rows = PROGRESS_EVERY * 2 + 10
+    path = tmp_path / "fleet.csv"
+    path.write_text(
+        "host,platform,product,version\n"
+        + "".join(f"h{i},linux,meetly,6.2.5\n" for i in range(rows)),
+        encoding="utf-8",
+    )
+    seen: list[int] = []
+    ctx = ReadContext()
+    ctx.progress = seen.append
+    with path.open("rb") as handle:
+        (only,) = list(aggregate_csv(handle, str(path), ctx))
+    assert only.count == rows
+    assert len(seen) == 2
+    assert seen == sorted(seen)
+    assert seen[0] >= PROGRESS_EVERY
+    assert seen[-1] <= rows + 1
