@@ -28,6 +28,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from itertools import chain, islice, repeat
 from operator import itemgetter
+from typing import cast
 
 from vcaudit.errors import InputError
 from vcaudit.inventory import native, records
@@ -236,24 +237,14 @@ class CountedFile:
         were not."""
         if self.i_host != 0:
             return self._parsed(lines, line)
-        parts = list(map(str.partition, lines, repeat(",")))
-        raw_hosts = list(map(_HOST_OF, parts))
-        hosts = list(map(str.strip, raw_hosts))
-        if '"' in "".join(raw_hosts) or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
-            return self._parsed(lines, line)  # a quoted, missing or over-long host
-        texts = list(map(_REST_OF, parts))
-        numbers = list(map(self.texts.get, texts))
-        if None in numbers:
-            unseen = [i for i, n in enumerate(numbers) if n is None]
-            rows = _records([lines[i] for i in unseen])
-            if rows is None or not all(map(self._plain, rows)):
-                return self._parsed(lines, line)
-            if len(self.texts) > _REMEMBERED_TEXTS:
-                self.texts.clear()
-            for i, row in zip(unseen, rows, strict=True):
-                number = numbers[i] = self._number(row, line + i, hosts, i)
-                self.texts[texts[i]] = number
-        self._count(numbers, hosts)
+
+        def first_seen(row: list[str], i: int, hosts: list[str]) -> int:
+            return self._number(row, line + i, hosts, i)
+
+        split = self._split(lines, first_seen)
+        if split is None:
+            return self._parsed(lines, line)
+        self._count(*split)
         return len(lines)
 
     def known(self, lines: list[str], line: int) -> ReadBatch | None:
@@ -261,24 +252,44 @@ class CountedFile:
         host-first file without a user column; None when the lines need parsing."""
         if self.i_host != 0 or self.i_user is not None:
             return None
+
+        def counted(row: list[str], _i: int, _hosts: list[str]) -> int:
+            number = self.numbers.get(self.key_of(row))
+            if number is None:
+                raise self.changed()
+            return number
+
+        split = self._split(lines, counted)
+        if split is None:
+            return None
+        numbers, hosts = split
+        return numbers, hosts, [""] * len(lines), list(range(line, line + len(lines)))
+
+    def _split(
+        self, lines: list[str], resolve: Callable[[list[str], int, list[str]], int]
+    ) -> tuple[list[int], list[str]] | None:
+        """Aggregate numbers and hosts of a host-first file's lines, each a plain one-line
+        record; None when one needs parsing (a quoted, missing or over-long host, or a
+        line seen for the first time that is not a plain record). A line's text after the
+        host, seen before, gives its number; `resolve(row, i, hosts)` gives the others'."""
         parts = list(map(str.partition, lines, repeat(",")))
         raw_hosts = list(map(_HOST_OF, parts))
         hosts = list(map(str.strip, raw_hosts))
         if '"' in "".join(raw_hosts) or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
             return None
         texts = list(map(_REST_OF, parts))
-        numbers = list(map(self.texts.get, texts))
-        if None in numbers:
-            unseen = [i for i, n in enumerate(numbers) if n is None]
+        found = list(map(self.texts.get, texts))
+        if None in found:
+            unseen = [i for i, n in enumerate(found) if n is None]
             rows = _records([lines[i] for i in unseen])
             if rows is None or not all(map(self._plain, rows)):
                 return None
+            if len(self.texts) > _REMEMBERED_TEXTS:
+                self.texts.clear()
             for i, row in zip(unseen, rows, strict=True):
-                number = numbers[i] = self.numbers.get(self.key_of(row))
-                if number is None:
-                    raise self.changed()
+                number = found[i] = resolve(row, i, hosts)
                 self.texts[texts[i]] = number
-        return numbers, hosts, [""] * len(lines), list(range(line, line + len(lines)))  # type: ignore[return-value]
+        return cast(list[int], found), hosts  # every None was resolved
 
     def parsed(self, rows: list[list[str]], lines: list[int]) -> ReadBatch:
         """The rows (counted before) of parsed records."""
@@ -315,7 +326,7 @@ class CountedFile:
         numbers = [self.numbers.get(key) for key in map(self.key_of, rows)]
         for i in [i for i, n in enumerate(numbers) if n is None]:
             numbers[i] = self._number(rows[i], line + i, hosts, i)
-        self._count(numbers, hosts)
+        self._count(cast(list[int], numbers), hosts)
         return len(lines)
 
     def _plain(self, row: list[str]) -> bool:
@@ -335,12 +346,12 @@ class CountedFile:
             hosts[i] = installation.host
         return number
 
-    def _count(self, numbers: list[int | None], hosts: list[str]) -> None:
+    def _count(self, numbers: list[int], hosts: list[str]) -> None:
         aggregates = self.aggregates
         for number, count in Counter(numbers).items():
-            aggregates[number].count += count  # type: ignore[index]
+            aggregates[number].count += count
         names = list(map(self.names.setdefault, hosts, hosts))
-        deque(map(set.add, map(self.hosts.__getitem__, numbers), names), maxlen=0)  # type: ignore[arg-type]
+        deque(map(set.add, map(self.hosts.__getitem__, numbers), names), maxlen=0)
 
     def _add(self, key: object, installation: Installation) -> int:
         self.numbers[key] = len(self.aggregates)
