@@ -57,6 +57,14 @@ def ids(feed: Feed, product_id: str, platform: Platform, version: str) -> set[st
         ("element", L, "1.11.103", "CVE-2025-48937", False),
         ("element", W, "1.8.3", "CVE-2021-40823", True),
         ("element", W, "1.8.4", "CVE-2021-40823", False),
+        # MSRC's record: Skype for Consumer before 8.113; two-part Windows versions are prefixes.
+        ("skype", W, "8.112", "CVE-2024-21411", True),
+        ("skype", W, "8.113", "CVE-2024-21411", False),
+        ("skype", L, "8.112.0.211", "CVE-2024-21411", True),
+        ("skype", M, "8.113.0.210", "CVE-2024-21411", False),
+        ("skype", M, "8.59.0.77", "CVE-2020-24003", True),  # macOS, through 8.59.0.77
+        ("skype", M, "8.60.0.76", "CVE-2020-24003", False),
+        ("skype", W, "8.59.0.77", "CVE-2020-24003", False),
     ],
 )
 def test_real_cases(
