@@ -397,23 +397,31 @@ class RereadFindings:
                     yield counted, assessments, batch
 
     def __iter__(self) -> Iterator[Finding]:
-        for counted, assessments, (numbers, hosts, users, lines) in self.batches():
-            firsts = counted.aggregates
-            for number, host, user, line in zip(numbers, hosts, users, lines, strict=True):
-                first = firsts[number].installation
-                yield Finding(
-                    Installation(
-                        host=host,
-                        platform=first.platform,
-                        product=first.product,
-                        version=first.version,
-                        source=Source(first.source.file, line),
-                        publisher=first.publisher,
-                        owner=first.owner,
-                        ownership=first.ownership,
-                        user=user,
-                        tags=first.tags,
-                        last_seen=first.last_seen,
-                    ),
-                    assessments[number],
-                )
+        for counted, assessments, batch in self.batches():
+            yield from batch_findings(counted, assessments, batch)
+
+
+def batch_findings(
+    counted: CountedFile, assessments: list[Assessment], batch: ReadBatch
+) -> Iterator[Finding]:
+    """The findings of rows read again: each its counted installation with its own host,
+    user and line."""
+    firsts = counted.aggregates
+    for number, host, user, line in zip(*batch, strict=True):
+        first = firsts[number].installation
+        yield Finding(
+            Installation(
+                host=host,
+                platform=first.platform,
+                product=first.product,
+                version=first.version,
+                source=Source(first.source.file, line),
+                publisher=first.publisher,
+                owner=first.owner,
+                ownership=first.ownership,
+                user=user,
+                tags=first.tags,
+                last_seen=first.last_seen,
+            ),
+            assessments[number],
+        )

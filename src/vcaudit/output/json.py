@@ -15,7 +15,7 @@ from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, TextIO
 
-from vcaudit.inventory.aggregate import CountedFile, RereadFindings
+from vcaudit.inventory.aggregate import RereadFindings, batch_findings
 from vcaudit.models import (
     AdvisoryHit,
     Assessment,
@@ -164,15 +164,15 @@ def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
     """
     enc = json.encoder.encode_basestring_ascii
     templates: dict[tuple[int, int], _Cut | None] = {}
-    for counted, assessments, (numbers, hosts, users, lines) in findings.batches():
+    for counted, assessments, batch in findings.batches():
+        numbers, hosts, users, lines = batch
         for number in set(numbers):
             if (id(counted), number) not in templates:
                 first = counted.aggregates[number].installation
                 templates[id(counted), number] = _cut(encoder, first, assessments[number])
         cuts = [templates[id(counted), number] for number in numbers]
         if None in cuts:
-            for finding in _findings(counted, assessments, numbers, hosts, users, lines):
-                yield encoder.encode(finding)
+            yield from map(encoder.encode, batch_findings(counted, assessments, batch))
             continue
         if any(users):
             users_json = [enc(user) if user else "null" for user in users]
@@ -211,22 +211,6 @@ def _cut(encoder: _RowEncoder, first: Installation, assessment: Assessment) -> _
         before, text = text.split(mark)
         parts.append(before)
     return parts[0], parts[1], parts[2], text
-
-
-def _findings(
-    counted: CountedFile,
-    assessments: list[Assessment],
-    numbers: list[int],
-    hosts: list[str],
-    users: list[str],
-    lines: list[int],
-) -> Iterator[Finding]:
-    for number, host, user, line in zip(numbers, hosts, users, lines, strict=True):
-        first = counted.aggregates[number].installation
-        yield Finding(
-            replace(first, host=host, user=user, source=Source(first.source.file, line)),
-            assessments[number],
-        )
 
 
 _INDENT = "      "  # an installation's keys, inside the root object and its list
