@@ -171,3 +171,24 @@ def test_cli_json_is_the_same_from_a_file_and_from_stdin(
     assert main([*args, "-"]) == 0
     from_stdin = capsys.readouterr().out
     assert from_file.replace(str(fleet), "<stdin>") == from_stdin
+
+
+def test_text_that_looks_like_a_stand_in_is_encoded_row_by_row(
+    test_feed: Feed, tmp_path: Path
+) -> None:
+    """Text after a stand-in's place that equals it (a tag like the line stand-in), or text
+    with braces: the same JSON all the same."""
+    path = tmp_path / "fleet.csv"
+    path.write_text(
+        "host,platform,product,version,owner,tags\n"
+        "h1,linux,meetly,987654321987654321,,987654321987654321\n"
+        'h2,linux,"Meetly {0} }{",6.2.5,{owner},\n'
+        "h3,linux,meetly,987654321987654321,ops@example.com,lab\n"
+        "h4,linux,meetly,6.2.5,,987654321987654321\n",
+        encoding="utf-8",
+    )
+    names = [str(path)]
+    counted = outputs(test_feed, names, Policy(), reread=True)
+    assert counted == outputs(test_feed, names, Policy(), reread=False)
+    assert isinstance(counted, dict)
+    assert '"version": "987654321987654321"' in counted["json"]

@@ -158,9 +158,9 @@ def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
     """The installations of counted files read again, many per piece of text.
 
     Rows of one distinct installation differ only in host, user and line, so its text is
-    encoded once, cut where those go, and joined with each row's own values. Should a
-    stand-in's encoding not occur exactly once (text that happens to contain it), those
-    rows are encoded one by one.
+    encoded once, cut where those go, and joined with each row's own values. The text is
+    cut at each stand-in in turn, so the same text earlier on is harmless; should it occur
+    again later (a tag that happens to equal it), those rows are encoded one by one.
     """
     enc = json.encoder.encode_basestring_ascii
     templates: dict[tuple[int, int], _Cut | None] = {}
