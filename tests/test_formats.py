@@ -307,3 +307,28 @@ def test_html_lists_at_most_its_limit_of_installations(
     assert "The first 25 of 60 installations" in text
     assert "<td>host-24</td>" in text
     assert "<td>host-25</td>" not in text
+
+
+def test_a_retired_product_with_advisories_is_replaced_not_upgraded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Skype's last releases fix CVE-2024-21411, but Skype is retired: every format says to
+    replace it, none says to upgrade it."""
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("host,platform,product,version\nmac-1,macos,skype,8.101.0.212\n")
+    args = ["scan", str(fleet), "--as-of", "2026-11-27", "--fail-on", "none"]
+    assert main([*args, "--color", "never"]) == 0
+    table = capsys.readouterr().out
+    assert "end of life 2025-05-05; CVE-2024-21411" in table
+    assert "upgrade to" not in table
+    assert "Replace Skype with" in table
+    assert main([*args, "--format", "sarif"]) == 0
+    sarif = json.loads(capsys.readouterr().out)
+    messages = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
+    assert messages
+    assert all("Upgrade to" not in m for m in messages)
+    assert any("Replace it with" in m for m in messages)
+    assert main([*args, "--format", "junit"]) == 0
+    junit = capsys.readouterr().out
+    assert "end of life: replace it with" in junit
+    assert "upgrade to 8.113" not in junit

@@ -19,8 +19,24 @@ class Step:
     hosts: int
 
 
+def retired(assessment: Assessment) -> bool:
+    """Whether the product is past its end of life: the way out is to replace it (its last
+    releases may fix an advisory, but they stay retired)."""
+    product = assessment.product
+    return product is not None and product.lifecycle.eol
+
+
+def replace_with(assessment: Assessment) -> str:
+    """What to replace a retired product with ("" when the feed names no successor)."""
+    product = assessment.product
+    return product.lifecycle.successor if product is not None and product.lifecycle.eol else ""
+
+
 def upgrade_target(assessment: Assessment) -> str:
-    """The version to upgrade to: the fix, else the enforced minimum, else the latest."""
+    """The version to upgrade to: the fix, else the enforced minimum, else the latest;
+    none for a retired product."""
+    if retired(assessment):
+        return ""
     if assessment.fixed_in:
         return assessment.fixed_in
     if assessment.status is Status.UNSUPPORTED:

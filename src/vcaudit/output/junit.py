@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from vcaudit.models import AuditReport, Finding, Status
 from vcaudit.output import RenderOptions
+from vcaudit.output.groups import replace_with, retired
 from vcaudit.policy import reaches
 from vcaudit.sanitize import xml_safe
 
@@ -32,7 +33,10 @@ def _detail(finding: Finding) -> str:
     for item in a.ignored:
         until = f" until {item.until.isoformat()}" if item.until else ""
         lines.append(f"ignored {item.hit.advisory.id}{until}: {item.reason}")
-    if a.fixed_in:
+    if a.hits and retired(a):
+        successor = replace_with(a)
+        lines.append(f"end of life: replace it{' with ' + successor if successor else ''}")
+    elif a.fixed_in:
         lines.append(f"upgrade to {a.fixed_in} or later")
     if finding.owner:
         lines.append(f"owner: {finding.owner}")
@@ -50,7 +54,9 @@ def _message(finding: Finding) -> str:
     text = f"{a.status.value} ({a.risk.label})"
     if ids:
         text += f": {ids}"
-    if a.fixed_in:
+    if ids and retired(a):
+        text += "; end of life"
+    elif a.fixed_in:
         text += f"; fixed in {a.fixed_in}"
     elif not ids:
         text += f": {a.reason}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from vcaudit.models import Advisory, AuditReport, Group, Risk, Status
 from vcaudit.output import RenderOptions
+from vcaudit.output.groups import replace_with, retired
 from vcaudit.sanitize import markdown_safe, terminal_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -203,8 +204,9 @@ def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
     if len(hosts) > MAX_HOSTS_LISTED:
         listed += f" and {len(hosts) - MAX_HOSTS_LISTED} more"
     action = f" Upgrade to {_text(a.fixed_in)} or later." if a.fixed_in else ""
-    if a.status is Status.EOL and a.product is not None and a.product.lifecycle.successor:
-        action = f" Replace it with {_text(a.product.lifecycle.successor)}."
+    if retired(a):
+        successor = replace_with(a)
+        action = f" Replace it with {_text(successor)}." if successor else " Replace it."
     message = (
         f"{_text(g.product)} {_text(g.version)} on {g.platform.value}: "
         f"{_text(a.reason)}.{action} {len(hosts)} host{'s' if len(hosts) != 1 else ''}: "

@@ -16,7 +16,7 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, upgrade_target
+from vcaudit.output.groups import group, next_steps, retired, upgrade_target
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -90,6 +90,10 @@ _OS = {Platform.WINDOWS: "win", Platform.MACOS: "mac", Platform.LINUX: "linux"}
 
 def _why(a: Assessment) -> str:
     """The short reason shown in the table; the JSON report carries the full sentence."""
+    if a.hits and retired(a) and a.product is not None:
+        date = a.product.lifecycle.eol_date
+        retired_on = f"end of life {date.isoformat()}" if date else "end of life"
+        return f"{retired_on}; {_advisory_ids([hit.advisory.id for hit in a.hits])}"
     if a.hits:
         return _advisory_ids([hit.advisory.id for hit in a.hits])
     if a.status is Status.EOL and a.product is not None:
