@@ -235,7 +235,9 @@ class CountedFile:
         """Add lines that start at `line`; how many were added, all of them unless one
         starts a record that spans lines (or has broken quoting): that one and the rest
         were not."""
-        if self.i_host != 0:
+        if self.i_host != 0 or self.i_user is not None:
+            # A line's text after the host names its installation only when the host comes
+            # first and no user follows (users differ from line to line).
             return self._parsed(lines, line)
 
         def first_seen(row: list[str], i: int, hosts: list[str]) -> int:
