@@ -101,6 +101,8 @@ class _Tally:
         self.fail_on = fail_on
         self.strict = strict
         self.hosts: set[str] = set()
+        self.host_total: int | None = None
+        """The number of distinct hosts when known without `hosts` (one counted file)."""
         self.total = 0
         self.groups: dict[tuple[str, str, Platform, int, str], _GroupTally] = {}
 
@@ -158,7 +160,7 @@ class _Tally:
             failing += g.count if policy_mod.reaches(a, self.fail_on, self.strict) else 0
             ignored += g.count if a.ignored else 0
         return Summary(
-            hosts=len(self.hosts),
+            hosts=self.host_total if self.host_total is not None else len(self.hosts),
             installations=self.total,
             by_status=tuple((s, by_status[s]) for s in Status),
             by_risk=tuple((r, by_risk[r]) for r in sorted(Risk, reverse=True)),
@@ -307,7 +309,10 @@ def run_audit_counts(
             total_hosts=origin is None,
         )
         store.append_uncounted(aggregate.count)
-    for origin in files.values():
+    if len(files) == 1 and not tally.hosts:
+        # One counted file and nothing else: its host names are the distinct hosts.
+        tally.host_total = len(next(iter(files.values())).names)
+    for origin in files.values() if tally.host_total is None else ():
         tally.hosts.update(origin.names)  # each file's hosts once, not once per aggregate
     findings: Findings = store
     if reopen is not None:
