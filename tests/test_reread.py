@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import io
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import TODAY
+from tests.test_aggregate import LINE_PIECES
 from vcaudit.audit import run_audit, run_audit_counts
 from vcaudit.cli import main
 from vcaudit.config import parse_policy
@@ -192,3 +196,20 @@ def test_text_that_looks_like_a_stand_in_is_encoded_row_by_row(
     assert counted == outputs(test_feed, names, Policy(), reread=False)
     assert isinstance(counted, dict)
     assert '"version": "987654321987654321"' in counted["json"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=LINE_PIECES, block=st.sampled_from([5, 17, 1 << 20]))
+def test_fuzzed_files_list_the_same_rows_read_again(test_feed: Feed, body: str, block: int) -> None:
+    old = native._BLOCK
+    native._BLOCK = block
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "fleet.csv"
+            path.write_text("host,platform,product,version\n" + body, encoding="utf-8")
+            names = [str(path)]
+            assert outputs(test_feed, names, Policy(), reread=True) == outputs(
+                test_feed, names, Policy(), reread=False
+            )
+    finally:
+        native._BLOCK = old
