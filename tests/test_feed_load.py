@@ -13,7 +13,7 @@ import yaml
 
 from vcaudit.errors import FeedError
 from vcaudit.feed.load import bundled_feed_dir, load_feed
-from vcaudit.models import Feed
+from vcaudit.models import Feed, Risk
 
 ROOT = Path(__file__).resolve().parent.parent
 FEED_SCHEMA = json.loads((ROOT / "schema" / "feed.schema.json").read_text(encoding="utf-8"))
@@ -119,6 +119,14 @@ def write_feed(tmp_path: Path, product: str, name: str = "demo.yaml") -> Path:
             "lifecycle.sources: an end-of-life product needs the source",
         ),
         ("id: demo\n  bad: [\n", "demo.yaml, line 2: not valid YAML"),
+        (
+            PRODUCT_HEAD
+            + ADVISORY.replace(
+                "severity: high\n",
+                "severity: unscored\n    cvss: {version: '3.1', score: 7.0}\n",
+            ),
+            "advisories[0].cvss: an unscored advisory has no CVSS",
+        ),
     ],
 )
 def test_broken_product_files(tmp_path: Path, product: str, message: str) -> None:
@@ -148,3 +156,15 @@ def test_missing_and_empty_feeds(tmp_path: Path) -> None:
     (tmp_path / "feed.yaml").write_text(META.replace("1", "2", 1), encoding="utf-8")
     with pytest.raises(FeedError, match="reads feed schema 1, got 2"):
         load_feed(tmp_path)
+
+
+def test_an_unscored_advisory_counts_as_high(tmp_path: Path) -> None:
+    """A range is known but no score yet: the feed says so, and vcaudit counts it as high."""
+    feed = load_feed(write_feed(tmp_path, PRODUCT_HEAD + ADVISORY.replace("high", "unscored")))
+    product = feed.product("demo")
+    assert product is not None
+    (advisory,) = product.advisories
+    assert not advisory.scored
+    assert advisory.severity_label == "unscored"
+    assert advisory.severity is Risk.HIGH
+    assert advisory.cvss is None

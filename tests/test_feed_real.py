@@ -45,6 +45,12 @@ def ids(feed: Feed, product_id: str, platform: Platform, version: str) -> set[st
         ("teams", W, "25122.1415.3698.6812", "CVE-2025-53783", False),
         ("jitsi-meet", L, "2.2.9", "CVE-2020-25019", True),
         ("jitsi-meet", L, "2.3.0", "CVE-2020-25019", False),
+        # The Zoom CNA record of CVE-2026-108186: Zoom Workplace for Windows 7.1 up to 7.1.8.
+        ("zoom", W, "7.1.5", "CVE-2026-108186", True),
+        ("zoom", W, "7.1.43453", "ZSB-26023", True),  # the MSI spelling of 7.1.5
+        ("zoom", W, "7.1.8", "CVE-2026-108186", False),
+        ("zoom", W, "7.0.5", "CVE-2026-108186", False),
+        ("zoom", M, "7.1.5", "CVE-2026-108186", False),
         # NVD's CPE ranges for cisco-sa-webex-client-g3zevBcp: < 39.5.24, = 39.7.4,
         # 40.4.0 up to 40.4.6 and 40.4.10 up to 40.6.0.
         ("webex-meetings", W, "39.5.23", "CVE-2020-3501", True),

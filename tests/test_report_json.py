@@ -80,3 +80,28 @@ def test_same_report_same_bytes(test_feed: Feed) -> None:
 def test_every_output_format_has_a_formatter() -> None:
     for fmt in OutputFormat:
         assert callable(formatter_for(fmt))
+
+
+def test_an_unscored_advisory_in_the_report(bundled_feed: Feed) -> None:
+    """Zoom's ZSB-26023 has a range but no score in the feed yet: the advisory says
+    "unscored", the installation's risk counts it as high, and the report stays valid."""
+    inst = make_installation(product="Zoom Workplace (64-bit)", version="7.1.43453")
+    report = run_audit([inst], bundled_feed, Policy(), TODAY)
+    doc = json.loads(formatter_for(OutputFormat.JSON)(report, RenderOptions()))
+    jsonschema.validate(doc, REPORT_SCHEMA)
+    (row,) = doc["installations"]
+    unscored = [a for a in row["advisories"] if a["id"] == "ZSB-26023"]
+    assert unscored == [
+        {
+            "id": "ZSB-26023",
+            "aliases": ["CVE-2026-108186"],
+            "title": unscored[0]["title"],
+            "severity": "unscored",
+            "cvss": None,
+            "kev": False,
+            "published": "2026-11-10",
+            "fixed": "7.1.8",
+        }
+    ]
+    assert row["status"] == "vulnerable"
+    assert row["risk"] == "high"  # its only advisory, counted as high

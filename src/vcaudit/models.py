@@ -223,11 +223,19 @@ class Advisory:
     """Withdrawn or rejected by its publisher: shown, never matched."""
     source: Source | None = None
     """Where the advisory is written in the feed."""
+    scored: bool = True
+    """False when the feed has no score for it yet (none published, or none its sources
+    show): `severity` is then the risk vcaudit counts it at until one is added (high)."""
 
     @property
     def ids(self) -> tuple[str, ...]:
         """The id followed by every alias."""
         return (self.id, *self.aliases)
+
+    @property
+    def severity_label(self) -> str:
+        """The severity as the feed gives it: low, medium, high, critical, or unscored."""
+        return self.severity.label if self.scored else "unscored"
 
 
 @dataclass(frozen=True, slots=True)

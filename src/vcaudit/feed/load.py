@@ -40,7 +40,9 @@ SCHEMA_VERSION = 1
 META_FILE = "feed.yaml"
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _PRODUCT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_SEVERITIES = ("low", "medium", "high", "critical")
+_SEVERITIES = ("low", "medium", "high", "critical", "unscored")
+UNSCORED_RISK = Risk.HIGH
+"""The risk an advisory counts at while the feed has no score for it."""
 
 _PRODUCT_KEYS = (
     "schema_version", "id", "name", "vendor", "former_names", "homepage", "version_scheme",
@@ -401,6 +403,10 @@ def _read_advisory(fields: Fields, scheme: str) -> Advisory:
     severity = fields.text("severity", required=True).lower()
     if severity not in _SEVERITIES:
         raise fields.fail("severity", f"expected one of {', '.join(_SEVERITIES)}")
+    scored = severity != "unscored"
+    cvss = _read_cvss(fields.sub("cvss"))
+    if cvss is not None and not scored:
+        raise fields.fail("cvss", "an unscored advisory has no CVSS; give its severity instead")
     fix = fields.text("fix", default="client")
     if fix not in ("client", "server"):
         raise fields.fail("fix", "expected client or server")
@@ -415,8 +421,9 @@ def _read_advisory(fields: Fields, scheme: str) -> Advisory:
         aliases=fields.texts("aliases"),
         title=fields.text("title", required=True),
         published=fields.date("published", required=True),
-        severity=Risk.from_label(severity),
-        cvss=_read_cvss(fields.sub("cvss")),
+        severity=Risk.from_label(severity) if scored else UNSCORED_RISK,
+        scored=scored,
+        cvss=cvss,
         kev=fields.flag("kev"),
         kev_added=fields.date("kev_added"),
         server_side=fix == "server",

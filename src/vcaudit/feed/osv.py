@@ -74,7 +74,7 @@ def to_osv(product: Product, advisory: Advisory, modified: dt.datetime) -> dict[
         "affected": affected,
         "references": [{"type": "ADVISORY", "url": url} for url in advisory.references],
         "database_specific": {
-            "severity": advisory.severity.label,
+            "severity": advisory.severity_label,
             "cvss_score": advisory.cvss.score if advisory.cvss else None,
             "known_exploited": advisory.kev,
             "fix": "server" if advisory.server_side else "client",

@@ -231,6 +231,10 @@ def feed_in_use(cache_dir: Path) -> FeedInUse:
     return FeedInUse(replace(feed, info=replace(feed.info, location="bundled")), "bundled")
 
 
+_COMPILED_FORMAT = 2
+"""The compiled feed's layout (bumped when the feed model changes)."""
+
+
 def _bundled_compiled(cache_dir: Path) -> Feed:
     """The bundled feed, from a compiled copy in the cache when one matches its files.
 
@@ -249,7 +253,9 @@ def _bundled_compiled(cache_dir: Path) -> Feed:
         )
     except OSError:
         return load_feed(directory)
-    key = hashlib.sha256(repr((__version__, str(directory), stats)).encode()).hexdigest()[:20]
+    # The format number changes with the feed model, so an older compiled copy is not used.
+    state = repr((__version__, _COMPILED_FORMAT, str(directory), stats))
+    key = hashlib.sha256(state.encode()).hexdigest()[:20]
     path = cache_dir / f"bundled-{key}.pickle"
     unreadable = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError)
     with contextlib.suppress(*unreadable), path.open("rb") as handle:

@@ -34,7 +34,9 @@ def render_text(found: list[tuple[Product, Advisory]]) -> str:
         out.append(f"  title:     {s(advisory.title)}")
         if advisory.published:
             out.append(f"  published: {advisory.published.isoformat()}")
-        severity = advisory.severity.label
+        severity = advisory.severity_label
+        if not advisory.scored:
+            severity += " (the feed has no score for it yet; counted as high)"
         if advisory.cvss:
             severity += f" (CVSS {advisory.cvss.version} {advisory.cvss.score}"
             severity += f", {advisory.cvss.source})"
@@ -76,7 +78,7 @@ def render_json(found: list[tuple[Product, Advisory]]) -> str:
                 "aliases": list(advisory.aliases),
                 "title": advisory.title,
                 "published": advisory.published.isoformat() if advisory.published else None,
-                "severity": advisory.severity.label,
+                "severity": advisory.severity_label,
                 "cvss": (
                     {
                         "version": advisory.cvss.version,

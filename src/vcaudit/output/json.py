@@ -37,7 +37,7 @@ def _advisory(hit: AdvisoryHit) -> dict[str, Any]:
         "id": advisory.id,
         "aliases": list(advisory.aliases),
         "title": advisory.title,
-        "severity": advisory.severity.label,
+        "severity": advisory.severity_label,
         "cvss": (
             {"version": cvss.version, "score": cvss.score, "vector": cvss.vector}
             if cvss is not None

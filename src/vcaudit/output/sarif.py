@@ -104,7 +104,7 @@ def _advisory_rule(advisory: Advisory, product_name: str) -> dict[str, Any]:
     refs = "\n".join(f"- {markdown_safe(url, 0)}" for url in advisory.references)
     ids = ", ".join(_text(i) for i in advisory.ids)
     help_text = (
-        f"{title}\nIds: {ids}\nSeverity: {advisory.severity.label}"
+        f"{title}\nIds: {ids}\nSeverity: {advisory.severity_label}"
         + (f" (CVSS {advisory.cvss.score})" if advisory.cvss else "")
         + ("\nKnown exploited (CISA KEV)." if advisory.kev else "")
         + "\nSources:\n"
@@ -113,7 +113,7 @@ def _advisory_rule(advisory: Advisory, product_name: str) -> dict[str, Any]:
     help_markdown = (
         f"**{markdown_safe(advisory.title, MAX_TEXT)}**\n\n"
         f"Ids: {markdown_safe(', '.join(advisory.ids), 0)}\n\n"
-        f"Severity: {advisory.severity.label}"
+        f"Severity: {advisory.severity_label}"
         + (f" (CVSS {advisory.cvss.score})" if advisory.cvss else "")
         + ("\n\nKnown exploited (CISA KEV)." if advisory.kev else "")
         + f"\n\nSources:\n\n{refs}\n"
