@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from itertools import chain, repeat
+from itertools import chain
 from operator import itemgetter
 from typing import Any, TextIO
 
@@ -143,7 +143,12 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
         else map(encoder.encode, findings)
     )
     for piece in pieces:
-        stream.write(("\n" if first else ",\n") + piece)
+        if len(piece) > 4096:
+            # A piece of many installations: written as it is, not copied into a new string.
+            stream.write("\n" if first else ",\n")
+            stream.write(piece)
+        else:
+            stream.write(("\n" if first else ",\n") + piece)
         first = False
     stream.write(("\n  ]" if not first else "]") + closing + "\n")
 
@@ -163,14 +168,14 @@ def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
     again later (a tag that happens to equal it), those rows are encoded one by one.
     """
     enc = json.encoder.encode_basestring_ascii
-    templates: dict[tuple[int, int], _Cut | None] = {}
+    templates: dict[int, dict[int, _Cut | None]] = {}  # by file, then aggregate number
     for counted, assessments, batch in findings.batches():
         numbers, hosts, users, lines = batch
-        for number in set(numbers):
-            if (id(counted), number) not in templates:
-                first = counted.aggregates[number].installation
-                templates[id(counted), number] = _cut(encoder, first, assessments[number])
-        cuts = [templates[id(counted), number] for number in numbers]
+        known = templates.setdefault(id(counted), {})
+        for number in set(numbers).difference(known):
+            first = counted.aggregates[number].installation
+            known[number] = _cut(encoder, first, assessments[number])
+        cuts = list(map(known.__getitem__, numbers))
         if None in cuts:
             yield from map(encoder.encode, batch_findings(counted, assessments, batch))
             continue
@@ -181,6 +186,7 @@ def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
         for start in range(0, len(numbers), _PIECE):
             end = start + _PIECE
             part = cuts[start:end]
+            separators = [",\n"] * (len(part) - 1) + [""]
             pieces = zip(
                 map(_FIRST, part),  # type: ignore[arg-type]
                 map(enc, hosts[start:end]),
@@ -189,9 +195,10 @@ def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
                 map(_THIRD, part),  # type: ignore[arg-type]
                 map(str, lines[start:end]),
                 map(_LAST, part),  # type: ignore[arg-type]
-                repeat(",\n"),
+                separators,
+                strict=True,
             )
-            yield "".join(chain.from_iterable(pieces))[:-2]
+            yield "".join(chain.from_iterable(pieces))
 
 
 _Cut = tuple[str, str, str, str]
