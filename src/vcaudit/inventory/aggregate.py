@@ -161,10 +161,9 @@ class _Lines:
         """The next lines not yet read, as many as come together; [] at the end."""
         found = self._block[self._at :]
         self._block, self._at = [], 0
-        for block in self._blocks if not found else ():
-            if block:
-                return block
-        return found
+        if found:
+            return found
+        return next((block for block in self._blocks if block), [])
 
     def remaining(self) -> Iterator[str]:
         """Every line not yet read, with its newline."""
