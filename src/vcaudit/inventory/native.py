@@ -112,12 +112,14 @@ def decoded_blocks(lines: Iterable[bytes], name: str) -> Iterator[list[str]]:
         try:
             text = block.decode("utf-8")
         except UnicodeDecodeError:
-            text = "\x00"
-        if "\x00" in text:
-            raws = block.split(b"\n")
-            for i, raw in enumerate(raws):
-                _decode_one(raw, number + i + 1, name)
-        texts = text.split("\n")
+            text = ""
+        if not text or "\x00" in text:
+            # Something is wrong: line by line, the first bad line raises with its number.
+            texts = [
+                _decode_one(raw, number + i + 1, name) for i, raw in enumerate(block.split(b"\n"))
+            ]
+        else:
+            texts = text.split("\n")
         if texts[-1] == "":
             texts.pop()  # the block ended with a newline
         if first and texts:
