@@ -228,3 +228,22 @@ def test_fuzzed_files_list_the_same_rows_read_again(test_feed: Feed, body: str, 
             )
     finally:
         native._BLOCK = old
+
+
+def test_reading_again_reports_progress(test_feed: Feed, tmp_path: Path) -> None:
+    path = tmp_path / "fleet.csv"
+    path.write_text(
+        "host,platform,product,version\n"
+        + "".join(f"h{i},linux,meetly,6.2.5\n" for i in range(20_000)),
+        encoding="utf-8",
+    )
+    report = run_audit_counts(
+        aggregate_inventories([str(path)]), test_feed, Policy(), TODAY, reopen=reopen_counted
+    )
+    assert isinstance(report.findings, RereadFindings)
+    seen: list[int] = []
+    report.findings.progress = seen.append
+    assert sum(1 for _ in report.findings) == 20_000
+    assert seen
+    assert seen == sorted(seen)
+    assert seen[-1] == 20_000

@@ -159,9 +159,19 @@ def _write_report(
         sys.stdout.flush()
         return
     from vcaudit.files import atomic_stream
+    from vcaudit.inventory.aggregate import RereadFindings
 
-    with atomic_stream(output, inputs=inputs) as stream:
-        write(report, options, stream)
+    findings = report.findings
+    rereads = isinstance(findings, RereadFindings) and fmt in _ROW_FORMATS
+    with _progress_rows(not rereads, f"writing {output.name}") as progress:
+        if isinstance(findings, RereadFindings):
+            findings.progress = progress
+        try:
+            with atomic_stream(output, inputs=inputs) as stream:
+                write(report, options, stream)
+        finally:
+            if isinstance(findings, RereadFindings):
+                findings.progress = None
 
 
 def _width(stream: TextIO) -> int:
@@ -589,8 +599,11 @@ def _collection_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _progress_rows(quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """A row counter on stderr for long inputs when stderr is a terminal; else nothing."""
+def _progress_rows(
+    quiet: bool, doing: str = "reading inventories"
+) -> Iterator[Callable[[int], None] | None]:
+    """A row counter on stderr for long inputs (or long reports written from inputs read
+    again) when stderr is a terminal; else nothing."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -599,7 +612,8 @@ def _progress_rows(quiet: bool) -> Iterator[Callable[[int], None] | None]:
     from vcaudit.console import make_console
 
     console = make_console(sys.stderr, color=True)
-    columns = (SpinnerColumn(), TextColumn("reading inventories: {task.completed:,} rows"))
+    label = terminal_safe(doing, 80).replace("{", "{{").replace("}", "}}")  # a format string
+    columns = (SpinnerColumn(), TextColumn(label + ": {task.completed:,} rows", markup=False))
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("rows", total=None, visible=False)
 

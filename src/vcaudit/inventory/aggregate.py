@@ -385,17 +385,23 @@ class RereadFindings:
         self._assessments = assessments
         self._total = total
         self._reopen = reopen
+        self.progress: Callable[[int], None] | None = None
+        """Told how many rows have been read again, batch by batch (a row counter)."""
 
     def __len__(self) -> int:
         return self._total
 
     def batches(self) -> Iterator[tuple[CountedFile, list[Assessment], ReadBatch]]:
         """Each file's rows again, a batch at a time, with the verdicts by aggregate number."""
+        done = 0
         for counted in self.files:
             assessments = self._assessments[id(counted)]
             with self._reopen(counted) as lines:
                 for batch in reread_csv(lines, counted):
                     yield counted, assessments, batch
+                    done += len(batch[0])
+                    if self.progress is not None:
+                        self.progress(done)
 
     def __iter__(self) -> Iterator[Finding]:
         for counted, assessments, batch in self.batches():
