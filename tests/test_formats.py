@@ -332,3 +332,20 @@ def test_a_retired_product_with_advisories_is_replaced_not_upgraded(
     junit = capsys.readouterr().out
     assert "end of life: replace it with" in junit
     assert "upgrade to 8.113" not in junit
+
+
+def test_details_list_the_worst_installations_up_to_a_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vcaudit.output import table as table_out
+
+    monkeypatch.setattr(table_out, "MAX_DETAILS", 3)
+    fleet = tmp_path / "fleet.csv"
+    rows = [f"host-{i},linux,meetly,6.2.5" for i in range(5)] + ["host-9,linux,meetly,5.16.9"]
+    fleet.write_text("host,platform,product,version\n" + "\n".join(rows) + "\n")
+    args = ["scan", str(fleet), "--details", "--fail-on", "none", "--color", "never"]
+    assert main([*args, "--feed", str(TEST_FEED_DIR)]) == 0
+    out = capsys.readouterr().out
+    assert "... and 3 more installations" in out
+    assert out.index("host-9") < out.index("host-0")  # the vulnerable one first
+    assert "host-3" not in out

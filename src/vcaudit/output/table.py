@@ -6,6 +6,7 @@ rich `Text` objects (never markup), so no input can style, move or rewrite the t
 
 from __future__ import annotations
 
+import heapq
 import io
 
 from rich import box
@@ -163,12 +164,19 @@ def _groups_list(report: AuditReport, *, styled: bool = True) -> list[Text | str
     return lines
 
 
+MAX_DETAILS = 10_000
+"""Installations `--details` lists, worst first: more is no longer read at a terminal."""
+
+
 def _details_table(report: AuditReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for name in ("Host", "Product", "Version", "OS", "Status", "Risk", "Fix", "Owner", "Source"):
         # Short words stay whole; names, versions and paths fold.
         table.add_column(name, overflow="fold", no_wrap=name in ("OS", "Status", "Risk"))
-    order = sorted(
+    # The worst first; a fleet's first MAX_DETAILS only (nsmallest keeps sorted()'s order
+    # and holds no more than that many rows).
+    order = heapq.nsmallest(
+        MAX_DETAILS,
         report.findings,
         key=lambda f: (-f.assessment.risk, f.assessment.status.rank, f.installation.host),
     )
@@ -225,6 +233,14 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         console.print()
         if options.details:
             console.print(_details_table(report))
+            more = len(report.findings) - MAX_DETAILS
+            if more > 0:
+                console.print(
+                    Text(
+                        f"... and {more:,} more installations: the CSV and JSON reports "
+                        "list every one"
+                    )
+                )
         elif options.width >= WIDE:
             console.print(_groups_table(report))
         else:
