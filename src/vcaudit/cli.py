@@ -256,7 +256,10 @@ def scan(
         ),
     ] = None,
     details: Annotated[
-        bool, typer.Option("--details", help="One row per installation instead of groups.")
+        bool,
+        typer.Option(
+            "--details", help="One row per installation instead of groups (the worst 10,000)."
+        ),
     ] = False,
     strict: Annotated[
         bool | None,
