@@ -290,3 +290,27 @@ def test_counting_reports_progress(tmp_path: Path) -> None:
     assert seen == sorted(seen)
     assert seen[0] >= PROGRESS_EVERY
     assert seen[-1] <= rows + 1
+
+
+@pytest.mark.parametrize(("users", "parse_all"), [("each", True), ("none", False)])
+def test_line_texts_are_remembered_only_while_they_repeat(
+    tmp_path: Path, users: str, parse_all: bool
+) -> None:
+    """A user column that differs on every line makes every text new: past a point the
+    counter stops remembering texts and parses lines; an empty one keeps the texts useful."""
+    from vcaudit.inventory.aggregate import _REMEMBERED_TEXTS, aggregate_csv
+
+    rows = _REMEMBERED_TEXTS + 5000
+    path = tmp_path / "fleet.csv"
+    path.write_text(
+        "host,platform,product,version,user\n"
+        + "".join(
+            f"h{i},linux,meetly,6.2.5,{f'u{i}' if users == 'each' else ''}\n" for i in range(rows)
+        ),
+        encoding="utf-8",
+    )
+    with path.open("rb") as handle:
+        (only,) = list(aggregate_csv(handle, str(path)))
+    assert only.count == rows
+    assert only.origin is not None
+    assert only.origin.parse_all is parse_all

@@ -203,6 +203,11 @@ class CountedFile:
         """Where the file can be opened again ("" when it cannot)."""
         self.signature: tuple[int, int] | None = None
         """The file's size and modification time when it was counted."""
+        self.parse_all = False
+        """Set once line texts prove not to repeat (a user column that differs from line to
+        line, say): remembering them would only cost time, so every line is parsed."""
+        self._lines_split = 0
+        self._lines_unseen = 0
 
     def rows(self, rows: Iterable[tuple[int, list[str]]]) -> None:
         """Add records one by one: every check `read_csv` makes on a row."""
@@ -234,9 +239,7 @@ class CountedFile:
         """Add lines that start at `line`; how many were added, all of them unless one
         starts a record that spans lines (or has broken quoting): that one and the rest
         were not."""
-        if self.i_host != 0 or self.i_user is not None:
-            # A line's text after the host names its installation only when the host comes
-            # first and no user follows (users differ from line to line).
+        if self.i_host != 0 or self.parse_all:
             return self._parsed(lines, line)
 
         def first_seen(row: list[str], i: int, hosts: list[str]) -> int:
@@ -251,7 +254,7 @@ class CountedFile:
     def known(self, lines: list[str], line: int) -> ReadBatch | None:
         """The rows of `lines` (counted before) when each is a plain one-line record of a
         host-first file without a user column; None when the lines need parsing."""
-        if self.i_host != 0 or self.i_user is not None:
+        if self.i_host != 0 or self.i_user is not None or self.parse_all:
             return None
 
         def counted(row: list[str], _i: int, _hosts: list[str]) -> int:
@@ -280,8 +283,15 @@ class CountedFile:
             return None
         texts = list(map(_REST_OF, parts))
         found = list(map(self.texts.get, texts))
+        self._lines_split += len(lines)
         if None in found:
             unseen = [i for i, n in enumerate(found) if n is None]
+            self._lines_unseen += len(unseen)
+            if (
+                self._lines_split >= _REMEMBERED_TEXTS
+                and self._lines_unseen * 2 > self._lines_split
+            ):
+                self.parse_all = True  # over half the lines so far were new texts
             rows = _records([lines[i] for i in unseen])
             if rows is None or not all(map(self._plain, rows)):
                 return None
