@@ -292,6 +292,7 @@ class CountedFile:
                 and self._lines_unseen * 2 > self._lines_split
             ):
                 self.parse_all = True  # over half the lines so far were new texts
+                self.texts.clear()
             rows = _records([lines[i] for i in unseen])
             if rows is None or not all(map(self._plain, rows)):
                 return None

@@ -51,7 +51,7 @@ def _decode_one(raw: bytes, number: int, name: str) -> str:
     return text
 
 
-_BLOCK = 1 << 20
+_BLOCK = 1 << 19
 """Bytes read at a time by `decoded_blocks`."""
 
 

@@ -155,7 +155,7 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
 
 # Stand-ins for a row's own values: encoded, each occurs once in an installation's text.
 _HOST, _USER, _LINE = "\x00host\x00", "\x00user\x00", 987_654_321_987_654_321
-_PIECE = 1024
+_PIECE = 256
 """Installations joined into one piece of text when rows are read again."""
 
 
