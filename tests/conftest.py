@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,3 +56,11 @@ def make_installation(
         publisher=publisher,
         ownership=ownership,
     )
+
+
+def write_fleet(
+    path: Path, rows: Iterable[str], header: str = "host,platform,product,version"
+) -> Path:
+    """A native CSV inventory: the header, then one line per row."""
+    path.write_text("".join(f"{line}\n" for line in (header, *rows)), encoding="utf-8")
+    return path

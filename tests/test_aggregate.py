@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TODAY
+from tests.conftest import TODAY, write_fleet
 from vcaudit.audit import run_audit, run_audit_counts
 from vcaudit.cli import main
 from vcaudit.config import parse_policy
@@ -218,17 +218,9 @@ def test_an_over_long_user_is_checked_like_row_by_row(test_feed: Feed, tmp_path:
 def test_hosts_counted_once_across_files(test_feed: Feed, tmp_path: Path) -> None:
     """Hosts that appear in several inputs (CSV and JSON Lines) count once in the total."""
     one = tmp_path / "one.csv"
-    one.write_text(
-        "host,platform,product,version\n"
-        + "".join(f"h{i},linux,meetly,6.2.5\n" for i in range(50)),
-        encoding="utf-8",
-    )
+    write_fleet(one, (f"h{i},linux,meetly,6.2.5" for i in range(50)))
     two = tmp_path / "two.csv"
-    two.write_text(
-        "host,platform,product,version\n"
-        + "".join(f"h{i},windows,chatter,1.0\n" for i in range(25, 90)),
-        encoding="utf-8",
-    )
+    write_fleet(two, (f"h{i},windows,chatter,1.0" for i in range(25, 90)))
     three = tmp_path / "three.jsonl"
     three.write_text(
         "".join(
@@ -275,11 +267,7 @@ def test_counting_reports_progress(tmp_path: Path) -> None:
 
     rows = PROGRESS_EVERY * 2 + 10
     path = tmp_path / "fleet.csv"
-    path.write_text(
-        "host,platform,product,version\n"
-        + "".join(f"h{i},linux,meetly,6.2.5\n" for i in range(rows)),
-        encoding="utf-8",
-    )
+    write_fleet(path, (f"h{i},linux,meetly,6.2.5" for i in range(rows)))
     seen: list[int] = []
     ctx = ReadContext()
     ctx.progress = seen.append

@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import TEST_FEED_DIR, TODAY, make_installation
+from tests.conftest import TEST_FEED_DIR, TODAY, make_installation, write_fleet
 from vcaudit.audit import run_audit
 from vcaudit.cli import main
 from vcaudit.config import parse_policy
@@ -295,11 +295,7 @@ def test_html_lists_at_most_its_limit_of_installations(
 
     monkeypatch.setattr(html_out, "MAX_ROWS", 25)
     path = tmp_path / "fleet.csv"
-    path.write_text(
-        "host,platform,product,version\n"
-        + "".join(f"host-{i},linux,meetly,6.2.5\n" for i in range(60)),
-        encoding="utf-8",
-    )
+    write_fleet(path, (f"host-{i},linux,meetly,6.2.5" for i in range(60)))
     out = tmp_path / "report.html"
     args = ["scan", str(path), "--format", "html", "-o", str(out), "--fail-on", "none"]
     assert main([*args, "--feed", str(TEST_FEED_DIR)]) == 0

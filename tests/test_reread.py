@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TODAY
+from tests.conftest import TODAY, write_fleet
 from vcaudit.audit import run_audit, run_audit_counts
 from vcaudit.cli import main
 from vcaudit.config import parse_policy
@@ -232,11 +232,7 @@ def test_fuzzed_files_list_the_same_rows_read_again(test_feed: Feed, body: str, 
 
 def test_reading_again_reports_progress(test_feed: Feed, tmp_path: Path) -> None:
     path = tmp_path / "fleet.csv"
-    path.write_text(
-        "host,platform,product,version\n"
-        + "".join(f"h{i},linux,meetly,6.2.5\n" for i in range(20_000)),
-        encoding="utf-8",
-    )
+    write_fleet(path, (f"h{i},linux,meetly,6.2.5" for i in range(20_000)))
     report = run_audit_counts(
         aggregate_inventories([str(path)]), test_feed, Policy(), TODAY, reopen=reopen_counted
     )
