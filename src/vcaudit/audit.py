@@ -247,21 +247,33 @@ def run_audit(
         for installation in installations:
             count(installation, assess(installation))
             findings.append_uncounted()
-    notes = (
-        *warnings,
-        *policy_mod.rule_warnings(policy, auditor.used_rules, today),
-        *_stale_hints(tally),
-    )
+    return _report(auditor, tally, findings, inputs, tool_version, warnings)
+
+
+def _report(
+    auditor: Auditor,
+    tally: _Tally,
+    findings: Findings,
+    inputs: tuple[str, ...],
+    tool_version: str,
+    warnings: tuple[str, ...],
+) -> AuditReport:
+    """The report of an audit once every row has been assessed and counted."""
+    policy = auditor.policy
     return AuditReport(
-        feed=feed.info,
+        feed=auditor.feed.info,
         findings=findings,
         summary=tally.result(),
         fail_on=policy.fail_on,
         strict=policy.strict,
         tool_version=tool_version,
         inputs=inputs,
-        warnings=tuple(notes),
-        as_of=today,
+        warnings=(
+            *warnings,
+            *policy_mod.rule_warnings(policy, auditor.used_rules, auditor.today),
+            *_stale_hints(tally),
+        ),
+        as_of=auditor.today,
         groups=tally.grouped(),
     )
 
@@ -309,30 +321,17 @@ def run_audit_counts(
             total_hosts=origin is None,
         )
         store.append_uncounted(aggregate.count)
-    if len(files) == 1 and not tally.hosts:
+    counted = list(files.values())
+    if len(counted) == 1 and not tally.hosts:
         # One counted file and nothing else: its host names are the distinct hosts.
-        tally.host_total = len(next(iter(files.values())).names)
-    for origin in files.values() if tally.host_total is None else ():
-        tally.hosts.update(origin.names)  # each file's hosts once, not once per aggregate
+        tally.host_total = len(counted[0].names)
+    else:
+        for origin in counted:
+            tally.hosts.update(origin.names)  # each file's hosts once, not per aggregate
     findings: Findings = store
     if reopen is not None:
-        findings = RereadFindings(list(files.values()), verdicts, len(store), reopen)
-    return AuditReport(
-        feed=feed.info,
-        findings=findings,
-        summary=tally.result(),
-        fail_on=policy.fail_on,
-        strict=policy.strict,
-        tool_version=tool_version,
-        inputs=inputs,
-        warnings=(
-            *warnings,
-            *policy_mod.rule_warnings(policy, auditor.used_rules, today),
-            *_stale_hints(tally),
-        ),
-        as_of=today,
-        groups=tally.grouped(),
-    )
+        findings = RereadFindings(counted, verdicts, len(store), reopen)
+    return _report(auditor, tally, findings, inputs, tool_version, warnings)
 
 
 def subset(report: AuditReport, keep: Callable[[Finding], bool]) -> AuditReport:
