@@ -149,6 +149,8 @@ def _write_report(
     options: RenderOptions,
     output: Path | None,
     inputs: Sequence[str],
+    *,
+    quiet: bool = False,
 ) -> None:
     """Stream a report to stdout, or atomically to a file."""
     from vcaudit.output import writer_for
@@ -162,16 +164,18 @@ def _write_report(
     from vcaudit.inventory.aggregate import RereadFindings
 
     findings = report.findings
-    rereads = isinstance(findings, RereadFindings) and fmt in _ROW_FORMATS
-    with _progress_rows(not rereads, f"writing {output.name}") as progress:
-        if isinstance(findings, RereadFindings):
-            findings.progress = progress
+    if not isinstance(findings, RereadFindings):
+        with atomic_stream(output, inputs=inputs) as stream:
+            write(report, options, stream)
+        return
+    # Rows read again while writing: count them (shown only once a format reads them).
+    with _progress_rows(quiet, f"writing {output.name}") as progress:
+        findings.progress = progress
         try:
             with atomic_stream(output, inputs=inputs) as stream:
                 write(report, options, stream)
         finally:
-            if isinstance(findings, RereadFindings):
-                findings.progress = None
+            findings.progress = None
 
 
 def _width(stream: TextIO) -> int:
@@ -460,10 +464,10 @@ def scan(
             text = formatter_for(output_format)(report, options)
             _emit(text.rstrip("\n").rsplit("\n", 1)[-1] + "\n", output, names)
         else:
-            _write_report(output_format, report, options, output, names)
+            _write_report(output_format, report, options, output, names, quiet=quiet)
         file_options = RenderOptions(width=_DEFAULT_WIDTH, details=details)
         for fmt, path in extra:
-            _write_report(fmt, report, file_options, path, names)
+            _write_report(fmt, report, file_options, path, names, quiet=quiet)
         if not quiet:
             for warning in report.warnings:
                 typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
