@@ -104,7 +104,7 @@ def _joined(lines: Iterable[bytes]) -> Iterator[bytes]:
 
 def decoded_blocks(lines: Iterable[bytes], name: str) -> Iterator[list[str]]:
     """The lines as text without their newlines, many at a time; bytes that are not UTF-8,
-    or a NUL, stop with the line number (like `decoded_lines`)."""
+    or a NUL, stop with the line number."""
     blocks = lines.blocks() if isinstance(lines, ByteLines) else _joined(lines)
     number = 0
     first = True
@@ -130,35 +130,9 @@ def decoded_blocks(lines: Iterable[bytes], name: str) -> Iterator[list[str]]:
 
 
 def decoded_lines(lines: Iterable[bytes], name: str) -> Iterator[str]:
-    """The lines as text; bytes that are not UTF-8, or a NUL, stop with the line number."""
-    return chain.from_iterable(decoded_chunks(lines, name))
-
-
-def decoded_chunks(lines: Iterable[bytes], name: str) -> Iterator[list[str]]:
-    """`decoded_lines` a list at a time, each line with its newline (the last may have none)."""
-    number = 0
-    first = True
-    source = iter(lines)
-    while chunk := list(islice(source, _CHUNK)):
-        joined = b"".join(chunk)
-        try:
-            text = joined.decode("utf-8")
-        except UnicodeDecodeError:
-            text = ""
-        if not text or "\x00" in text:
-            # Something is wrong (or the chunk is empty text): go line by line to name it.
-            texts = [_decode_one(raw, number + i + 1, name) for i, raw in enumerate(chunk)]
-        else:
-            texts = [line + "\n" for line in text.split("\n")]
-            if texts[-1] == "\n":
-                texts.pop()  # the chunk ended with a newline
-            else:
-                texts[-1] = texts[-1][:-1]  # the last line of the input has none
-        if first and texts:
-            texts[0] = texts[0].removeprefix("\ufeff")  # Excel writes a BOM
-            first = False
-        number += len(chunk)
-        yield texts
+    """The lines as text, each with a newline; bytes that are not UTF-8, or a NUL, stop with
+    the line number."""
+    return map("{}\n".format, chain.from_iterable(decoded_blocks(lines, name)))
 
 
 def blank(row: list[str]) -> bool:
