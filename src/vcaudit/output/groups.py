@@ -29,7 +29,7 @@ def retired(assessment: Assessment) -> bool:
 def replace_with(assessment: Assessment) -> str:
     """What to replace a retired product with ("" when the feed names no successor)."""
     product = assessment.product
-    return product.lifecycle.successor if product is not None and product.lifecycle.eol else ""
+    return product.lifecycle.successor if product is not None and retired(assessment) else ""
 
 
 def upgrade_target(assessment: Assessment) -> str:

@@ -17,7 +17,7 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, retired, upgrade_target
+from vcaudit.output.groups import group, next_steps, upgrade_target
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -91,15 +91,16 @@ _OS = {Platform.WINDOWS: "win", Platform.MACOS: "mac", Platform.LINUX: "linux"}
 
 def _why(a: Assessment) -> str:
     """The short reason shown in the table; the JSON report carries the full sentence."""
-    if a.hits and retired(a) and a.product is not None:
-        date = a.product.lifecycle.eol_date
-        retired_on = f"end of life {date.isoformat()}" if date else "end of life"
-        return f"{retired_on}; {_advisory_ids([hit.advisory.id for hit in a.hits])}"
+    product = a.product
+    ended = ""
+    if product is not None and product.lifecycle.eol:
+        date = product.lifecycle.eol_date
+        ended = f"end of life {date.isoformat()}" if date else "end of life"
     if a.hits:
-        return _advisory_ids([hit.advisory.id for hit in a.hits])
-    if a.status is Status.EOL and a.product is not None:
-        date = a.product.lifecycle.eol_date
-        return f"end of life {date.isoformat()}" if date else "end of life"
+        ids = _advisory_ids([hit.advisory.id for hit in a.hits])
+        return f"{ended}; {ids}" if ended else ids
+    if a.status is Status.EOL and ended:
+        return ended
     if a.status is Status.UNSUPPORTED:
         return f"below enforced minimum {a.minimum}"
     if a.status is Status.OUTDATED:
