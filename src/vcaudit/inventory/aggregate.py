@@ -76,16 +76,14 @@ def aggregate_csv(
     progress = ctx.progress if ctx is not None else None
     signature = lines.signature() if isinstance(lines, native.ByteLines) else None
     stream = _Lines(native.decoded_blocks(lines, name))
-    first = next(native.csv_records(stream, name), None)
-    if first is None:
+    header = stream.header(name)
+    if header is None:
         raise InputError(
             name, "the file is empty", hint="expected a header row: host,platform,product,version"
         )
-    columns = native.header_columns(first[1], name, first[0])
-    counter = CountedFile(columns, name)
+    at, cells, line = header
+    counter = CountedFile(native.header_columns(cells, name, at), name)
     counter.path, counter.signature = path, signature
-    # The reader stopped at the header's last line; the chunks go on from the next one.
-    line = first[0] + 1 + sum(cell.count("\n") for cell in first[1])
     while batch := stream.take():
         done = counter.lines(batch, line)
         if done < len(batch):
@@ -115,10 +113,10 @@ def reread_csv(lines: Iterable[bytes], counted: CountedFile) -> Iterator[ReadBat
     """
     name = counted.name
     stream = _Lines(native.decoded_blocks(lines, name))
-    header = next(native.csv_records(stream, name), None)
+    header = stream.header(name)
     if header is None:
         raise counted.changed()
-    line = header[0] + 1 + sum(cell.count("\n") for cell in header[1])
+    line = header[2]
     while batch := stream.take():
         found = counted.known(batch, line)
         if found is not None:
@@ -150,6 +148,15 @@ class _Lines:
 
     def __iter__(self) -> _Lines:
         return self
+
+    def header(self, name: str) -> tuple[int, list[str], int] | None:
+        """The first record, read line by line: (its line, its cells, the line after it);
+        None when there is none. The lines after it are left for `take`."""
+        first = next(native.csv_records(self, name), None)
+        if first is None:
+            return None
+        at, cells = first
+        return at, cells, at + 1 + sum(cell.count("\n") for cell in cells)
 
     def __next__(self) -> str:
         while self._at >= len(self._block):
