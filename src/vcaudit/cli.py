@@ -802,13 +802,14 @@ class ListFormat(StrEnum):
     JSON = "json"
 
 
+ListFormatOption = Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")]
+
+
 @app.command()
 def products(
     feed: FeedOption = None,
     cache_dir: CacheDirOption = None,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = ListFormat.TABLE,
+    output_format: ListFormatOption = ListFormat.TABLE,
 ) -> None:
     """List the feed's products: lifecycle, latest version per platform, advisories."""
     with _errors():
@@ -1106,9 +1107,7 @@ def advisory_command(
     advisory_id: Annotated[str, typer.Argument(metavar="ID", help="Vendor id or CVE.")],
     feed: FeedOption = None,
     cache_dir: CacheDirOption = None,
-    output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = ListFormat.TABLE,
+    output_format: ListFormatOption = ListFormat.TABLE,
 ) -> None:
     """Show one advisory (by vendor id or CVE alias): ranges per platform and sources."""
     with _errors():
