@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from vcaudit.models import AuditReport, Group, Risk, Status
 from vcaudit.notify.changes import Changes, Entry
-from vcaudit.output.groups import Step, group, next_steps, upgrade_target
+from vcaudit.output.groups import Step, group, next_steps, short_ids, upgrade_target
 from vcaudit.sanitize import terminal_safe
 
+_MAX_IDS = 4
+"""Advisory ids named per group; the rest are counted."""
 MAX_GROUPS = 50
 MAX_CHANGES = 25
 
@@ -79,8 +81,7 @@ def _group_line(g: Group) -> tuple[str, str]:
         + (f", owner {_t(g.owner, 60)}" if g.owner else "")
     )
     target = upgrade_target(a)
-    ids = [h.advisory.id for h in a.hits]
-    why = ", ".join(ids[:4]) + (f" +{len(ids) - 4}" if len(ids) > 4 else "") if ids else a.reason
+    why = short_ids(a, _MAX_IDS) or a.reason
     detail = (f"upgrade to {_t(target, 40)}; " if target else "") + _t(why, 160)
     return head, detail
 
@@ -198,8 +199,7 @@ def _html(
         )
         for g in groups[:MAX_GROUPS]:
             a = g.assessment
-            ids = [h.advisory.id for h in a.hits]
-            why = ", ".join(ids[:4]) + (f" +{len(ids) - 4}" if len(ids) > 4 else "")
+            why = short_ids(a, _MAX_IDS)
             colour = _COLOURS[a.risk]
             out.append(
                 f'<tr><td style="{cell};color:{colour};font-weight:bold">{a.risk.label}</td>'

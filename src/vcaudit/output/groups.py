@@ -19,6 +19,14 @@ class Step:
     hosts: int
 
 
+def short_ids(assessment: Assessment, most: int) -> str:
+    """The ids of the advisories that apply, the first `most` of them and a count of the
+    rest ("" when none applies)."""
+    ids = [hit.advisory.id for hit in assessment.hits]
+    shown = ", ".join(ids[:most])
+    return shown + (f" +{len(ids) - most}" if len(ids) > most else "")
+
+
 def retired(assessment: Assessment) -> bool:
     """Whether the product is past its end of life: the way out is to replace it (its last
     releases may fix an advisory, but they stay retired)."""

@@ -17,7 +17,7 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, upgrade_target
+from vcaudit.output.groups import group, next_steps, short_ids, upgrade_target
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -43,11 +43,6 @@ WIDE = 110
 
 def _safe(text: str, limit: int = 60) -> Text:
     return Text(terminal_safe(text, limit))
-
-
-def _advisory_ids(ids: list[str]) -> str:
-    shown = ", ".join(ids[:_MAX_IDS])
-    return shown + (f" +{len(ids) - _MAX_IDS}" if len(ids) > _MAX_IDS else "")
 
 
 def _summary(report: AuditReport) -> list[Text]:
@@ -97,7 +92,7 @@ def _why(a: Assessment) -> str:
         date = product.lifecycle.eol_date
         ended = f"end of life {date.isoformat()}" if date else "end of life"
     if a.hits:
-        ids = _advisory_ids([hit.advisory.id for hit in a.hits])
+        ids = short_ids(a, _MAX_IDS)
         return f"{ended}; {ids}" if ended else ids
     if a.status is Status.EOL and ended:
         return ended
