@@ -19,7 +19,7 @@ from vcaudit.models import Feed
         ("com.example.Meetly", "", "meetly"),  # flatpak id
         ("Meetly Client", "", "meetly"),  # former name
         ("slackish (Machine - MSI)", "Slackish Inc.", "slackish"),
-        ("Meetly Workplace (64-bit)", "Someone Else", None),  # wrong publisher
+        ("Meetly Workplace (64-bit)", "Someone Else", "meetly"),  # a publisher never hides
         ("Meetly Outlook Plugin (64-bit)", "Example", None),  # excluded look-alike
         ("Meetly Workplace (16-bit)", "Example", None),
         ("Unrelated App", "", None),

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from vcaudit import policy as policy_mod
 from vcaudit.inventory.aggregate import Aggregate, CountedFile, RereadFindings
-from vcaudit.inventory.identify import Identifier
+from vcaudit.inventory.identify import Identifier, NotIdentified
 from vcaudit.matching import Matcher
 from vcaudit.models import (
     Assessment,
@@ -78,9 +78,14 @@ class Auditor:
         return found
 
     def _assess(self, installation: Installation, context: RowContext) -> Assessment:
-        identified = self._identifier.identify(installation.product, installation.publisher)
-        if identified is None:
-            return policy_mod.unknown_product(installation.product)
+        identified = self._identifier.resolve(
+            installation.product,
+            installation.publisher,
+            installation.platform,
+            installation.version,
+        )
+        if isinstance(identified, NotIdentified):
+            return policy_mod.not_identified(identified.reason, not_client=identified.not_client)
         match = self._matcher.match(identified.product, installation.platform, installation.version)
         assessment = policy_mod.assess(match, self.policy, self.today, context)
         if identified.installer:

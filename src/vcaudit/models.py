@@ -117,12 +117,31 @@ class Installation:
 
 @dataclass(frozen=True, slots=True)
 class WindowsRule:
-    """An Add/Remove Programs entry: DisplayName pattern and optional Publisher pattern."""
+    """A name as inventories report it (an Add/Remove Programs DisplayName, an app's name):
+    a pattern for the name, and optional patterns for the publisher and platforms."""
 
     name: str
     publisher: str = ""
     installer: bool = False
     """A deployment helper (e.g. a machine-wide installer), counted apart from the client."""
+    platforms: frozenset[Platform] = frozenset()
+    """The platforms whose inventories report this name (empty: any)."""
+    source: str = ""
+    """Where this name was seen (a manifest, a cask, a tool's documentation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotClientRule:
+    """A name that looks like a product but is something else: an add-in or helper of it
+    (nothing to audit), or a different product the feed does not cover."""
+
+    name: str
+    what: str
+    """What it is, in a few words ("Outlook add-in", "a different product: Skype for Business")."""
+    publisher: str = ""
+    other_product: bool = False
+    """A different conferencing product (reported as unknown), not a helper (not audited)."""
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +150,16 @@ class Identification:
 
     windows: tuple[WindowsRule, ...] = ()
     windows_exclude: tuple[WindowsRule, ...] = ()
+    names: tuple[WindowsRule, ...] = ()
+    """Name rules for any platform (e.g. macOS app names as Fleet reports them)."""
+    not_clients: tuple[NotClientRule, ...] = ()
+    versions: str = ""
+    """The shape every version of the product takes (a pattern), where products share a
+    name: classic Teams `1.x.y.z`, new Teams `2xxxx.x.y.z`."""
+    versions_text: str = ""
+    """That shape in words, for messages."""
+    apps: tuple[str, ...] = ()
+    """macOS app bundle names (`zoom.us.app`), matched with or without `.app`."""
     msix: tuple[str, ...] = ()
     macos: tuple[str, ...] = ()
     deb: tuple[str, ...] = ()
@@ -339,6 +368,8 @@ class Assessment:
     overdue: bool = False
     ahead_of_feed: bool = False
     """Newer than the feed's latest release: a sign the feed is stale."""
+    not_client: bool = False
+    """An add-in or helper of a product, not a client: nothing to audit (never fails a run)."""
 
 
 @dataclass(frozen=True, slots=True)

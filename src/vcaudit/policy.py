@@ -204,11 +204,14 @@ class RowContext:
 
 def unknown_product(name: str) -> Assessment:
     """The verdict for a name no feed product claims."""
+    return not_identified(f"{name!r} is not a product in the feed")
+
+
+def not_identified(reason: str, *, not_client: bool = False) -> Assessment:
+    """The verdict for a row that is none of the feed's clients: unknown, with the reason
+    (an add-in or helper of a product is marked as such: nothing to audit, never failing)."""
     return Assessment(
-        product=None,
-        status=Status.UNKNOWN,
-        risk=Risk.NONE,
-        reason=f"{name!r} is not a product in the feed",
+        product=None, status=Status.UNKNOWN, risk=Risk.NONE, reason=reason, not_client=not_client
     )
 
 
@@ -393,7 +396,7 @@ def _due(
 
 def reaches(assessment: Assessment, fail_on: Risk, strict: bool) -> bool:
     """Whether one verdict fails a run with this threshold (`--fail-on none` never fails)."""
-    if strict and assessment.status is Status.UNKNOWN:
+    if strict and assessment.status is Status.UNKNOWN and not assessment.not_client:
         return True
     return fail_on is not Risk.NONE and assessment.risk >= fail_on
 

@@ -28,6 +28,7 @@ from vcaudit.models import (
     LatestRelease,
     Lifecycle,
     MinimumVersion,
+    NotClientRule,
     Platform,
     Product,
     Release,
@@ -50,8 +51,9 @@ _PRODUCT_KEYS = (
     "notes",
 )  # fmt: skip
 _IDENTIFY_KEYS = (
-    "windows", "windows_exclude", "msix", "macos", "deb", "rpm", "flatpak", "snap", "winget",
-    "homebrew", "chocolatey", "sources", "notes",
+    "windows", "windows_exclude", "names", "not_clients", "versions", "versions_text", "apps",
+    "msix", "macos", "deb", "rpm", "flatpak", "snap", "winget", "homebrew", "chocolatey",
+    "sources", "notes",
 )  # fmt: skip
 _ADVISORY_KEYS = (
     "id", "aliases", "title", "published", "modified", "severity", "cvss", "kev", "kev_added",
@@ -283,9 +285,17 @@ def _read_identify(fields: Fields | None) -> Identification:
     if fields is None:
         return Identification()
     fields.only(*_IDENTIFY_KEYS)
+    versions = fields.text("versions")
+    if versions:
+        _pattern(fields, "versions", versions)
     return Identification(
         windows=tuple(_read_windows_rule(item) for item in fields.items("windows")),
         windows_exclude=tuple(_read_windows_rule(item) for item in fields.items("windows_exclude")),
+        names=tuple(_read_windows_rule(item, any_platform=True) for item in fields.items("names")),
+        not_clients=tuple(_read_not_client(item) for item in fields.items("not_clients")),
+        versions=versions,
+        versions_text=fields.text("versions_text"),
+        apps=fields.texts("apps"),
         msix=fields.texts("msix"),
         macos=fields.texts("macos"),
         deb=fields.texts("deb"),
@@ -298,19 +308,41 @@ def _read_identify(fields: Fields | None) -> Identification:
     )
 
 
-def _read_windows_rule(fields: Fields) -> WindowsRule:
-    fields.only("name", "publisher", "installer", "source", "notes")
+def _pattern(fields: Fields, key: str, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise fields.fail(key, f"not a valid regular expression: {exc}") from None
+
+
+def _read_windows_rule(fields: Fields, *, any_platform: bool = False) -> WindowsRule:
+    if any_platform:
+        fields.only("name", "publisher", "installer", "platforms", "source", "notes")
+    else:
+        fields.only("name", "publisher", "installer", "source", "notes")
     rule = WindowsRule(
         name=fields.text("name", required=True),
         publisher=fields.text("publisher"),
         installer=fields.flag("installer"),
+        platforms=_platforms(fields, "platforms") if fields.has("platforms") else frozenset(),
+        source=fields.text("source"),
     )
     for key in ("name", "publisher"):
-        pattern = getattr(rule, key)
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise fields.fail(key, f"not a valid regular expression: {exc}") from None
+        _pattern(fields, key, getattr(rule, key))
+    return rule
+
+
+def _read_not_client(fields: Fields) -> NotClientRule:
+    fields.only("name", "publisher", "what", "other_product", "source", "notes")
+    rule = NotClientRule(
+        name=fields.text("name", required=True),
+        what=fields.text("what", required=True),
+        publisher=fields.text("publisher"),
+        other_product=fields.flag("other_product"),
+        source=fields.text("source"),
+    )
+    for key in ("name", "publisher"):
+        _pattern(fields, key, getattr(rule, key))
     return rule
 
 
@@ -480,21 +512,29 @@ def _read_range(fields: Fields, scheme: str) -> AffectedRange:
 
 def _identifiers(product: Product) -> Iterable[tuple[str, str]]:
     ident = product.identify
-    for kind in ("msix", "macos", "deb", "rpm", "flatpak", "snap", "winget", "homebrew",
+    for kind in ("apps", "msix", "macos", "deb", "rpm", "flatpak", "snap", "winget", "homebrew",
                  "chocolatey"):  # fmt: skip
         for value in getattr(ident, kind):
-            yield kind, value.casefold()
+            yield (
+                kind,
+                value.casefold().removesuffix(".app") if kind == "apps" else value.casefold(),
+            )
 
 
 def _check_identifiers_unique(products: list[Product]) -> None:
-    owner: dict[tuple[str, str], str] = {}
+    """An identifier names one product, unless every product claiming it says which versions
+    are its own (the macOS app `Microsoft Teams.app` was classic Teams, then new Teams)."""
+    owner: dict[tuple[str, str], Product] = {}
     for product in products:
         for key in _identifiers(product):
-            other = owner.setdefault(key, product.id)
-            if other != product.id:
+            other = owner.setdefault(key, product)
+            if other.id != product.id and not (
+                other.identify.versions and product.identify.versions
+            ):
                 where = product.source.file if product.source else product.id
                 raise FeedError(
                     where,
-                    f"{key[0]} identifier {key[1]!r} is also claimed by product {other!r}",
+                    f"{key[0]} identifier {key[1]!r} is also claimed by product {other.id!r}",
                     field="identify",
+                    hint="products that share a name must each give the shape of their versions",
                 )

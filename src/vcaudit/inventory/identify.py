@@ -1,120 +1,437 @@
 """Identification: which feed product is the thing an inventory reported?
 
 Inventories name one product many ways: a feed id (`zoom`), a Windows DisplayName
-(`Zoom Workplace (64-bit)`), a macOS bundle id (`us.zoom.xos`), a package name (`zoom`),
-an MSIX family name. The feed's identification rules decide; results are cached per distinct
-(name, publisher) because a fleet repeats the same few hundred names.
+(`Zoom Workplace (64-bit)`), a macOS app (`zoom.us.app`) or bundle id (`us.zoom.xos`), a
+package name (`zoom`), an MSIX family name. One step weighs every signal a row has, in this
+order of precedence (first the strongest):
+
+1. an exact identifier: feed id, bundle id, app name, package or MSIX name, winget,
+   Homebrew or Chocolatey id;
+2. a name rule whose publisher agrees with the row's publisher;
+3. a name rule without a publisher, or a row without one;
+4. the product's name or a former name;
+5. a name rule whose publisher differs from the row's: a publisher helps, it never hides a
+   product (inventories spell vendors many ways);
+6. the same again for the name without what tools add to it: `.app`, an architecture
+   suffix (`(64-bit)`), a trailing version, trade marks.
+
+Rules that name a platform apply on that platform only. Products that share a name (classic
+and new Teams) each say what their versions look like; the version decides between them, and
+a version that fits none of them is not identified, never forced onto one.
+
+Names that look like a product but are an add-in or helper of it (`Microsoft Teams Meeting
+Add-in for Microsoft Office`), or a different product the feed does not cover (`Skype for
+Business`), are recognised as such. Results are cached per distinct row signature because a
+fleet repeats the same few hundred names.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from vcaudit.models import Product, WindowsRule
+from vcaudit.models import NotClientRule, Platform, Product, WindowsRule
+
+EXACT_KINDS: dict[str, tuple[str, Platform | None]] = {
+    "apps": ("macOS app", Platform.MACOS),
+    "macos": ("macOS bundle id", Platform.MACOS),
+    "msix": ("MSIX package", Platform.WINDOWS),
+    "deb": ("deb package", Platform.LINUX),
+    "rpm": ("rpm package", Platform.LINUX),
+    "flatpak": ("Flatpak app id", Platform.LINUX),
+    "snap": ("snap", Platform.LINUX),
+    "winget": ("winget id", Platform.WINDOWS),
+    "homebrew": ("Homebrew cask", Platform.MACOS),
+    "chocolatey": ("Chocolatey package", Platform.WINDOWS),
+}
+"""Each exact identifier kind: how it is named in messages, and the platform it implies."""
+
+# Precedence levels (lower wins); a name variant adds _VARIANT_STEP per step away from the
+# name as reported.
+_EXACT, _RULE_PUBLISHER, _RULE, _PRODUCT_NAME, _RULE_OTHER_PUBLISHER = range(5)
+_VARIANT_STEP = 10
 
 
 @dataclass(frozen=True, slots=True)
 class Identified:
-    """The product an inventory name resolved to."""
+    """The product an inventory row resolved to, and by which rule."""
 
     product: Product
     installer: bool = False
     """The row is a deployment helper (e.g. a machine-wide installer), not the client."""
+    rule: str = ""
+    """The rule that decided, in words ("macOS bundle id 'us.zoom.xos'")."""
+    note: str = ""
+    """Something worth knowing about the match (a publisher that differs from the rule's)."""
 
 
 @dataclass(frozen=True, slots=True)
-class _CompiledRule:
+class NotIdentified:
+    """Why a row that looks like a conferencing product is not one of the feed's clients."""
+
+    reason: str
+    """One sentence for the report."""
+    not_client: bool = False
+    """An add-in or helper of a product: nothing to audit."""
+    closest: str = ""
+    """The nearest product rule, for an unrecognised name ("" when none is near)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
     product: Product
+    level: int
+    how: str
+    installer: bool = False
+    platform: Platform | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    product: Product
+    rule: WindowsRule
     name: re.Pattern[str]
     publisher: re.Pattern[str] | None
-    installer: bool
+    platforms: frozenset[Platform]
 
-    def matches(self, name: str, publisher: str) -> bool:
-        if not self.name.fullmatch(name):
-            return False
-        # Inventories without a publisher column (a hand-written CSV) still identify by name;
-        # where the publisher is known it must agree, as Fleet's rules require.
-        return self.publisher is None or not publisher or bool(self.publisher.fullmatch(publisher))
+    def describe(self) -> str:
+        publisher = f", publisher {self.rule.publisher!r}" if self.rule.publisher else ""
+        return f"name rule {self.rule.name!r}{publisher}"
 
 
-def _compile(product: Product, rule: WindowsRule) -> _CompiledRule:
-    return _CompiledRule(
-        product=product,
-        name=re.compile(rule.name, re.IGNORECASE),
-        publisher=re.compile(rule.publisher, re.IGNORECASE) if rule.publisher else None,
-        installer=rule.installer,
-    )
+@dataclass(frozen=True, slots=True)
+class _NotClient:
+    product: Product
+    rule: NotClientRule
+    name: re.Pattern[str]
+    publisher: re.Pattern[str] | None
 
 
-_EXACT_KINDS = (
-    "msix", "macos", "deb", "rpm", "flatpak", "snap", "winget", "homebrew", "chocolatey",
-)  # fmt: skip
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_APP_SUFFIX = re.compile(r"\.app$", re.IGNORECASE)
+_MARKS = re.compile(r"[™®©]")
+_ARCH = re.compile(
+    r"\s*[(\[]\s*(?:x64|x86|x86_64|amd64|arm64|aarch64|win64|win32|64[- ]?bit|32[- ]?bit)\s*[)\]]"
+    r"|\s+(?:x64|x86|arm64|64[- ]?bit|32[- ]?bit)$",
+    re.IGNORECASE,
+)
+_TRAILING_VERSION = re.compile(r"\s+(?:version\s+|v)?\d+(?:[.\-]\d+)+\w*$", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def name_variants(name: str) -> list[str]:
+    """The name as reported, then without what inventory tools add to it: `.app`, trade
+    marks, an architecture suffix, a trailing version (each step keeps the previous ones)."""
+    variants = [name]
+    current = name
+    for pattern in (_APP_SUFFIX, _MARKS, _ARCH, _TRAILING_VERSION):
+        current = _SPACES.sub(" ", pattern.sub("", current)).strip()
+        if current and current not in variants:
+            variants.append(current)
+    return variants
 
 
 class Identifier:
-    """Resolves inventory names to feed products."""
+    """Resolves inventory rows to feed products."""
 
     def __init__(self, products: Iterable[Product]) -> None:
-        self._exact: dict[str, Product] = {}
-        self._names: dict[str, Product] = {}
-        self._rules: list[_CompiledRule] = []
-        self._excludes: dict[str, list[_CompiledRule]] = {}
-        self._cache: dict[tuple[str, str], Identified | None] = {}
-        products = tuple(products)
-        # Feed ids first, then channel identifiers, then Windows rules, then product names.
-        for product in products:
-            self._exact.setdefault(product.id.casefold(), product)
-        for product in products:
-            for kind in _EXACT_KINDS:
-                for value in getattr(product.identify, kind):
-                    self._exact.setdefault(value.casefold(), product)
-        for product in products:
+        self.products = tuple(products)
+        self._exact: dict[str, list[tuple[Product, str, Platform | None]]] = {}
+        self._names: dict[str, list[Product]] = {}
+        self._rules: list[_Rule] = []
+        self._excludes: dict[str, list[_Rule]] = {}
+        self._not_clients: list[_NotClient] = []
+        self._shapes: dict[str, re.Pattern[str]] = {}
+        self._cache: dict[tuple[str, str, Platform | None, str], Identified | NotIdentified] = {}
+        self.not_clients_seen: Counter[str] = Counter()
+        """Rows `relevant` turned away as add-ins or helpers, by what they are."""
+        for product in self.products:
+            ident = product.identify
+            self._exact.setdefault(product.id.casefold(), []).append((product, "feed id", None))
+            for kind, (label, platform) in EXACT_KINDS.items():
+                for value in getattr(ident, kind):
+                    claim = (product, f"{label} {value!r}", platform)
+                    key = value.casefold()
+                    if kind == "apps":  # `zoom.us.app` or `zoom.us`, as tools report it
+                        key = key.removesuffix(".app")
+                        self._exact.setdefault(key + ".app", []).append(claim)
+                    self._exact.setdefault(key, []).append(claim)
             for name in (product.name, *product.former_names):
-                self._names.setdefault(name.casefold(), product)
-            self._rules.extend(_compile(product, r) for r in product.identify.windows)
+                self._names.setdefault(name.casefold(), []).append(product)
+            for rule in ident.windows:
+                self._rules.append(_rule(product, rule, frozenset({Platform.WINDOWS})))
+            for rule in ident.names:
+                self._rules.append(_rule(product, rule, rule.platforms))
             self._excludes[product.id] = [
-                _compile(product, r) for r in product.identify.windows_exclude
+                _rule(product, r, frozenset()) for r in ident.windows_exclude
             ]
-        self._keywords = _keyword_pattern(products)
+            for nc in ident.not_clients:
+                self._not_clients.append(
+                    _NotClient(
+                        product,
+                        nc,
+                        _compile(nc.name),
+                        _compile(nc.publisher) if nc.publisher else None,
+                    )
+                )
+            if ident.versions:
+                self._shapes[product.id] = re.compile(ident.versions)
+        self._keywords = _keyword_pattern(self.products)
+        self._known = _known_names(self.products)
+
+    # -- what readers ask -------------------------------------------------------------------
 
     def relevant(self, name: str, publisher: str = "") -> bool:
         """Whether an exported row is, or looks like, a conferencing client.
 
-        Identified rows are kept; so are rows whose name or publisher carries a product's
-        keyword (a Zoom plugin, an unknown Webex variant): those are reported as unknown
-        rather than dropped. Everything else (the rest of a machine's software) is not.
+        Rows some product claims are kept; so are rows whose name or publisher carries a
+        product's keyword (a Zoom plugin, an unknown Webex variant): those are reported as
+        unknown rather than dropped. Add-ins and helpers are not clients: they are counted in
+        `not_clients_seen`. Everything else (the rest of a machine's software) is not kept.
         """
-        if self.identify(name, publisher) is not None:
+        name, publisher = name.strip(), publisher.strip()
+        helper = self._not_client(name, publisher)
+        if helper is not None and not helper.rule.other_product and not self._exact_claims(name):
+            self.not_clients_seen[f"{name} ({helper.rule.what} of {helper.product.name})"] += 1
+            return False
+        if helper is not None or self._claims(name, publisher, None):
             return True
-        text = f"{name} {publisher}"
-        return bool(self._keywords.search(text))
+        return bool(self._keywords.search(f"{name} {publisher}"))
 
-    def identify(self, name: str, publisher: str = "") -> Identified | None:
-        """The product `name` (with optional `publisher`) stands for, or None."""
-        key = (name, publisher)
-        if key in self._cache:
-            return self._cache[key]
-        found = self._resolve(name.strip(), publisher.strip())
-        self._cache[key] = found
+    def platform_of(self, name: str) -> Platform | None:
+        """The platform a name implies on its own (a bundle id, an `.app`, a deb package, a
+        Windows DisplayName), or None when it could be several."""
+        name = name.strip()
+        found = {claim.platform for claim in self._claims(name, "", None)}
+        if not found and name.casefold().endswith(".app"):
+            return Platform.MACOS
+        if len(found) == 1:
+            return found.pop()
+        return None
+
+    def identify(
+        self, name: str, publisher: str = "", platform: Platform | None = None, version: str = ""
+    ) -> Identified | None:
+        """The product the row stands for, or None."""
+        found = self.resolve(name, publisher, platform, version)
+        return found if isinstance(found, Identified) else None
+
+    def resolve(
+        self, name: str, publisher: str = "", platform: Platform | None = None, version: str = ""
+    ) -> Identified | NotIdentified:
+        """The product the row stands for, or why it is none of them."""
+        key = (name, publisher, platform, version)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._resolve(name.strip(), publisher.strip(), platform, version.strip())
+            self._cache[key] = found
         return found
 
-    def _excluded(self, product: Product, name: str, publisher: str) -> bool:
-        """Whether `product` says this name is a look-alike, not itself (e.g. an add-in)."""
-        return any(rule.matches(name, publisher) for rule in self._excludes.get(product.id, ()))
+    def explain(
+        self, name: str, publisher: str = "", platform: Platform | None = None, version: str = ""
+    ) -> list[str]:
+        """Every rule that claims the row and every product that shares its name, and why
+        each was taken or not: for `vcaudit identify`."""
+        name, publisher, version = name.strip(), publisher.strip(), version.strip()
+        lines: list[str] = []
+        helper = self._not_client(name, publisher)
+        if helper is not None:
+            lines.append(
+                f"name rule {helper.rule.name!r} of {helper.product.id}: "
+                f"{'a different product' if helper.rule.other_product else 'not a client'}"
+                f" ({helper.rule.what})"
+            )
+        claims = self._claims(name, publisher, platform)
+        for claim in claims:
+            lines.append(
+                f"{claim.how} of {claim.product.id} (precedence {claim.level})"
+                + self._fit_text(claim.product, version)
+                + (f"; {claim.note}" if claim.note else "")
+            )
+        if platform is not None:
+            for rule in self._rules:
+                if rule.platforms and platform not in rule.platforms and _any_name(rule, name):
+                    lines.append(
+                        f"{rule.describe()} of {rule.product.id}: applies on "
+                        f"{', '.join(sorted(p.value for p in rule.platforms))} only"
+                    )
+        for product_id, rules in self._excludes.items():
+            for rule in rules:
+                if _any_name(rule, name):
+                    lines.append(f"excluded from {product_id} by {rule.rule.name!r}")
+        return lines
 
-    def _resolve(self, name: str, publisher: str) -> Identified | None:
-        product = self._exact.get(name.casefold())
-        if product is not None and not self._excluded(product, name, publisher):
-            return Identified(product)
-        for rule in self._rules:
-            if rule.matches(name, publisher) and not self._excluded(rule.product, name, publisher):
-                return Identified(rule.product, installer=rule.installer)
-        product = self._names.get(name.casefold())
-        if product is not None and not self._excluded(product, name, publisher):
-            return Identified(product)
+    # -- how ---------------------------------------------------------------------------------
+
+    def _fit_text(self, product: Product, version: str) -> str:
+        shape = self._shapes.get(product.id)
+        if not version or shape is None:
+            return ""
+        if shape.fullmatch(version):
+            return "; the version fits"
+        return f"; the version does not fit ({product.identify.versions_text or shape.pattern})"
+
+    def _not_client(self, name: str, publisher: str) -> _NotClient | None:
+        for variant in name_variants(name):
+            for nc in self._not_clients:
+                if nc.name.fullmatch(variant) and (
+                    nc.publisher is None or not publisher or nc.publisher.fullmatch(publisher)
+                ):
+                    return nc
         return None
+
+    def _exact_claims(self, name: str) -> list[_Claim]:
+        return [
+            _Claim(product, _EXACT, how, platform=platform)
+            for product, how, platform in self._exact.get(name.casefold(), ())
+        ]
+
+    def _claims(self, name: str, publisher: str, platform: Platform | None) -> list[_Claim]:
+        """Every product that claims the row, with the precedence of its best claim."""
+        claims: list[_Claim] = []
+        for step, variant in enumerate(name_variants(name)):
+            base = step * _VARIANT_STEP
+            folded = variant.casefold()
+            for product, how, implied in self._exact.get(folded, ()):
+                how = f"{how} (as {variant!r})" if variant != name else how
+                claims.append(_Claim(product, base + _EXACT, how, platform=implied))
+            for rule in self._rules:
+                if rule.platforms and platform is not None and platform not in rule.platforms:
+                    continue
+                if not rule.name.fullmatch(variant):
+                    continue
+                implied = next(iter(rule.platforms)) if len(rule.platforms) == 1 else None
+                how = rule.describe() + (f" (as {variant!r})" if variant != name else "")
+                if rule.publisher is None or not publisher:
+                    level, note = _RULE, ""
+                elif rule.publisher.fullmatch(publisher):
+                    level, note = _RULE_PUBLISHER, ""
+                else:
+                    level = _RULE_OTHER_PUBLISHER
+                    note = f"the row's publisher {publisher!r} differs from the rule's"
+                claims.append(
+                    _Claim(rule.product, base + level, how, rule.rule.installer, implied, note)
+                )
+            for product in self._names.get(folded, ()):
+                how = "product name" + (f" (as {variant!r})" if variant != name else "")
+                claims.append(_Claim(product, base + _PRODUCT_NAME, how))
+        kept = [c for c in claims if not self._excluded(c.product, name)]
+        kept.sort(key=lambda c: c.level)
+        return kept
+
+    def _excluded(self, product: Product, name: str) -> bool:
+        """Whether `product` says this name is a look-alike, not itself (e.g. an add-in)."""
+        return any(_any_name(rule, name) for rule in self._excludes.get(product.id, ()))
+
+    def _fits(self, product: Product, version: str) -> bool:
+        shape = self._shapes.get(product.id)
+        return shape is None or not version or shape.fullmatch(version) is not None
+
+    def _resolve(
+        self, name: str, publisher: str, platform: Platform | None, version: str
+    ) -> Identified | NotIdentified:
+        claims = self._claims(name, publisher, platform)
+        helper = self._not_client(name, publisher)
+        if helper is not None and not any(c.level == _EXACT for c in claims):
+            return _not_client_verdict(name, helper)
+        if not claims:
+            closest = self._closest(name)
+            hint = f" (closest: {closest})" if closest else ""
+            return NotIdentified(f"{name!r} is not a product in the feed{hint}", closest=closest)
+        fitting = [c for c in claims if self._fits(c.product, version)]
+        if not fitting:
+            return NotIdentified(_misfit(name, version, claims))
+        best = fitting[0]
+        rivals = {c.product.id for c in fitting if c.level == best.level} - {best.product.id}
+        shaped = [c for c in fitting if c.level == best.level and c.product.id in self._shapes]
+        if rivals and not version and shaped:
+            names = sorted({best.product.name, *(c.product.name for c in shaped)})
+            return NotIdentified(
+                f"{name!r} could be {' or '.join(names)}; the row has no version to tell them apart"
+            )
+        return Identified(best.product, best.installer, best.how, best.note)
+
+    def _closest(self, name: str) -> str:
+        folded = name_variants(name)[-1].casefold()
+        near = difflib.get_close_matches(folded, self._known, n=1, cutoff=0.6)
+        if not near:
+            return ""
+        text, product = near[0], self._known[near[0]]
+        return f"{product.name} ({product.id}), by {text!r}"
+
+
+def _rule(product: Product, rule: WindowsRule, platforms: frozenset[Platform]) -> _Rule:
+    return _Rule(
+        product,
+        rule,
+        _compile(rule.name),
+        _compile(rule.publisher) if rule.publisher else None,
+        platforms,
+    )
+
+
+def _any_name(rule: _Rule, name: str) -> bool:
+    return any(rule.name.fullmatch(v) for v in name_variants(name))
+
+
+def _not_client_verdict(name: str, helper: _NotClient) -> NotIdentified:
+    what, product = helper.rule.what, helper.product.name
+    if helper.rule.other_product:
+        return NotIdentified(f"{name!r} is {what}, not {product}; the feed does not cover it")
+    return NotIdentified(
+        f"{name!r} is {_article(what)} {what} of {product}, not a client: nothing to audit",
+        not_client=True,
+    )
+
+
+def _article(what: str) -> str:
+    return "an" if what[:1].casefold() in "aeiou" else "a"
+
+
+def _misfit(name: str, version: str, claims: list[_Claim]) -> str:
+    shapes: list[str] = []
+    for product in _unique(c.product for c in claims):
+        ident = product.identify
+        shapes.append(f"{product.name} ({ident.versions_text or ident.versions or 'any'})")
+    return (
+        f"version {version!r} of {name!r} fits none of the products with that name: "
+        + "; ".join(shapes)
+    )
+
+
+def _unique(products: Iterable[Product]) -> Iterator[Product]:
+    seen: set[str] = set()
+    for product in products:
+        if product.id not in seen:
+            seen.add(product.id)
+            yield product
+
+
+_REGEX_SYNTAX = re.compile(r"\\(.)|[()?*+|^$\[\]{}]")
+
+
+def _known_names(products: Iterable[Product]) -> dict[str, Product]:
+    """Every literal name of every product, to find the closest one to an unknown name."""
+    known: dict[str, Product] = {}
+    for product in products:
+        ident = product.identify
+        texts = [product.id, product.name, *product.former_names]
+        for kind in EXACT_KINDS:
+            texts.extend(getattr(ident, kind))
+        for rule in (*ident.windows, *ident.names):
+            # A rule's pattern read as text: `Zoom Workplace \((64-bit|32-bit)\)` is close
+            # enough to what it matches for a "did you mean".
+            texts.append(_REGEX_SYNTAX.sub(lambda m: m.group(1) or "", rule.name.split("|")[0]))
+        for text in texts:
+            known.setdefault(text.casefold().strip(), product)
+    return known
 
 
 def _keyword_pattern(products: Iterable[Product]) -> re.Pattern[str]:
