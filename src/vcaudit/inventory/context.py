@@ -4,12 +4,63 @@ Exports from inventory tools list every program on a machine; only conferencing 
 matter. `relevant` (built from the feed's identification rules) decides; rows it rejects are
 counted in `dropped`, never silently lost. Rows that look like a client but match no rule
 stay, and are reported as unknown.
+
+Every input read leaves an `InputRead` in `reads`: how it was understood and what it gave,
+so a run can say "fleet.tsv: 3 lines read as dpkg-query output: 0 installations" instead of
+passing quietly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from vcaudit.errors import InputError
+from vcaudit.inventory.formats import InputFormat
+
+FORMAT_LABELS: dict[InputFormat, str] = {
+    InputFormat.AUTO: "an inventory",
+    InputFormat.CSV: "CSV",
+    InputFormat.JSON: "JSON",
+    InputFormat.JSONL: "JSON Lines",
+    InputFormat.YAML: "YAML",
+    InputFormat.OSQUERY: "osqueryi --json output",
+    InputFormat.OSQUERY_LOG: "an osqueryd results log",
+    InputFormat.FLEET: "a Fleet API response",
+    InputFormat.INTUNE: "an Intune discovered-apps export",
+    InputFormat.JAMF: "a Jamf Pro computers-inventory export",
+    InputFormat.CONFIGMGR: "a ConfigMgr add/remove-programs export",
+    InputFormat.DPKG: "dpkg-query output",
+    InputFormat.RPM: "rpm -qa output",
+    InputFormat.FLATPAK: "flatpak list output",
+    InputFormat.SNAP: "snap list output",
+}
+"""How each format is named when a run says how it read an input."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputRead:
+    """How one input was read, and what it gave."""
+
+    name: str
+    """The input as shown to the user (`<stdin>` for standard input)."""
+    format: InputFormat
+    """The format it was read as (sniffed, or forced with --input-format)."""
+    lines: int
+    """Lines of text read (after decoding), blank ones included."""
+    installations: int
+    """Installations it yielded (a counted row counts as many as it stands for)."""
+    skipped: int
+    """Rows skipped as other software (not conferencing clients)."""
+
+    def describe(self) -> str:
+        """One line: `fleet.tsv: 3 lines read as dpkg-query output: 0 installations`."""
+        lines = f"{self.lines} line{'' if self.lines == 1 else 's'}"
+        found = f"{self.installations} installation{'' if self.installations == 1 else 's'}"
+        text = f"{self.name}: {lines} read as {FORMAT_LABELS[self.format]}: {found}"
+        if self.skipped:
+            text += f" ({self.skipped} other program{'' if self.skipped == 1 else 's'} skipped)"
+        return text
 
 
 def _everything(name: str, publisher: str) -> bool:
@@ -29,8 +80,24 @@ class ReadContext:
     """Blind spots of the sources read, worth a warning."""
     progress: Callable[[int], None] | None = None
     """Told the number of rows read so far, now and then (for a progress display)."""
+    allow_partial: bool = False
+    """Whether an export that says it is incomplete (paged) is read with a warning rather
+    than refused."""
+    reads: list[InputRead] = field(default_factory=list)
+    """How each input was read, in order (filled once an input has been read to its end)."""
 
     def note(self, text: str) -> None:
         """Remember a warning once."""
         if text not in self.notes:
             self.notes.append(text)
+
+    def incomplete(self, name: str, problem: str) -> None:
+        """An export that says it holds only part of the data (`problem` says what is
+        missing): an error, or with `allow_partial` a warning in every report."""
+        if not self.allow_partial:
+            raise InputError(
+                name,
+                f"{problem}: a paged export read in part; export every page, "
+                "or pass --allow-partial",
+            )
+        self.note(f"{name}: {problem}: a paged export read in part (--allow-partial)")

@@ -2,23 +2,35 @@
 
 `read_inventories` yields every installation of every input in order, streaming: each file is
 opened when its turn comes and closed when it is done.
+
+Every input is handed to its reader as UTF-8: a UTF-8 byte-order mark is dropped, and UTF-16
+or UTF-32 text (with a byte-order mark, or UTF-16 without one) is transcoded as it is read.
+Windows PowerShell 5.1 writes `osqueryi --json ... > file` as UTF-16LE with a BOM, and Excel's
+"Unicode text" is UTF-16LE too. How each input was read (its format, lines, installations and
+rows skipped) is recorded in `ReadContext.reads`.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from vcaudit.errors import InputError
 from vcaudit.inventory import fleet, jamf, linux_cli, native, osquery, tabular
 from vcaudit.inventory.aggregate import Aggregate, CountedFile, aggregate_csv
-from vcaudit.inventory.context import ReadContext
+from vcaudit.inventory.context import InputRead, ReadContext
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import Installation
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 STDIN = "-"
 _SNIFF_BYTES = 4096
@@ -56,6 +68,8 @@ READERS: dict[InputFormat, Reader] = {
 
 _EXTENSIONS = {
     ".csv": InputFormat.CSV,
+    ".tsv": InputFormat.CSV,
+    ".tab": InputFormat.CSV,
     ".json": InputFormat.JSON,
     ".jsonl": InputFormat.JSONL,
     ".ndjson": InputFormat.JSONL,
@@ -72,24 +86,77 @@ _OSQUERY_KEYS = re.compile(
 # vcaudit's own JSON names host, platform and product with text values.
 _NATIVE_KEYS = re.compile(r'"(host|platform|product)"\s*:\s*"')
 _APP_ID = re.compile(r"^[A-Za-z][\w-]*(\.[\w-]+){2,}$")
+# Column titles of spreadsheet inventories, compared without case, spaces, `_` or `-`: a tab-
+# or semicolon-separated first line naming two of them is a header, and the file a native
+# CSV (dpkg-query and rpm print no header).
+_HEADER_WORDS = frozenset(
+    w.replace(" ", "")
+    for w in (
+        "host", "hostname", "host name", "computer", "computer name", "computername",
+        "device", "device name", "machine", "machine name", "endpoint", "asset", "asset name",
+        "platform", "os", "operating system", "os name", "os platform", "os version",
+        "product", "product name", "application", "application name", "app", "app name",
+        "software", "software name", "display name", "program", "program name", "name",
+        "package", "package name", "title",
+        "version", "display version", "app version", "application version",
+        "software version", "product version", "bundle version", "short version",
+        "publisher", "vendor", "manufacturer", "owner", "ownership", "user", "user name",
+        "username", "email", "tags", "last seen", "lastseen", "bundle id", "bundle identifier",
+    )
+)  # fmt: skip
+_RPM_ARCHES = r"(x86_64|noarch|i[3-6]86|aarch64|armv7hl|armv7l|ppc64le|ppc64|s390x|riscv64|src)"
+_RPM_LINE = re.compile(
+    rf"^(gpg-pubkey-[0-9a-f]+-[0-9a-f]+|\S+-(\d+:)?[^-\s]+-[^-\s]+\.{_RPM_ARCHES})$"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def sniff(head: bytes) -> InputFormat:
     """Guess a format from the first bytes of an input: tool exports first, then native."""
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    first_line = text.partition("\n")[0]
+    text = _head_text(head).lstrip("\ufeff \t\r\n")
+    first_line = text.partition("\n")[0].rstrip("\r")
     if text.startswith(("[", "{")):
         return _sniff_json(text, first_line)
-    if first_line.split()[:2] == ["Name", "Version"] and "Rev" in first_line.split():
+    plain = _ANSI.sub("", first_line)
+    if plain.split()[:2] == ["Name", "Version"] and "Rev" in plain.split():
         return InputFormat.SNAP
+    if linux_cli.flatpak_header(plain) is not None:
+        return InputFormat.FLATPAK
     kind = tabular.looks_like(text)
     if kind:
         return InputFormat(kind)
     if first_line.startswith(("---", "hosts:", "installations:", "- ", "#")):
         return InputFormat.YAML
+    if linux_cli.dpkg_list_header(first_line):
+        return InputFormat.DPKG
+    if _RPM_LINE.match(first_line.strip()):
+        return InputFormat.RPM
+    if _is_header(first_line):
+        return InputFormat.CSV
     if "\t" in first_line and "," not in first_line:
         return _sniff_tabbed(first_line)
     return InputFormat.CSV
+
+
+def _head_text(head: bytes) -> str:
+    """The first bytes as text, whatever their Unicode encoding (the last character may be
+    cut)."""
+    encoding, bom = _encoding(head)
+    return head[len(bom) :].decode(encoding or "utf-8", errors="replace")
+
+
+def _is_header(first_line: str) -> bool:
+    """Whether a tab- or semicolon-separated first line is a spreadsheet's header row."""
+    for delimiter in ("\t", ";"):
+        cells = first_line.split(delimiter)
+        if len(cells) < 2:
+            continue
+        known = sum(
+            1 for cell in cells if re.sub(r"[\s_\-\"']", "", cell).casefold() in _HEADER_WORDS
+        )
+        if known >= 2:
+            return True
+    return False
 
 
 def _sniff_json(text: str, first_line: str) -> InputFormat:
@@ -103,11 +170,11 @@ def _sniff_json(text: str, first_line: str) -> InputFormat:
             return InputFormat.OSQUERY_LOG
         if one_per_line:
             return InputFormat.JSONL
-    if re.search(r'"software"\s*:\s*\[|"hosts_count"', text):
+    if re.search(r'"(software|software_titles)"\s*:\s*\[|"hosts_count"|"software_title"', text):
         return InputFormat.FLEET
     if '"applications"' in text and ('"general"' in text or '"results"' in text):
         return InputFormat.JAMF
-    if re.search(r'"(ApplicationName|deviceCount|displayName)"', text):
+    if re.search(r'"(ApplicationName|deviceCount|displayName|detectedApps)"', text):
         return InputFormat.INTUNE
     if _OSQUERY_KEYS.search(text) and not _NATIVE_KEYS.search(text):
         return InputFormat.OSQUERY
@@ -124,15 +191,21 @@ def _sniff_tabbed(first_line: str) -> InputFormat:
 
 
 _NATIVE = {InputFormat.CSV, InputFormat.JSON, InputFormat.JSONL, InputFormat.YAML}
+_TABBED = {InputFormat.DPKG, InputFormat.RPM, InputFormat.FLATPAK}
 
 
 def detect(name: str, head: bytes) -> InputFormat:
     """The format of input `name`: a tool's export when the content says so, else the
     extension, else the content's shape."""
     sniffed = sniff(head)
-    if sniffed not in _NATIVE or name == STDIN:
+    if name == STDIN:
         return sniffed
-    return _EXTENSIONS.get(Path(name).suffix.lower(), sniffed)
+    suffix = Path(name).suffix.lower()
+    if suffix in (".tsv", ".tab") and sniffed in _TABBED:
+        return InputFormat.CSV  # a spreadsheet saved as tab-separated text, whatever its header
+    if sniffed not in _NATIVE:
+        return sniffed
+    return _EXTENSIONS.get(suffix, sniffed)
 
 
 def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
@@ -149,19 +222,124 @@ def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
         raise InputError(name, f"cannot open: {exc.strerror}") from None
 
 
+# Byte-order marks, longest first: UTF-32LE's starts with UTF-16LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, ""),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _encoding(head: bytes) -> tuple[str, bytes]:
+    """(encoding to transcode from, or "" for UTF-8; the byte-order mark to drop)."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, bom
+    # UTF-16 without a BOM: text in the ASCII range has a NUL in every other byte, which
+    # UTF-8 text never has.
+    sample = head[:512]
+    if len(sample) >= 4 and sample.count(0) * 2 >= len(sample) - 1:
+        if not any(sample[1::2]) and all(sample[0::2]):
+            return "utf-16-le", b""
+        if not any(sample[0::2]) and all(sample[1::2]):
+            return "utf-16-be", b""
+    return "", b""
+
+
+_READ_SIZE = 1 << 16
+
+
+class _Source(io.RawIOBase):
+    """An input's bytes as UTF-8 (transcoded from `encoding` unless it is ""), counting the
+    lines read. Wrapped in a BufferedReader, so lines are still split in C."""
+
+    def __init__(self, name: str, head: bytes, rest: BinaryIO, encoding: str) -> None:
+        super().__init__()
+        self._name = name
+        self._head = head
+        self._rest = rest
+        self._decoder = codecs.getincrementaldecoder(encoding)() if encoding else None
+        self._encoding = encoding
+        self._pending = memoryview(b"")
+        self._decoded_lines = 0
+        self.newlines = 0
+        self.size = 0
+        self.last = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        # The file's own descriptor: `ByteLines.signature` tells a changed file by it.
+        return self._rest.fileno()
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        while not self._pending:
+            raw = self._head or self._rest.read(_READ_SIZE)
+            self._head = b""
+            data = raw if self._decoder is None else self._transcode(raw)
+            if data:
+                self._pending = memoryview(data)
+                self.newlines += data.count(b"\n")
+                self.size += len(data)
+                self.last = data[-1:]
+            elif not raw:
+                return 0
+        view = memoryview(buffer).cast("B")
+        size = min(len(view), len(self._pending))
+        view[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _transcode(self, raw: bytes) -> bytes:
+        assert self._decoder is not None
+        try:
+            text = self._decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            before = exc.object[: exc.start].decode(self._encoding, errors="replace")
+            label = self._encoding.upper().replace("-LE", "").replace("-BE", "")
+            raise InputError(
+                self._name,
+                f"not valid {label} text ({exc.reason})",
+                line=self._decoded_lines + before.count("\n") + 1,
+                hint="save the file as UTF-8",
+            ) from None
+        self._decoded_lines += text.count("\n")
+        return text.encode("utf-8")
+
+    def lines(self) -> int:
+        """Lines read so far (a last line without a newline counts)."""
+        return self.newlines + (1 if self.size and self.last != b"\n" else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    shown: str
+    format: InputFormat
+    lines: Iterable[bytes]
+    source: _Source
+
+    def read(self, installations: int, skipped: int) -> InputRead:
+        return InputRead(self.shown, self.format, self.source.lines(), installations, skipped)
+
+
 @contextmanager
-def _opened(
-    name: str, fmt: InputFormat, stdin: BinaryIO | None
-) -> Iterator[tuple[str, InputFormat, Iterable[bytes]]]:
-    """(name to show, format, lines) of one input; read errors become InputError."""
+def _opened(name: str, fmt: InputFormat, stdin: BinaryIO | None) -> Iterator[_Input]:
+    """One input, its format, and its lines as UTF-8; read errors become InputError."""
     stream = _open(name, stdin)
     shown = "<stdin>" if name == STDIN else name
     try:
-        head = stream.read(_SNIFF_BYTES)
+        raw_head = stream.read(_SNIFF_BYTES)
+        encoding, bom = _encoding(raw_head)
+        source = _Source(shown, raw_head[len(bom) :], stream, encoding)
+        rest = io.BufferedReader(source, _READ_SIZE)
+        head = rest.read(_SNIFF_BYTES)
         if not head:
             raise InputError(shown, "the file is empty")
         chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
-        yield shown, chosen, native.ByteLines(head, stream)
+        yield _Input(shown, chosen, native.ByteLines(head, rest), source)
     except OSError as exc:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
     finally:
@@ -175,9 +353,16 @@ def read_inventory(
     stdin: BinaryIO | None = None,
     ctx: ReadContext | None = None,
 ) -> Iterator[Installation]:
-    """Every installation in one input."""
-    with _opened(name, fmt, stdin) as (shown, chosen, lines):
-        yield from READERS[chosen](lines, shown, ctx or ReadContext())
+    """Every installation in one input; once it is read to its end, how it was read is
+    added to `ctx.reads`."""
+    ctx = ctx if ctx is not None else ReadContext()
+    with _opened(name, fmt, stdin) as opened:
+        dropped = ctx.dropped
+        count = 0
+        for installation in READERS[opened.format](opened.lines, opened.shown, ctx):
+            count += 1
+            yield installation
+        ctx.reads.append(opened.read(count, ctx.dropped - dropped))
 
 
 def _stdin_once(names: Sequence[str]) -> None:
@@ -193,6 +378,7 @@ def read_inventories(
 ) -> Iterator[Installation]:
     """Every installation of every input, in order."""
     _stdin_once(names)
+    ctx = ctx if ctx is not None else ReadContext()
     for name in names:
         yield from read_inventory(name, fmt, stdin, ctx)
 
@@ -206,13 +392,21 @@ def aggregate_inventories(
     """Every input as counted rows: native CSV counted as it is read, other formats row by
     row (one count each)."""
     _stdin_once(names)
+    ctx = ctx if ctx is not None else ReadContext()
     for name in names:
-        with _opened(name, fmt, stdin) as (shown, chosen, lines):
-            if chosen is InputFormat.CSV:
-                yield from aggregate_csv(lines, shown, ctx, path="" if name == STDIN else name)
+        with _opened(name, fmt, stdin) as opened:
+            dropped = ctx.dropped
+            count = 0
+            if opened.format is InputFormat.CSV:
+                path = "" if name == STDIN else name
+                for aggregate in aggregate_csv(opened.lines, opened.shown, ctx, path=path):
+                    count += aggregate.count
+                    yield aggregate
             else:
-                for inst in READERS[chosen](lines, shown, ctx or ReadContext()):
+                for inst in READERS[opened.format](opened.lines, opened.shown, ctx):
+                    count += 1
                     yield Aggregate(inst, 1, {inst.host})
+            ctx.reads.append(opened.read(count, ctx.dropped - dropped))
 
 
 @contextmanager
@@ -220,9 +414,10 @@ def reopen_counted(counted: CountedFile) -> Iterator[Iterable[bytes]]:
     """The lines of a counted file, opened again; an error if it changed meanwhile."""
     if not counted.path or counted.signature is None:
         raise InputError(counted.name, "cannot be read a second time")
-    with _opened(counted.path, InputFormat.CSV, None) as (shown, _fmt, lines):
+    with _opened(counted.path, InputFormat.CSV, None) as opened:
+        lines = opened.lines
         if not isinstance(lines, native.ByteLines) or lines.signature() != counted.signature:
-            raise InputError(shown, "changed while it was being read; run vcaudit again")
+            raise InputError(opened.shown, "changed while it was being read; run vcaudit again")
         yield lines
 
 
@@ -234,8 +429,8 @@ def rereadable(names: Sequence[str], fmt: InputFormat) -> bool:
             return False
         if fmt is InputFormat.AUTO:
             try:
-                with _opened(name, fmt, None) as (_shown, chosen, _lines):
-                    if chosen is not InputFormat.CSV:
+                with _opened(name, fmt, None) as opened:
+                    if opened.format is not InputFormat.CSV:
                         return False
             except InputError:
                 return False  # reading it will say what is wrong
