@@ -56,8 +56,11 @@ def test_fixed_in_is_the_smallest_version_clearing_every_advisory(test_feed: Fee
     assert matcher.match(meetly(test_feed), Platform.WINDOWS, "5.14.10").fixed_in == "5.14.14"
     # 6.1.0 on Windows: MSB-002 fixed in 6.2.3.
     assert matcher.match(meetly(test_feed), Platform.WINDOWS, "6.1.0").fixed_in == "6.2.3"
-    # 6.1.5 on macOS: MSB-004 has no fixed version; the latest release clears it.
-    assert matcher.match(meetly(test_feed), Platform.MACOS, "6.1.5").fixed_in == "6.2.5"
+    # 6.1.5 on macOS: MSB-004 has no fixed version (last affected 6.1.9); the release table's
+    # first macOS release after it clears it, below the latest 6.2.5.
+    assert matcher.match(meetly(test_feed), Platform.MACOS, "6.1.5").fixed_in == "6.2.3"
+    # Linux has no 6.2.3 build in the table: without any range on Linux, 5.16.10 clears MSB-001.
+    assert matcher.match(meetly(test_feed), Platform.LINUX, "5.16.9").fixed_in == "5.16.10"
 
 
 def test_coarse_msi_version_is_ambiguous_not_guessed(test_feed: Feed) -> None:

@@ -2,6 +2,10 @@
 
 A `Matcher` pre-parses every product's ranges once and caches its answer per distinct
 (product, platform, version): a fleet of a million rows has a few hundred distinct versions.
+
+It also says which releases are safe to upgrade to (DESIGN.md, Risk model): the smallest
+clean release above the installed one (or at the enforced minimum), whether every release
+from it up to the latest is clean ("X or later" is true), and whether the latest itself is.
 """
 
 from __future__ import annotations
@@ -22,6 +26,29 @@ from vcaudit.versioning import Version
 
 
 @dataclass(frozen=True, slots=True)
+class Upgrade:
+    """A release to upgrade to, found from a floor (above the installed version, or at the
+    enforced minimum): every version named here is clean on the platform."""
+
+    smallest: str = ""
+    """The smallest clean release from the floor on; empty when none is known."""
+    holds: bool = False
+    """Every release from `smallest` up to the latest is clean: "`smallest` or later" is true.
+    False whenever that cannot be shown (an unknown comparison counts as affected)."""
+    affected_from: str = ""
+    """Where the lowest range affecting releases after `smallest` is introduced, when it is
+    introduced above `smallest` (empty when `holds`, or when it starts right after it)."""
+    to: str = ""
+    """The release to name: `smallest` when it holds or the latest is affected, else the
+    latest (clean). Empty when no clean release is known."""
+
+    @property
+    def or_later(self) -> bool:
+        """Every release from `to` up to the latest is clean."""
+        return self.holds if self.to == self.smallest else bool(self.to)
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """What the feed says about one (product, platform, version)."""
 
@@ -38,9 +65,24 @@ class Match:
     ahead_of_latest: bool = False
     """Newer than the feed's latest release: a sign the feed is stale."""
     below_minimum: MinimumVersion | None = None
-    fixed_in: str = ""
+    fix: Upgrade = Upgrade()
+    """Where to upgrade to clear every advisory that applies (empty when none applies)."""
+    minimum_fix: Upgrade = Upgrade()
+    """Where to upgrade to reach `below_minimum` with a clean release (empty when not below)."""
+    latest_clean: bool = False
+    """The latest release on this platform is known, and no advisory affects it."""
     releases_behind: int | None = None
     """Releases in the vendor's release table after this one, up to the latest (None: no table)."""
+
+    @property
+    def fixed_in(self) -> str:
+        """The smallest release above this one that clears every advisory ("" if none)."""
+        return self.fix.smallest
+
+    @property
+    def fix_holds(self) -> bool:
+        """Every release from `fixed_in` up to the latest is clean ("or later" is true)."""
+        return self.fix.holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +138,7 @@ class Matcher:
         self._today = today
         self._prepared: dict[str, _Prepared] = {}
         self._cache: dict[tuple[str, Platform, str], Match] = {}
+        self._ladders: dict[tuple[str, Platform], _Ladder] = {}
 
     def match(self, product: Product, platform: Platform, raw_version: str) -> Match:
         """The feed's verdict on `raw_version` of `product` on `platform`."""
@@ -113,11 +156,19 @@ class Matcher:
             self._prepared[product.id] = prepared
         return prepared
 
+    def _ladder(self, prep: _Prepared, platform: Platform) -> _Ladder:
+        key = (prep.product.id, platform)
+        ladder = self._ladders.get(key)
+        if ladder is None:
+            ladder = self._ladders[key] = _Ladder.of(prep, platform)
+        return ladder
+
     def _match(self, prep: _Prepared, platform: Platform, raw: str) -> Match:
         product = prep.product
         latest_release = product.latest_for(platform)
         latest = latest_release.version if latest_release else ""
         latest_date = latest_release.date if latest_release else None
+        ladder = self._ladder(prep, platform)
         version = versioning.parse(product.version_scheme, raw, platform, prep.table)
         if version is None:
             return Match(
@@ -126,6 +177,7 @@ class Matcher:
                 version=None,
                 latest=latest,
                 latest_date=latest_date,
+                latest_clean=ladder.latest_clean,
             )
         hits: list[AdvisoryHit] = []
         ambiguous: list[Advisory] = []
@@ -137,10 +189,10 @@ class Matcher:
                 ambiguous.append(advisory)
         behind: bool | None = None
         ahead = False
-        if latest:
-            latest_v = _feed_version(product, latest)
-            behind = versioning.less_than(version, latest_v)
-            ahead = versioning.less_than(latest_v, version) is True
+        if ladder.latest is not None:
+            behind = versioning.less_than(version, ladder.latest)
+            ahead = versioning.less_than(ladder.latest, version) is True
+        minimum = self._below_minimum(product, platform, version)
         return Match(
             product=product,
             raw_version=raw,
@@ -151,8 +203,14 @@ class Matcher:
             latest_date=latest_date,
             behind_latest=behind,
             ahead_of_latest=ahead,
-            below_minimum=self._below_minimum(product, platform, version),
-            fixed_in=_smallest_fix(prep, platform, version, latest) if hits else "",
+            below_minimum=minimum,
+            fix=ladder.upgrade(version, inclusive=False) if hits else Upgrade(),
+            minimum_fix=(
+                ladder.upgrade(_feed_version(product, minimum.version), inclusive=True)
+                if minimum is not None
+                else Upgrade()
+            ),
+            latest_clean=ladder.latest_clean,
             releases_behind=_releases_behind(prep, version, latest),
         )
 
@@ -238,23 +296,102 @@ def _releases_behind(prep: _Prepared, version: Version, latest: str) -> int | No
     return len(newer)
 
 
-def _smallest_fix(prep: _Prepared, platform: Platform, version: Version, latest: str) -> str:
-    """The lowest version above `version` that no advisory affects on `platform`.
+def _clean(prep: _Prepared, platform: Platform, version: Version) -> bool:
+    """No advisory affects `version` on `platform`: each one's answer is a definite no."""
+    return all(_applies(ranges, platform, version)[0] is False for _a, ranges in prep.ranges)
 
-    Candidates are every fixed and backport-excluded version on this platform, and the latest
-    release; a candidate counts only when each advisory's answer for it is a definite no.
+
+def _may_affect_after(r: _Range, start: Version, top: Version | None) -> bool:
+    """Whether range `r` may contain a release above `start` and at or below `top` (None: no
+    upper end). Three-valued comparisons are read the cautious way: unknown means it may;
+    versions `r` excludes (backports) are ignored, as nothing says which releases lie between."""
+    if r.fixed is not None:
+        if versioning.less_than(r.introduced, r.fixed) is False:
+            return False  # an empty range
+        ends_after = versioning.less_than(start, r.fixed)
+    elif r.last_affected is not None:
+        if versioning.at_most(r.introduced, r.last_affected) is False:
+            return False
+        ends_after = versioning.less_than(start, r.last_affected)
+    else:
+        ends_after = True  # no fix at all: affected from `introduced` on
+    if ends_after is False:
+        return False
+    return top is None or versioning.at_most(r.introduced, top) is not False
+
+
+@dataclass(frozen=True, slots=True)
+class _Ladder:
+    """One product's releases on one platform that an upgrade may name, lowest first.
+
+    Candidates are the latest release, every fixed and backport-excluded version of a range
+    on the platform, and the release table's releases that have a build on the platform; each
+    is marked clean when every advisory's answer for it is a definite no.
     """
-    candidates: dict[tuple[int, ...], Version] = {}
-    texts = [latest] if latest else []
-    for _advisory, ranges in prep.ranges:
-        for r in ranges:
-            if platform in r.source.platforms:
-                texts.extend(t for t in (r.source.fixed, *r.source.excluded) if t)
-    for text in texts:
-        candidate = _feed_version(prep.product, text)
-        if versioning.less_than(version, candidate) is True:
-            candidates.setdefault(versioning.sort_key(candidate), candidate)
-    for _key, candidate in sorted(candidates.items()):
-        if all(_applies(ranges, platform, candidate)[0] is False for _a, ranges in prep.ranges):
-            return candidate.raw
-    return ""
+
+    prep: _Prepared
+    platform: Platform
+    steps: tuple[tuple[Version, bool], ...]
+    latest: Version | None
+    latest_clean: bool
+
+    @classmethod
+    def of(cls, prep: _Prepared, platform: Platform) -> _Ladder:
+        product = prep.product
+        release = product.latest_for(platform)
+        texts = [release.version] if release else []
+        for _advisory, ranges in prep.ranges:
+            for r in ranges:
+                if platform in r.source.platforms:
+                    texts.extend(t for t in (r.source.fixed, *r.source.excluded) if t)
+        texts.extend(
+            row.version
+            for row in product.releases
+            if any(p is platform for p, _build in row.builds)
+        )
+        found: dict[tuple[int, ...], Version] = {}
+        for text in texts:
+            version = _feed_version(product, text)
+            found.setdefault(versioning.sort_key(version), version)
+        steps = tuple(
+            (version, _clean(prep, platform, version)) for _key, version in sorted(found.items())
+        )
+        latest = _feed_version(product, release.version) if release else None
+        clean = latest is not None and _clean(prep, platform, latest)
+        return cls(prep, platform, steps, latest, clean)
+
+    def upgrade(self, floor: Version, *, inclusive: bool) -> Upgrade:
+        """The smallest clean release above `floor` (at or above it when `inclusive`), whether
+        "it or later" holds up to the latest, and which release to name."""
+        if inclusive and _clean(self.prep, self.platform, floor):
+            return self._from(floor)
+        for candidate, clean in self.steps:
+            above = versioning.less_than(floor, candidate)
+            if clean and (above is True or (inclusive and versioning.same(floor, candidate))):
+                return self._from(candidate)
+        return Upgrade()
+
+    def _from(self, smallest: Version) -> Upgrade:
+        latest = self.latest
+        below_latest = latest is not None and versioning.less_than(smallest, latest) is True
+        if latest is not None and versioning.same(smallest, latest) is True:
+            return Upgrade(smallest.raw, holds=True, to=smallest.raw)
+        # Up to the latest when the candidate is below it; past the latest (a stale feed) or
+        # without one, any range above the candidate counts.
+        top = latest if below_latest else None
+        breaking = [
+            r
+            for _advisory, ranges in self.prep.ranges
+            for r in ranges
+            if self.platform in r.source.platforms and _may_affect_after(r, smallest, top)
+        ]
+        if not breaking:
+            return Upgrade(smallest.raw, holds=True, to=smallest.raw)
+        starts = [r.introduced for r in breaking]
+        affected_from = ""
+        if all(versioning.less_than(smallest, s) is True for s in starts):
+            affected_from = min(starts, key=versioning.sort_key).raw
+        to = latest.raw if latest is not None and below_latest and self.latest_clean else ""
+        return Upgrade(
+            smallest.raw, holds=False, affected_from=affected_from, to=to or smallest.raw
+        )
