@@ -354,6 +354,20 @@ class Assessment:
     latest: str = ""
     fixed_in: str = ""
     """The smallest version that clears every applicable advisory (empty if none needed)."""
+    upgrade_to: str = ""
+    """The release to advise, always clean on this platform: the smallest clean one when
+    every release from it up to the latest is clean, else the latest when that is clean, else
+    the smallest clean one. Empty when no upgrade is advised, or when no clean one is known."""
+    or_later: bool = False
+    """Every release from `upgrade_to` up to the latest is clean: "X or later" is true."""
+    also_clean: str = ""
+    """A smaller clean release than `upgrade_to` (then the latest), when releases between the
+    two are affected."""
+    affected_from: str = ""
+    """Where affected releases begin after the smallest clean one, when known (the reason
+    "or later" is not said)."""
+    latest_clean: bool = False
+    """The latest release on this platform is known and no advisory affects it."""
     minimum: str = ""
     reason: str = ""
     """One sentence on why: what is unknown, below which minimum, behind which release."""

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vcaudit import versioning
-from vcaudit.matching import Match
+from vcaudit.matching import Match, Upgrade
 from vcaudit.models import (
     AdvisoryHit,
     Assessment,
@@ -236,6 +236,7 @@ def assess(
     if context.personal and policy.personal is not None and policy.personal.raise_risk:
         risk = _raise(risk)
     due = _due(match, policy, today, status, risk, tuple(active))
+    upgrade = _upgrade(match, status)
     return Assessment(
         product=product,
         status=status,
@@ -243,6 +244,11 @@ def assess(
         hits=tuple(active),
         latest=match.latest,
         fixed_in=_fixed_in(match, tuple(active)),
+        upgrade_to=upgrade.to,
+        or_later=upgrade.or_later,
+        also_clean=upgrade.smallest if upgrade.smallest != upgrade.to else "",
+        affected_from=upgrade.affected_from,
+        latest_clean=match.latest_clean,
         minimum=match.below_minimum.version if match.below_minimum else "",
         reason=reason,
         ignored=tuple(ignored),
@@ -251,6 +257,24 @@ def assess(
         overdue=due is not None and due < today,
         ahead_of_feed=match.ahead_of_latest,
     )
+
+
+def _upgrade(match: Match, status: Status) -> Upgrade:
+    """Where the advice sends this installation: a clean release, never an affected one.
+
+    Vulnerable: the smallest release clearing every advisory (ignored ones too: ignoring an
+    advisory does not make a release clean). Below the enforced minimum, vulnerable or not:
+    the smallest clean release from the minimum on (it clears every advisory too, and one
+    below the minimum could not join meetings). Outdated: the latest, when it is clean. A
+    retired product's way out is to replace it; the formatters say so, whatever is here.
+    """
+    if status in (Status.VULNERABLE, Status.UNSUPPORTED) and match.below_minimum is not None:
+        return match.minimum_fix
+    if status is Status.VULNERABLE:
+        return match.fix
+    if status is Status.OUTDATED and match.latest_clean:
+        return Upgrade(match.latest, holds=True, to=match.latest)
+    return Upgrade()
 
 
 def _fixed_in(match: Match, active: tuple[AdvisoryHit, ...]) -> str:
