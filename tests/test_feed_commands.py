@@ -80,7 +80,7 @@ def test_identification_overlap(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     )
     code, _, err = run(capsys, "feed", "validate", str(feed))
     assert code == 4
-    assert "'chatter' of slackish also matches the Windows rule 'Chatter' of chatter" in err
+    assert "'chatter' of slackish also matches the name rule 'Chatter' of chatter" in err
 
 
 def test_info(capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,25 +34,3 @@ def test_installer_rule_is_marked(test_feed: Feed) -> None:
     found = Identifier(test_feed.products).identify("Meetly Machine-Wide Installer")
     assert found is not None
     assert found.installer
-
-
-@pytest.mark.parametrize(
-    ("name", "publisher", "expected"),
-    [
-        ("Microsoft Teams", "Microsoft Corporation", "teams"),
-        ("MSTeams_8wekyb3d8bbwe", "", "teams"),
-        ("com.microsoft.teams2", "", "teams"),
-        ("com.microsoft.teams", "", "teams-classic"),
-        ("Microsoft Teams Meeting Add-in for Microsoft Office", "Microsoft", None),
-        ("com.tinyspeck.slackmacgap", "", "slack"),
-        ("slack-desktop", "", "slack"),
-        ("Cisco-Systems.Spark", "", "webex"),
-        ("im.riot.app", "", "element"),
-        ("skypeforlinux", "", "skype"),
-    ],
-)
-def test_identify_real_inventory_names(
-    bundled_feed: Feed, name: str, publisher: str, expected: str | None
-) -> None:
-    found = Identifier(bundled_feed.products).identify(name, publisher)
-    assert (found.product.id if found else None) == expected

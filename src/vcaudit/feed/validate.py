@@ -3,8 +3,9 @@
 The loader already refuses what would make matching wrong (versions that do not parse,
 ranges that end before they start, duplicate ids). This adds the checks across records:
 aliases listed twice, excluded versions outside their range, identification rules of one
-product that claim another product's names, dates in the future. Every problem names file,
-line and field.
+product that claim another product's names, dates in the future (a `generated_at` ahead of
+the clock would make every later, real feed look older). Every problem names file, line and
+field. `feed import` and `feed update` run all of these too.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from vcaudit import versioning
 from vcaudit.feed.load import META_FILE, bundled_schema, plain
 from vcaudit.models import Advisory, Feed, Product
+
+CLOCK_SKEW = dt.timedelta(hours=1)
+"""How far ahead of this machine's clock a feed's `generated_at` may be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +67,9 @@ def _line_of(text: str, path: list[str | int]) -> int | None:
 
 def schema_problems(directory: Path) -> Iterator[Problem]:
     """Every product file and feed.yaml checked against schema/feed.schema.json."""
-    import jsonschema
-
-    schema = json.loads(bundled_schema("feed.schema.json").read_text(encoding="utf-8"))
-    products = jsonschema.Draft202012Validator(schema)
-    meta = jsonschema.Draft202012Validator({**schema["$defs"]["meta"], "$defs": schema["$defs"]})
+    products, meta = _validators()
     if directory.is_file():
-        bundle = json.loads(directory.read_bytes())
-        items = bundle.pop("products", [])
-        for error in meta.iter_errors(bundle):
-            yield Problem(str(directory), None, ".".join(map(str, error.path)), error.message)
-        for index, item in enumerate(items):
-            for error in products.iter_errors(item):
-                dotted = ".".join(map(str, error.path))
-                yield Problem(str(directory), None, f"products[{index}].{dotted}", error.message)
+        yield from bundle_schema_problems(directory.read_bytes(), str(directory))
         return
     for path in sorted(directory.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
@@ -85,6 +79,36 @@ def schema_problems(directory: Path) -> Iterator[Problem]:
             where = list(error.absolute_path)
             field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in where)
             yield Problem(str(path), _line_of(text, where), field.replace(".[", "["), error.message)
+
+
+def _validators() -> tuple[Any, Any]:
+    """The validators of a product file and of the feed's metadata."""
+    import jsonschema
+
+    schema = json.loads(bundled_schema("feed.schema.json").read_text(encoding="utf-8"))
+    products = jsonschema.Draft202012Validator(schema)
+    meta = jsonschema.Draft202012Validator({**schema["$defs"]["meta"], "$defs": schema["$defs"]})
+    return products, meta
+
+
+def bundle_schema_problems(data: bytes, name: str) -> Iterator[Problem]:
+    """A bundle (`feed build`) checked against schema/feed.schema.json."""
+    products, meta = _validators()
+    try:
+        bundle = json.loads(data)
+    except (ValueError, RecursionError):
+        yield Problem(name, None, "", "not a feed bundle (JSON)")
+        return
+    if not isinstance(bundle, dict):
+        yield Problem(name, None, "", "not a feed bundle (JSON object)")
+        return
+    items = bundle.pop("products", [])
+    for error in meta.iter_errors(bundle):
+        yield Problem(name, None, ".".join(map(str, error.path)), error.message)
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        for error in products.iter_errors(item):
+            dotted = ".".join(map(str, error.path))
+            yield Problem(name, None, f"products[{index}].{dotted}", error.message)
 
 
 def _advisory_line(advisory: Advisory) -> tuple[str, int | None]:
@@ -151,14 +175,14 @@ def _identification_problems(feed: Feed) -> Iterator[Problem]:
         file = product.source.file if product.source else product.id
         names = {product.id, product.name, *product.former_names}
         ident = product.identify
-        for kind in ("msix", "macos", "deb", "rpm", "flatpak", "snap", "winget", "homebrew",
-                     "chocolatey"):  # fmt: skip
+        for kind in ("apps", "msix", "macos", "deb", "rpm", "flatpak", "snap", "winget",
+                     "homebrew", "chocolatey"):  # fmt: skip
             names.update(getattr(ident, kind))
         for other in feed.products:
-            if other is product:
-                continue
+            if other is product or (ident.versions and other.identify.versions):
+                continue  # products that share names say which versions are theirs
             excludes = [re.compile(r.name, re.IGNORECASE) for r in other.identify.windows_exclude]
-            for rule in other.identify.windows:
+            for rule in (*other.identify.windows, *other.identify.names):
                 pattern = re.compile(rule.name, re.IGNORECASE)
                 for name in sorted(names):
                     if pattern.fullmatch(name) and not any(x.fullmatch(name) for x in excludes):
@@ -166,14 +190,28 @@ def _identification_problems(feed: Feed) -> Iterator[Problem]:
                             file,
                             None,
                             "identify",
-                            f"{name!r} of {product.id} also matches the Windows rule "
+                            f"{name!r} of {product.id} also matches the name rule "
                             f"{rule.name!r} of {other.id}",
                         )
 
 
-def semantic_problems(feed: Feed, today: dt.date) -> list[Problem]:
-    """Checks across records, after the feed loaded."""
+def semantic_problems(
+    feed: Feed, today: dt.date, *, now: dt.datetime | None = None
+) -> list[Problem]:
+    """Checks across records, after the feed loaded (`generated_at` too when given `now`)."""
     problems: list[Problem] = []
+    generated = feed.info.generated_at
+    if now is not None and generated is not None and generated > now + CLOCK_SKEW:
+        problems.append(
+            Problem(
+                feed.info.location,
+                None,
+                "generated_at",
+                f"{generated.isoformat()} is in the future (this machine's clock says "
+                f"{now.replace(microsecond=0).isoformat()}); it would make every later feed "
+                "look older",
+            )
+        )
     for product in feed.products:
         problems.extend(_product_problems(product, today))
     problems.extend(_identification_problems(feed))

@@ -122,16 +122,21 @@ _ARCH = re.compile(
     r"|\s+(?:x64|x86|arm64|64[- ]?bit|32[- ]?bit)$",
     re.IGNORECASE,
 )
+_SCOPE = re.compile(
+    r"\s*\((?:machine|user|per[- ]user|system|all users|machine - msi|msi|machine-wide)\)$",
+    re.IGNORECASE,
+)
 _TRAILING_VERSION = re.compile(r"\s+(?:version\s+|v)?\d+(?:[.\-]\d+)+\w*$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
 def name_variants(name: str) -> list[str]:
     """The name as reported, then without what inventory tools add to it: `.app`, trade
-    marks, an architecture suffix, a trailing version (each step keeps the previous ones)."""
+    marks, an architecture suffix, an install scope (`(Machine)`), a trailing version (each
+    step keeps the previous ones)."""
     variants = [name]
     current = name
-    for pattern in (_APP_SUFFIX, _MARKS, _ARCH, _TRAILING_VERSION):
+    for pattern in (_APP_SUFFIX, _MARKS, _ARCH, _SCOPE, _TRAILING_VERSION):
         current = _SPACES.sub(" ", pattern.sub("", current)).strip()
         if current and current not in variants:
             variants.append(current)
@@ -145,6 +150,7 @@ class Identifier:
         self.products = tuple(products)
         self._exact: dict[str, list[tuple[Product, str, Platform | None]]] = {}
         self._names: dict[str, list[Product]] = {}
+        self._app_names: dict[str, list[tuple[Product, str, Platform | None]]] = {}
         self._rules: list[_Rule] = []
         self._excludes: dict[str, list[_Rule]] = {}
         self._not_clients: list[_NotClient] = []
@@ -159,9 +165,12 @@ class Identifier:
                 for value in getattr(ident, kind):
                     claim = (product, f"{label} {value!r}", platform)
                     key = value.casefold()
-                    if kind == "apps":  # `zoom.us.app` or `zoom.us`, as tools report it
+                    if kind == "apps":
+                        # `zoom.us.app` is exact; the bare `zoom.us` (as Fleet reports apps) is a
+                        # name, which on Windows may belong to another product's rule.
                         key = key.removesuffix(".app")
-                        self._exact.setdefault(key + ".app", []).append(claim)
+                        self._app_names.setdefault(key, []).append(claim)
+                        key += ".app"
                     self._exact.setdefault(key, []).append(claim)
             for name in (product.name, *product.former_names):
                 self._names.setdefault(name.casefold(), []).append(product)
@@ -209,12 +218,12 @@ class Identifier:
         """The platform a name implies on its own (a bundle id, an `.app`, a deb package, a
         Windows DisplayName), or None when it could be several."""
         name = name.strip()
-        found = {claim.platform for claim in self._claims(name, "", None)}
-        if not found and name.casefold().endswith(".app"):
-            return Platform.MACOS
-        if len(found) == 1:
-            return found.pop()
-        return None
+        claims = self._claims(name, "", None)
+        if not claims:
+            return Platform.MACOS if name.casefold().endswith(".app") else None
+        # What the strongest claims say: `zoom` is a feed id and a deb package, so no one platform.
+        found = {c.platform for c in claims if c.level == claims[0].level}
+        return found.pop() if len(found) == 1 else None
 
     def identify(
         self, name: str, publisher: str = "", platform: Platform | None = None, version: str = ""
@@ -302,6 +311,10 @@ class Identifier:
             for product, how, implied in self._exact.get(folded, ()):
                 how = f"{how} (as {variant!r})" if variant != name else how
                 claims.append(_Claim(product, base + _EXACT, how, platform=implied))
+            if platform in (None, Platform.MACOS):
+                for product, how, implied in self._app_names.get(folded, ()):
+                    how = f"{how} (as {variant!r})"
+                    claims.append(_Claim(product, base + _RULE, how, platform=implied))
             for rule in self._rules:
                 if rule.platforms and platform is not None and platform not in rule.platforms:
                     continue
@@ -349,12 +362,11 @@ class Identifier:
         if not fitting:
             return NotIdentified(_misfit(name, version, claims))
         best = fitting[0]
-        rivals = {c.product.id for c in fitting if c.level == best.level} - {best.product.id}
-        shaped = [c for c in fitting if c.level == best.level and c.product.id in self._shapes]
-        if rivals and not version and shaped:
-            names = sorted({best.product.name, *(c.product.name for c in shaped)})
+        shaped = {c.product.name for c in fitting if c.product.id in self._shapes}
+        if not version and len(shaped) > 1:
             return NotIdentified(
-                f"{name!r} could be {' or '.join(names)}; the row has no version to tell them apart"
+                f"{name!r} could be {' or '.join(sorted(shaped))}; the row has no version to "
+                "tell them apart"
             )
         return Identified(best.product, best.installer, best.how, best.note)
 
@@ -384,7 +396,7 @@ def _any_name(rule: _Rule, name: str) -> bool:
 def _not_client_verdict(name: str, helper: _NotClient) -> NotIdentified:
     what, product = helper.rule.what, helper.product.name
     if helper.rule.other_product:
-        return NotIdentified(f"{name!r} is {what}, not {product}; the feed does not cover it")
+        return NotIdentified(f"{name!r} is {what}; the feed does not cover it")
     return NotIdentified(
         f"{name!r} is {_article(what)} {what} of {product}, not a client: nothing to audit",
         not_client=True,
