@@ -3,13 +3,22 @@
 Every value is checked as it is read, so a broken feed stops with one line naming file, line
 and field (exit 4) instead of a wrong answer later. The format is documented in
 `schema/feed.schema.json` and README.md.
+
+A feed folder is read as its author left it: when `feed.yaml` lists the products, a listed
+file that is missing or a product file that is not listed is an error (never a feed with a
+product quietly gone). Only the folder's own regular files are read: a file that is a
+symbolic link to somewhere outside the folder, a FIFO or a device is refused before
+anything of it is read, so no error message can show a line of a file the feed's author did
+not write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -84,22 +93,53 @@ def load_feed(location: Path | None = None) -> Feed:
     target = location if location is not None else bundled_feed_dir()
     if not target.exists():
         raise FeedError(str(target), "no such feed directory or file")
-    if target.is_file():
-        try:
-            data = target.read_bytes()
-        except OSError as exc:
-            raise FeedError(str(target), f"cannot read: {exc.strerror}") from None
-        return load_bundle(data, str(target))
+    if not target.is_dir():
+        return load_bundle(_read_file(target, None, MAX_BUNDLE_BYTES), str(target))
     meta_path = target / META_FILE
-    if not meta_path.is_file():
+    if not os.path.lexists(meta_path):
         raise FeedError(str(target), f"no {META_FILE} in this feed directory")
-    info = _read_meta(_read_yaml(meta_path), str(target))
-    products = [
-        _read_product(_read_yaml(path), path.stem, str(path))
-        for path in sorted(target.glob("*.yaml"))
-        if path.name != META_FILE
-    ]
+    meta = _read_yaml(meta_path, target)
+    manifest = _read_manifest(meta)
+    info = _read_meta(meta, str(target), extra=("products",))
+    paths = sorted(path for path in target.glob("*.yaml") if path.name != META_FILE)
+    if manifest is not None:
+        _check_manifest(meta, manifest, paths)
+    products = [_read_product(_read_yaml(path, target), path.stem, str(path)) for path in paths]
     return _assemble(info, products, str(target))
+
+
+def _read_manifest(meta: Fields) -> tuple[str, ...] | None:
+    """The product ids `feed.yaml` lists, or None when it lists none (older feeds)."""
+    if not meta.has("products"):
+        return None
+    ids = meta.texts("products")
+    if not ids:
+        raise meta.fail("products", "list the id of every product file")
+    for product_id in ids:
+        if not _PRODUCT_ID.fullmatch(product_id):
+            raise meta.fail("products", f"{product_id!r} is not a product id")
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise meta.fail("products", f"{duplicates[0]!r} is listed twice")
+    return ids
+
+
+def _check_manifest(meta: Fields, manifest: tuple[str, ...], paths: list[Path]) -> None:
+    present = {path.stem: path for path in paths}
+    for product_id in manifest:
+        if product_id not in present:
+            raise meta.fail(
+                "products",
+                f"lists {product_id!r} but {product_id}.yaml is not in the feed folder "
+                "(a product file is missing)",
+            )
+    for stem, path in present.items():
+        if stem not in manifest:
+            raise FeedError(
+                str(path),
+                f"a product file that {META_FILE} does not list under products",
+                hint=f"add {stem!r} to products in {META_FILE}, or remove the file",
+            )
 
 
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
@@ -162,10 +202,11 @@ def plain(value: Any) -> Any:
 def bundle_bytes(directory: Path, generated_at: dt.datetime) -> bytes:
     """The whole feed directory as one bundle: feed.yaml's fields plus every product."""
     load_feed(directory)  # refuse to bundle an invalid feed
-    meta = plain(_read_yaml(directory / META_FILE).data)
+    meta = plain(_read_yaml(directory / META_FILE, directory).data)
     meta["generated_at"] = generated_at.astimezone(dt.UTC).isoformat()
+    meta.pop("products", None)  # a bundle holds the products themselves
     products = [
-        plain(_read_yaml(path).data)
+        plain(_read_yaml(path, directory).data)
         for path in sorted(directory.glob("*.yaml"))
         if path.name != META_FILE
     ]
@@ -175,28 +216,52 @@ def bundle_bytes(directory: Path, generated_at: dt.datetime) -> bytes:
     ).encode()
 
 
-def _read_yaml(path: Path) -> Fields:
+def _read_file(path: Path, folder: Path | None, limit: int) -> bytes:
+    """The bytes of a regular file, at most `limit`; with `folder`, only a file inside it."""
     name = str(path)
+    if folder is not None and path.is_symlink():
+        try:
+            inside = path.resolve().is_relative_to(folder.resolve())
+        except (OSError, RuntimeError):
+            inside = False
+        if not inside:
+            raise FeedError(
+                name,
+                "is a symbolic link to a file outside the feed folder; vcaudit reads only "
+                "the folder's own files",
+            )
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FeedError(name, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FeedError(name, f"not UTF-8 text (byte {exc.start})") from None
+        fd = os.open(path, flags)  # non-blocking: a FIFO must not hang the open
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise FeedError(name, "not a regular file")
+            data = handle.read(limit + 1)  # what is read is bounded, whatever stat says
     except OSError as exc:
         raise FeedError(name, f"cannot read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise FeedError(name, f"file is larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def _read_yaml(path: Path, folder: Path) -> Fields:
+    name = str(path)
+    data = _read_file(path, folder, MAX_FILE_BYTES)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FeedError(name, f"not UTF-8 text (byte {exc.start})") from None
     from vcaudit import yamlio  # PyYAML only when YAML is read
 
     try:
-        data = yamlio.load(text)
+        doc = yamlio.load(text)
     except yamlio.YamlProblem as exc:
         raise FeedError(name, exc.message, line=exc.line) from None
-    return Fields(data, name, "", FeedError, 1)
+    return Fields(doc, name, "", FeedError, 1)
 
 
-def _read_meta(meta: Fields, location: str) -> FeedInfo:
-    meta.only("schema_version", "generated_at", "publisher", "kev_catalog_date", "notes")
+def _read_meta(meta: Fields, location: str, extra: tuple[str, ...] = ()) -> FeedInfo:
+    meta.only("schema_version", "generated_at", "publisher", "kev_catalog_date", "notes", *extra)
     version = meta.integer("schema_version", minimum=1)
     if version != SCHEMA_VERSION:
         raise meta.fail(
