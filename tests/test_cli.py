@@ -51,8 +51,10 @@ def test_table_scan_fails_on_high_by_default(
     assert err == ""
     assert out.startswith("vcaudit: 5 hosts, 5 installations; feed of 2026-01-15")
     assert "critical" in out
-    assert "Upgrade Meetly Workplace on 1 host to 5.16.10 or later" in out
-    assert "Replace Chatter with Meetly Workplace on 1 host" in out
+    # 5.16.10 clears MSB-001, but 6.0.0 up to 6.2.3 are affected by MSB-002: no "or later".
+    assert "Upgrade Meetly Workplace on windows on 1 host (pc-1) to 6.2.5, the latest" in out
+    assert "or later" not in out
+    assert "Replace Chatter on windows on 1 host (pc-3) with Meetly Workplace" in out
     assert out.rstrip().endswith("FAIL: 2 installations at or above --fail-on high")
     assert "\x1b[" not in out  # not a terminal: no colour
 

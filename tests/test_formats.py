@@ -317,7 +317,7 @@ def test_a_retired_product_with_advisories_is_replaced_not_upgraded(
     table = capsys.readouterr().out
     assert "end of life 2025-05-05; CVE-2024-21411" in table
     assert "upgrade to" not in table
-    assert "Replace Skype with" in table
+    assert "Replace Skype on macos on 1 host (mac-1) with" in table
     assert main([*args, "--format", "sarif"]) == 0
     sarif = json.loads(capsys.readouterr().out)
     messages = [r["message"]["text"] for r in sarif["runs"][0]["results"]]

@@ -229,12 +229,12 @@ def test_plain_smtp_message_structure(
     assert owner["Subject"] == "[vcaudit] 1 critical: 1 of 1 need action"
     assert "Meetly Workplace 5.16.9" in owner_text
     assert "Chatter" not in owner_text  # only the owner's products
-    assert "upgrade to 5.16.10" in owner_text
+    assert "upgrade to 6.2.5 (latest)" in owner_text
     assert "<table" in owner_html
     rest_text, rest_html = parts(rest)
     assert "Chatter" in rest_text
-    assert "&lt;b&gt;pc-3&lt;/b&gt;" not in rest_html  # hosts are not in groups ...
-    assert "<b>pc-3</b>" not in rest_html  # ... and never unescaped
+    assert "&lt;b&gt;pc-3&lt;/b&gt;" in rest_html  # the next steps name their hosts ...
+    assert "<b>pc-3</b>" not in rest_html  # ... never unescaped
     attachments = list(rest.iter_attachments())
     assert [a.get_filename() for a in attachments] == ["vcaudit-report.csv"]
     assert "host,platform,product" in attachments[0].get_content()

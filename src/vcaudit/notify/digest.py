@@ -13,12 +13,21 @@ from dataclasses import dataclass
 
 from vcaudit.models import AuditReport, Group, Risk, Status
 from vcaudit.notify.changes import Changes, Entry
-from vcaudit.output.groups import Step, group, next_steps, short_ids, upgrade_target
+from vcaudit.output.groups import (
+    Step,
+    group,
+    next_steps,
+    short_ids,
+    upgrade_advice,
+    upgrade_target,
+)
 from vcaudit.sanitize import terminal_safe
 
 _MAX_IDS = 4
 """Advisory ids named per group; the rest are counted."""
 MAX_GROUPS = 50
+_STEP_WIDTH = 600
+"""A next step names up to five hosts: room for them and the whole advice."""
 MAX_CHANGES = 25
 
 _COLOURS = {
@@ -80,9 +89,9 @@ def _group_line(g: Group) -> tuple[str, str]:
         f"({g.platform.value}), {g.hosts} host{'s' if g.hosts != 1 else ''}"
         + (f", owner {_t(g.owner, 60)}" if g.owner else "")
     )
-    target = upgrade_target(a)
+    advice = upgrade_advice(a, short=True)
     why = short_ids(a, _MAX_IDS) or a.reason
-    detail = (f"upgrade to {_t(target, 40)}; " if target else "") + _t(why, 160)
+    detail = (f"{_t(advice, 80)}; " if advice else "") + _t(why, 160)
     return head, detail
 
 
@@ -123,7 +132,7 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
         text += [*_changes_text(changes), ""]
     if steps:
         text.append("What to do:")
-        text += [f"  - {_t(step.text, 200)}" for step in steps]
+        text += [f"  - {_t(step.text, _STEP_WIDTH)}" for step in steps]
         text.append("")
     if groups:
         text.append("Findings, worst first:")
@@ -176,7 +185,7 @@ def _html(
                 out.append("</ul>")
     if steps:
         out.append('<p style="margin:12px 0 2px"><b>What to do</b></p><ul>')
-        out += [f"<li>{_h(step.text, 300)}</li>" for step in steps]
+        out += [f"<li>{_h(step.text, _STEP_WIDTH)}</li>" for step in steps]
         out.append("</ul>")
     if groups:
         out.append(

@@ -14,7 +14,7 @@ from vcaudit.models import AuditReport, Risk
 from vcaudit.notify.changes import Changes
 from vcaudit.notify.digest import Digest
 from vcaudit.notify.kinds import WebhookFormat
-from vcaudit.output.groups import group, next_steps, upgrade_target
+from vcaudit.output.groups import group, next_steps, upgrade_advice
 from vcaudit.sanitize import terminal_safe
 
 MAX_LINES = 20
@@ -30,11 +30,10 @@ def _lines(report: AuditReport) -> list[str]:
         a = g.assessment
         if a.risk <= Risk.NONE:
             continue
-        target = upgrade_target(a)
+        advice = upgrade_advice(a, short=True)
         out.append(
             f"{a.risk.label} {a.status.value}: {g.product} {g.version} ({g.platform.value}), "
-            f"{g.hosts} host{'s' if g.hosts != 1 else ''}"
-            + (f", upgrade to {target}" if target else "")
+            f"{g.hosts} host{'s' if g.hosts != 1 else ''}" + (f", {advice}" if advice else "")
         )
     return out
 

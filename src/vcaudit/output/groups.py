@@ -1,14 +1,20 @@
 """Grouping installations for people: one row per (product, version, platform, verdict).
 
 Tables, Markdown and emails show groups worst first with host counts, then the next steps:
-what to upgrade or replace, on how many hosts, to which version.
+what to upgrade or replace, on which hosts, to which version. The words of the upgrade
+advice are made here only, from what the policy decided (`Assessment.upgrade_to` and the
+fields after it), so every report says the same true thing (DESIGN.md, Risk model: "X or
+later" only when every release from X up to the latest is clean).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
 
-from vcaudit.models import Assessment, AuditReport, Group, Status
+from vcaudit import versioning
+from vcaudit.models import Assessment, AuditReport, Group, Platform, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +46,71 @@ def replace_with(assessment: Assessment) -> str:
     return product.lifecycle.successor if product is not None and retired(assessment) else ""
 
 
+_ACTIONS = (Status.VULNERABLE, Status.EOL, Status.UNSUPPORTED, Status.OUTDATED)
+
+
+def _needs_upgrade(assessment: Assessment) -> bool:
+    """Whether the verdict calls for an upgrade (not for a replacement, nor for nothing)."""
+    return (
+        assessment.product is not None and assessment.status in _ACTIONS and not retired(assessment)
+    )
+
+
 def upgrade_target(assessment: Assessment) -> str:
-    """The version to upgrade to: the fix, else the enforced minimum, else the latest;
-    none for a retired product."""
-    if retired(assessment):
+    """The upgrade advice for a table cell under "Upgrade to": `7.0.5 or later`, `7.2.1
+    (latest)`, `7.0.5 (latest affected)` when later releases are affected and the latest too,
+    or `no clean release`; "" when no upgrade is advised (nothing to do, or a retired product
+    to replace)."""
+    if not _needs_upgrade(assessment):
         return ""
-    if assessment.fixed_in:
-        return assessment.fixed_in
-    if assessment.status is Status.UNSUPPORTED:
-        return assessment.minimum
-    if assessment.status is Status.OUTDATED:
-        return assessment.latest
-    return ""
+    a = assessment
+    if not a.upgrade_to:
+        return "no clean release"
+    if a.upgrade_to == a.latest:
+        return f"{a.upgrade_to} (latest)"
+    if a.or_later:
+        return f"{a.upgrade_to} or later"
+    if a.latest and not a.latest_clean:
+        return f"{a.upgrade_to} (latest affected)"
+    return f"{a.upgrade_to} (later affected)"
+
+
+def _to(a: Assessment) -> str:
+    """The "to ..." part of the advice: "or later" only when every release from the one
+    named up to the latest is clean; the latest is called so; a smaller clean release is
+    named where there is one ("" when no clean release is known)."""
+    if not a.upgrade_to:
+        return ""
+    after = f"some releases from {a.affected_from} on" if a.affected_from else "some later releases"
+    if a.upgrade_to == a.latest:
+        if a.also_clean:
+            also = f"{a.also_clean} is clean too, but {after} are affected"
+            return f"to {a.upgrade_to}, the latest ({also})"
+        return f"to {a.upgrade_to}, the latest"
+    if a.or_later:
+        return f"to {a.upgrade_to} or later"
+    if a.latest and not a.latest_clean:
+        return f"to {a.upgrade_to} ({after} are affected, the latest {a.latest} among them)"
+    return f"to {a.upgrade_to} ({after} are affected)"
+
+
+def _no_clean(a: Assessment) -> str:
+    latest = f" (the latest, {a.latest}, is affected)" if a.latest and not a.latest_clean else ""
+    return f"no clean upgrade is known{latest}"
+
+
+def upgrade_advice(assessment: Assessment, *, short: bool = False) -> str:
+    """The upgrade advice as a clause, lower-case: `upgrade to 7.0.5 or later`, `upgrade to
+    7.2.1, the latest (7.0.5 is clean too, but some releases from 7.1.0 on are affected)`, or
+    `no clean upgrade is known (the latest, 7.2.1, is affected)`; with `short`, the cell's
+    words (`upgrade to 7.2.1 (latest)`). "" when no upgrade is advised."""
+    if not _needs_upgrade(assessment):
+        return ""
+    if not assessment.upgrade_to:
+        return "no clean upgrade known" if short else _no_clean(assessment)
+    if short:
+        return f"upgrade to {upgrade_target(assessment)}"
+    return f"upgrade {_to(assessment)}"
 
 
 def group(report: AuditReport) -> list[Group]:
@@ -70,32 +129,96 @@ def group(report: AuditReport) -> list[Group]:
     )
 
 
-_ACTIONS = (Status.VULNERABLE, Status.EOL, Status.UNSUPPORTED, Status.OUTDATED)
+MAX_STEP_HOSTS = 5
+"""Hosts a next step names before it counts the rest."""
+_HOST_WIDTH = 40
+
+
+def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
+    """The first `most` hosts in sorted order and a count of the rest: `a, b +3 more`."""
+    ordered = sorted(hosts)
+    shown = ", ".join(
+        h if len(h) <= _HOST_WIDTH else h[: _HOST_WIDTH - 1] + "…" for h in ordered[:most]
+    )
+    return shown + (f" +{len(ordered) - most} more" if len(ordered) > most else "")
+
+
+def _version_key(a: Assessment) -> tuple[int, ...]:
+    product = a.product
+    version = (
+        versioning.parse_feed_version(product.version_scheme, a.upgrade_to) if product else None
+    )
+    return versioning.sort_key(version) if version is not None else ()
+
+
+def _merged(assessments: list[Assessment]) -> Assessment:
+    """One advice for the groups of one product on one platform: the highest release any of
+    them is sent to. It is clean and above every host's version, and "or later" is a fact of
+    that release alone; the smaller clean release one group may stop at is named only when
+    every group would be told the same."""
+    top = max(assessments, key=_version_key)
+    same = all(
+        (a.upgrade_to, a.also_clean, a.affected_from)
+        == (top.upgrade_to, top.also_clean, top.affected_from)
+        for a in assessments
+    )
+    return top if same else replace(top, also_clean="")
+
+
+class _Kind(IntEnum):
+    """What a next step asks for, in the order steps of equal risk are listed."""
+
+    REPLACE = 0
+    UPGRADE = 1
+    WATCH = 2
+    """No clean release is known: watch for a fix."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A next step being gathered from the groups of one product on one platform."""
+
+    worst: int = 0
+    hosts: set[str] = field(default_factory=set)
+    verdicts: list[Assessment] = field(default_factory=list)
+
+
+def _kind(assessment: Assessment) -> _Kind:
+    if retired(assessment):
+        # Upgrading a retired product only buys time: the step is to replace it.
+        return _Kind.REPLACE
+    return _Kind.UPGRADE if assessment.upgrade_to else _Kind.WATCH
 
 
 def next_steps(report: AuditReport) -> list[Step]:
-    """What to do, most urgent first, one line per product and target version."""
-    steps: dict[tuple[str, str], tuple[list[int], set[str]]] = {}
+    """What to do, most urgent first: one line per product and platform (and kind of action:
+    replace, upgrade, or watch for a fix when no clean release is known), naming its hosts."""
+    pending: dict[tuple[str, Platform, _Kind], _Pending] = {}
     for g in report.groups:
         assessment = g.assessment
-        product = assessment.product
-        if product is None or assessment.status not in _ACTIONS:
+        if assessment.product is None or assessment.status not in _ACTIONS:
             continue
-        if product.lifecycle.eol and assessment.status in (Status.EOL, Status.VULNERABLE):
-            # Upgrading a retired product only buys time: the step is to replace it.
-            successor = product.lifecycle.successor
-            action = f"Replace {g.product}" + (f" with {successor}" if successor else "")
-            target = ""
-        else:
-            target = upgrade_target(assessment)
-            action = f"Upgrade {g.product}"
-        worst, hosts = steps.setdefault((action, target), ([0], set()))
-        worst[0] = max(worst[0], assessment.risk)
-        hosts.update(g.host_names)
-    ordered = sorted(steps.items(), key=lambda item: (-item[1][0][0], item[0]))
+        step = pending.setdefault((g.product, g.platform, _kind(assessment)), _Pending())
+        step.worst = max(step.worst, assessment.risk)
+        step.hosts.update(g.host_names)
+        step.verdicts.append(assessment)
+    ordered = sorted(
+        pending.items(),
+        key=lambda item: (-item[1].worst, item[0][0].casefold(), item[0][1].value, item[0][2]),
+    )
     out: list[Step] = []
-    for (action, target), (_worst, hosts) in ordered:
-        count = len(hosts)
-        where = f"on {count} host{'s' if count != 1 else ''}"
-        out.append(Step(f"{action} {where}" + (f" to {target} or later" if target else ""), count))
+    for (name, platform, kind), step in ordered:
+        count = len(step.hosts)
+        where = (
+            f"{name} on {platform.value} on {count} host{'s' if count != 1 else ''} "
+            f"({hosts_named(step.hosts)})"
+        )
+        if kind is _Kind.REPLACE:
+            successor = replace_with(step.verdicts[0])
+            text = f"Replace {where}" + (f" with {successor}" if successor else "")
+        elif kind is _Kind.UPGRADE:
+            text = f"Upgrade {where} {_to(_merged(step.verdicts))}"
+        else:
+            text = f"Watch for a fix for {where}: {_no_clean(step.verdicts[0])}"
+        out.append(Step(text, count))
     return out

@@ -110,7 +110,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     steps = next_steps(report)
     if steps:
         out.append("<h2>Next steps</h2><ul>")
-        out += [f"<li>{_e(step.text)}</li>" for step in steps]
+        out += [f"<li>{_e(step.text, 600)}</li>" for step in steps]
         out.append("</ul>")
     groups = group(report)
     if groups:
@@ -129,7 +129,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 f'<td data-key="{a.status.rank}">{a.status.value}{failing}</td>'
                 f"<td>{_e(g.product)}</td><td><code>{_e(g.version)}</code></td>"
                 f'<td>{g.platform.value}</td><td class="n">{g.hosts}</td>'
-                f"<td><code>{_e(upgrade_target(a))}</code></td><td>{_e(g.owner)}</td>"
+                f"<td>{_e(upgrade_target(a))}</td><td>{_e(g.owner)}</td>"
                 f"<td>{ids or _e(a.reason)}</td></tr>"
             )
         out.append("</tbody></table>")

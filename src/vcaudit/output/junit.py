@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from vcaudit.models import AuditReport, Finding, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import replace_with, retired
+from vcaudit.output.groups import replace_with, retired, upgrade_advice
 from vcaudit.policy import reaches
 from vcaudit.sanitize import xml_safe
 
@@ -36,8 +36,8 @@ def _detail(finding: Finding) -> str:
     if a.hits and retired(a):
         successor = replace_with(a)
         lines.append(f"end of life: replace it{' with ' + successor if successor else ''}")
-    elif a.fixed_in:
-        lines.append(f"upgrade to {a.fixed_in} or later")
+    elif upgrade_advice(a):
+        lines.append(upgrade_advice(a))
     if finding.owner:
         lines.append(f"owner: {finding.owner}")
     if a.due:

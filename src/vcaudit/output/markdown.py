@@ -74,7 +74,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     steps = next_steps(report)
     if steps:
         lines += ["## Next steps", ""]
-        lines += [f"- {markdown_safe(step.text, 300)}" for step in steps]
+        lines += [f"- {markdown_safe(step.text, 600)}" for step in steps]
         lines.append("")
     if report.warnings:
         lines += ["## Warnings", ""]

@@ -18,7 +18,7 @@ from typing import Any
 
 from vcaudit.models import Advisory, AuditReport, Group, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import replace_with, retired
+from vcaudit.output.groups import replace_with, retired, upgrade_advice
 from vcaudit.sanitize import markdown_safe, terminal_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -203,7 +203,8 @@ def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
     listed = ", ".join(_text(h) for h in hosts[:MAX_HOSTS_LISTED])
     if len(hosts) > MAX_HOSTS_LISTED:
         listed += f" and {len(hosts) - MAX_HOSTS_LISTED} more"
-    action = f" Upgrade to {_text(a.fixed_in)} or later." if a.fixed_in else ""
+    advice = upgrade_advice(a)
+    action = f" {_text(advice[:1].upper() + advice[1:])}." if advice else ""
     if retired(a):
         successor = replace_with(a)
         action = f" Replace it with {_text(successor)}." if successor else " Replace it."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import io
+import textwrap
 
 from rich import box
 from rich.console import Console
@@ -17,7 +18,7 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, short_ids, upgrade_target
+from vcaudit.output.groups import group, next_steps, short_ids, upgrade_advice, upgrade_target
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -127,7 +128,7 @@ def _groups_table(report: AuditReport) -> Table:
             _safe(g.version, 30),
             Text(_OS[g.platform]),
             Text(str(g.hosts)),
-            _safe(upgrade_target(a), 30),
+            _safe(upgrade_target(a), 40),
             _safe(g.owner, 40),
             _safe(_why(a), 120),
         )
@@ -146,8 +147,8 @@ def _groups_list(report: AuditReport, *, styled: bool = True) -> list[Text | str
         rest += f", {g.hosts} host{'s' if g.hosts != 1 else ''}"
         if g.owner:
             rest += f", owner {terminal_safe(g.owner, 60)}"
-        fix = upgrade_target(a)
-        detail = " " * 21 + (f"upgrade to {terminal_safe(fix, 30)}; " if fix else "")
+        advice = upgrade_advice(a, short=True)
+        detail = " " * 21 + (f"{terminal_safe(advice, 60)}; " if advice else "")
         detail += terminal_safe(_why(a), 160)
         if styled:
             head = Text(risk, style=RISK_STYLE[a.risk])
@@ -187,7 +188,7 @@ def _details_table(report: AuditReport) -> Table:
             Text(_OS[inst.platform]),
             Text(a.status.value, style=STATUS_STYLE[a.status]),
             Text(a.risk.label, style=RISK_STYLE[a.risk]),
-            _safe(upgrade_target(a), 20),
+            _safe(upgrade_target(a), 30),
             _safe(f.owner, 40),
             _safe(f"{inst.source.file}:{inst.source.line}", 60),
         )
@@ -246,7 +247,16 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         console.print()
         console.print(Text("Next steps", style="bold"))
         for step in steps:
-            console.print(Text(f"  - {terminal_safe(step.text, 200)}"))
+            # Wrapped here, with a hanging indent, so a long step stays a readable item at
+            # any width (host names keep their hyphens whole).
+            lines = textwrap.wrap(
+                terminal_safe(step.text, 600),
+                width=max(options.width, 40),
+                initial_indent="  - ",
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
+            console.print(Text("\n".join(lines)))
     failing = report.summary.failing
     console.print()
     if failing:
