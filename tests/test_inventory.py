@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from vcaudit.errors import InputError
+from vcaudit.inventory.context import ReadContext
 from vcaudit.inventory.formats import InputFormat
+from vcaudit.inventory.records import RowOptions
 from vcaudit.inventory.sources import read_inventories, read_inventory, sniff
 from vcaudit.models import Ownership, Platform
 
@@ -163,16 +165,6 @@ def test_forced_format(tmp_path: Path) -> None:
             "line 2: platform: unknown platform 'beos'",
         ),
         ("nohost.csv", "host,platform,product,version\n,linux,zoom,1\n", "line 2: host: is empty"),
-        (
-            "own.csv",
-            "host,platform,product,version,ownership\na,linux,zoom,1,mine\n",
-            "line 2: ownership: unknown ownership 'mine'",
-        ),
-        (
-            "seen.csv",
-            "host,platform,product,version,last_seen\na,linux,zoom,1,yesterday\n",
-            "line 2: last_seen: expected an ISO date",
-        ),
         ("bad.json", '[\n{"host": "a",,}\n]', "line 2: not valid JSON"),
         ("scalar.json", '"hello"', "expected a list of installations"),
         ("both.yaml", "hosts: []\ninstallations: []\n", "exactly one of the keys"),
@@ -193,6 +185,31 @@ def test_bad_input_names_file_line_and_field(
         list(read_inventory(path))
     assert message in str(caught.value)
     assert str(caught.value).startswith(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "warning"),
+    [
+        (
+            "host,platform,product,version,ownership\na,linux,zoom,1,mine\n",
+            "line 2: ownership: unknown ownership 'mine' (expected company or personal); "
+            "the value was ignored",
+        ),
+        (
+            "host,platform,product,version,last_seen\na,linux,zoom,1,yesterday\n",
+            "line 2: last_seen: expected an ISO date or time, got 'yesterday'; the value was ignored",
+        ),
+    ],
+)
+def test_a_malformed_optional_value_is_a_warning(
+    tmp_path: Path, content: str, warning: str
+) -> None:
+    path = write(tmp_path, "optional.csv", content)
+    warnings: list[str] = []
+    ctx = ReadContext(rows=RowOptions(warn=warnings.append))
+    rows = list(read_inventory(path, ctx=ctx))
+    assert [(r.host, r.ownership, r.last_seen) for r in rows] == [("a", Ownership.COMPANY, "")]
+    assert warnings == [f"{path}, {warning}"]
 
 
 def test_undecodable_bytes_name_the_line(tmp_path: Path) -> None:

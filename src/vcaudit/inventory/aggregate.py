@@ -82,14 +82,16 @@ def aggregate_csv(
             name, "the file is empty", hint="expected a header row: host,platform,product,version"
         )
     at, cells, line = header
-    counter = CountedFile(native.header_columns(cells, name, at), name)
+    options = ctx.rows if ctx is not None else records.RowOptions()
+    columns = native.header_columns(cells, name, at, options)
+    counter = CountedFile(columns, name, stream.delimiter, options)
     counter.path, counter.signature = path, signature
     while batch := stream.take():
         done = counter.lines(batch, line)
         if done < len(batch):
             # A record spans lines, or the quoting is broken: the exact reader from here on.
             rest = chain(map("{}\n".format, batch[done:]), stream.remaining())
-            counter.rows(native.csv_records(rest, name, line + done))
+            counter.rows(native.csv_records(rest, name, line + done, delimiter=counter.delimiter))
             break
         if progress is not None and (line + done) // PROGRESS_EVERY > line // PROGRESS_EVERY:
             progress(line + done - 1)
@@ -123,11 +125,11 @@ def reread_csv(lines: Iterable[bytes], counted: CountedFile) -> Iterator[ReadBat
             yield found
             line += len(batch)
             continue
-        rows = _records(batch)
+        rows = _records(batch, counted.delimiter)
         if rows is None:
             # A record spans lines, or the quoting is broken: the exact reader from here on.
             rest = chain(map("{}\n".format, batch), stream.remaining())
-            records_ = native.csv_records(rest, name, line)
+            records_ = native.csv_records(rest, name, line, delimiter=counted.delimiter)
             while chunk := list(islice(records_, 8192)):
                 yield counted.parsed([row for _l, row in chunk], [n for n, _row in chunk])
             return
@@ -145,6 +147,8 @@ class _Lines:
         self._blocks = blocks
         self._block: list[str] = []
         self._at = 0
+        self.delimiter = ","
+        """The delimiter the header line shows (comma, semicolon or tab)."""
 
     def __iter__(self) -> _Lines:
         return self
@@ -152,7 +156,14 @@ class _Lines:
     def header(self, name: str) -> tuple[int, list[str], int] | None:
         """The first record, read line by line: (its line, its cells, the line after it);
         None when there is none. The lines after it are left for `take`."""
-        first = next(native.csv_records(self, name), None)
+        head: list[str] = []
+        for text in self:
+            head.append(text)
+            if text.strip():
+                break
+        if head:
+            self.delimiter = native.detect_delimiter(head[-1])
+        first = next(native.csv_records(chain(head, self), name, delimiter=self.delimiter), None)
         if first is None:
             return None
         at, cells = first
@@ -189,9 +200,16 @@ _REST_OF = itemgetter(2)
 class CountedFile:
     """The distinct installations of one file, and the ways to add lines to them."""
 
-    def __init__(self, columns: list[str], name: str) -> None:
-        self.build = records.csv_builder(columns, name)
+    def __init__(
+        self,
+        columns: list[str],
+        name: str,
+        delimiter: str = ",",
+        options: records.RowOptions | None = None,
+    ) -> None:
+        self.build = records.csv_builder(columns, name, options or records.RowOptions())
         self.name = name
+        self.delimiter = delimiter
         self.width = len(columns)
         index = {column: i for i, column in enumerate(columns)}
         self.key_of = itemgetter(*[index[c] for c in _KEY_FIELDS if c in index])
@@ -283,7 +301,7 @@ class CountedFile:
         record; None when one needs parsing (a quoted, missing or over-long host, or a
         line seen for the first time that is not a plain record). A line's text after the
         host, seen before, gives its number; `resolve(row, i, hosts)` gives the others'."""
-        parts = list(map(str.partition, lines, repeat(",")))
+        parts = list(map(str.partition, lines, repeat(self.delimiter)))
         raw_hosts = list(map(_HOST_OF, parts))
         hosts = list(map(str.strip, raw_hosts))
         if '"' in "".join(raw_hosts) or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
@@ -300,7 +318,7 @@ class CountedFile:
             ):
                 self.parse_all = True  # over half the lines so far were new texts
                 self.texts.clear()
-            rows = _records([lines[i] for i in unseen])
+            rows = _records([lines[i] for i in unseen], self.delimiter)
             if rows is None or not all(map(self._plain, rows)):
                 return None
             if len(self.texts) > _REMEMBERED_TEXTS:
@@ -328,11 +346,13 @@ class CountedFile:
 
     def _parsed(self, lines: list[str], line: int) -> int:
         """`lines` parsed as CSV, then counted; row by row when a row needs it."""
-        rows = _records(lines)
+        rows = _records(lines, self.delimiter)
         if rows is None:
             # Find the line that starts a multi-line or broken record; count the ones before.
             done = 0
-            while done < len(lines) and _records(lines[done : done + 1]) is not None:
+            while (
+                done < len(lines) and _records(lines[done : done + 1], self.delimiter) is not None
+            ):
                 done += 1
             if done:
                 self._parsed(lines[:done], line)
@@ -379,10 +399,10 @@ class CountedFile:
         return len(self.aggregates) - 1
 
 
-def _records(lines: list[str]) -> list[list[str]] | None:
+def _records(lines: list[str], delimiter: str = ",") -> list[list[str]] | None:
     """The records of `lines` when each line is exactly one record, else None."""
     try:
-        rows = list(csv.reader(lines, strict=True))
+        rows = list(csv.reader(lines, strict=True, delimiter=delimiter))
     except csv.Error:
         return None
     return rows if len(rows) == len(lines) else None

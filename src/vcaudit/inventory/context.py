@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from vcaudit.errors import InputError
 from vcaudit.inventory.formats import InputFormat
+from vcaudit.inventory.records import RowOptions
 
 FORMAT_LABELS: dict[InputFormat, str] = {
     InputFormat.AUTO: "an inventory",
@@ -85,6 +86,8 @@ class ReadContext:
     than refused."""
     reads: list[InputRead] = field(default_factory=list)
     """How each input was read, in order (filled once an input has been read to its end)."""
+    rows: RowOptions = field(default_factory=RowOptions)
+    """How native rows are read: mapped columns, the platform of rows that give none."""
 
     def note(self, text: str) -> None:
         """Remember a warning once."""

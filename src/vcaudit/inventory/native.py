@@ -16,6 +16,7 @@ import json
 import json.decoder
 import json.scanner
 import os
+import re
 import stat
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -26,10 +27,48 @@ from vcaudit.errors import InputError
 from vcaudit.inventory import records
 from vcaudit.models import Installation
 
-_HEADER_ALIASES = {"hostname": "host", "os": "platform"}
+# Header names as spreadsheets and inventory tools write them, matched without case, spaces,
+# underscores or hyphens; where a header has several for one field, the earlier alias wins
+# (`Application` over `Name`).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "host": (
+        "host", "hostname", "computername", "computer", "devicename", "device", "machinename",
+        "machine", "endpointname", "endpoint", "assetname", "asset", "nodename", "node",
+        "systemname", "workstation",
+    ),
+    "product": (
+        "product", "productname", "application", "applicationname", "appname", "app",
+        "softwarename", "software", "displayname", "programname", "program", "packagename",
+        "package", "name", "title",
+    ),
+    "version": (
+        "version", "displayversion", "appversion", "applicationversion", "softwareversion",
+        "productversion", "programversion", "packageversion", "bundleshortversion",
+        "shortversion", "bundleversion",
+    ),
+    "platform": (
+        "platform", "os", "operatingsystem", "osname", "osplatform", "ostype", "osfamily",
+    ),
+    "publisher": ("publisher", "vendor", "manufacturer", "developer"),
+    "owner": ("owner", "owneremail", "responsible"),
+    "ownership": ("ownership", "deviceownership", "ownershiptype", "ownertype"),
+    "user": (
+        "user", "username", "primaryuser", "primaryusername", "lastloggedonuser",
+        "loggedonuser", "userprincipalname", "upn",
+    ),
+    "tags": ("tags", "tag", "labels"),
+    "last_seen": ("lastseen", "lastcheckin", "lastcontact", "lastseenat"),
+}  # fmt: skip
+_ALIAS_RANK = {
+    alias: (field, rank) for field, names in _ALIASES.items() for rank, alias in enumerate(names)
+}
+_NOT_WORD = re.compile(r"[\s_\-./()]+")
+_DELIMITERS = (",", ";", "\t")
 # csv's default field limit is 128 KiB; a longer field is broken input, reported by line.
 csv.field_size_limit(1024 * 1024)
 
+
+_PLAIN = records.RowOptions()
 
 _CHUNK = 1024
 """Lines decoded together: one decode per chunk, not per line (a chunk with a problem is
@@ -141,19 +180,53 @@ def blank(row: list[str]) -> bool:
     return not row or (not row[0].strip() and not any(cell.strip() for cell in row))
 
 
-def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]]]:
+def header_key(text: str) -> str:
+    """A header as compared: no case, spaces, underscores or hyphens (`Computer Name` and
+    `computer_name` are `computername`)."""
+    return _NOT_WORD.sub("", text.casefold())
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV from its header line: the one (comma, semicolon, tab) that
+    splits it into the most known column names, then into the most columns."""
+    best, best_score = ",", (-1, -1)
+    for delimiter in _DELIMITERS:
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        score = (sum(header_key(c) in _ALIAS_RANK for c in cells), len(cells))
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def csv_rows(
+    lines: Iterable[bytes], name: str, delimiter: str = ""
+) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of every non-blank CSV record, the header first; the line is where the
-    record starts, even when a quoted field spans lines. Errors name the line."""
-    return csv_records(decoded_lines(lines, name), name)
+    record starts, even when a quoted field spans lines. Errors name the line. Without a
+    `delimiter`, the header line decides (comma, semicolon or tab)."""
+    texts = decoded_lines(lines, name)
+    head: list[str] = []
+    for text in texts:
+        head.append(text)
+        if text.strip():
+            break
+    if not delimiter:
+        delimiter = detect_delimiter(head[-1]) if head else ","
+    return csv_records(chain(head, texts), name, delimiter=delimiter)
 
 
-def csv_records(texts: Iterator[str], name: str, start: int = 1) -> Iterator[tuple[int, list[str]]]:
+def csv_records(
+    texts: Iterator[str], name: str, start: int = 1, *, delimiter: str = ","
+) -> Iterator[tuple[int, list[str]]]:
     """`csv_rows` over lines already decoded, the first of them being line `start`.
 
     The reader takes lines from `texts` only as it needs them, so a caller may read the first
     records here and the rest of `texts` another way.
     """
-    reader = csv.reader(texts, strict=True)
+    reader = csv.reader(texts, strict=True, delimiter=delimiter)
     offset = start - 1
     while True:
         try:
@@ -168,21 +241,63 @@ def csv_records(texts: Iterator[str], name: str, start: int = 1) -> Iterator[tup
         yield line, row
 
 
-def header_columns(header: list[str], name: str, line: int) -> list[str]:
-    """The field names of a native CSV header; an error when a required one is missing."""
-    columns = [_HEADER_ALIASES.get(h.strip().casefold(), h.strip().casefold()) for h in header]
-    missing = [c for c in records.REQUIRED if c not in columns]
+def header_columns(
+    header: list[str],
+    name: str,
+    line: int,
+    options: records.RowOptions | None = None,
+) -> list[str]:
+    """The field each column of a native CSV header holds ("" for a column vcaudit does not
+    use); an error when a required one is missing.
+
+    Headers are matched without case or spaces against the usual names (`Hostname`,
+    `Computer Name`, `Application`, `Display Version`, `OS`, ...); `options.columns` maps
+    any other header. Without a platform column, each row's platform comes from its product
+    or `--platform`."""
+    keys = [header_key(h) for h in header]
+    columns = [""] * len(header)
+    taken: dict[str, tuple[int, int]] = {}
+    explicit = dict(options.columns) if options is not None else {}
+    for field_name, wanted in explicit.items():
+        key = header_key(wanted)
+        if key not in keys:
+            raise InputError(
+                name,
+                f"--columns maps {field_name} to {wanted!r}, which is not a column here",
+                line=line,
+                hint=f"the columns are: {', '.join(h.strip() for h in header)}",
+            )
+        columns[keys.index(key)] = field_name
+        taken[field_name] = (-1, keys.index(key))
+    for i, key in enumerate(keys):
+        if columns[i] or key not in _ALIAS_RANK:
+            continue
+        field_name, rank = _ALIAS_RANK[key]
+        held = taken.get(field_name)
+        if held is None or (held[0] >= 0 and rank < held[0]):
+            if held is not None:
+                columns[held[1]] = ""
+            columns[i] = field_name
+            taken[field_name] = (rank, i)
+    needed = list(records.REQUIRED)
+    if options is not None and (options.platform is not None or options.platform_of is not None):
+        needed.remove("platform")
+    missing = [c for c in needed if c not in taken]
     if missing:
         raise InputError(
             name,
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+            f" (the header has: {', '.join(h.strip() for h in header) or 'nothing'})",
             line=line,
-            hint="the header must name host, platform, product and version",
+            hint="name the columns host, platform, product and version, or map yours with "
+            "--columns host=Computer,product=Application,...",
         )
     return columns
 
 
-def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
+def read_csv(
+    lines: Iterable[bytes], name: str, options: records.RowOptions | None = None
+) -> Iterator[Installation]:
     """Stream a native CSV: header row, then one installation per row."""
     rows = csv_rows(lines, name)
     first = next(rows, None)
@@ -191,20 +306,64 @@ def read_csv(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
             name, "the file is empty", hint="expected a header row: host,platform,product,version"
         )
     header_line, header = first
-    columns = header_columns(header, name, header_line)
-    build = records.csv_builder(columns, name)
+    columns = header_columns(header, name, header_line, options)
+    build = records.csv_builder(columns, name, options or records.RowOptions())
     width = len(columns)
     count = 0
+    problems = RowProblems(name)
     for line, row in rows:
-        if len(row) != width:
-            raise InputError(name, f"expected {width} fields, found {len(row)}", line=line)
+        try:
+            if len(row) != width:
+                raise InputError(name, f"expected {width} fields, found {len(row)}", line=line)
+            installation = build(row, line)
+        except InputError as problem:
+            problems.add(problem)
+            continue
         count += 1
-        yield build(row, line)
+        yield installation
+    problems.check()
     if count == 0:
         raise InputError(name, "no installations after the header row")
 
 
-def read_jsonl(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
+class RowProblems:
+    """The bad rows of one file, so a spreadsheet is fixed in one pass: up to `limit` are
+    named, then reading stops; `check` raises them together."""
+
+    def __init__(self, name: str, limit: int = 20) -> None:
+        self.name = name
+        self.limit = limit
+        self.found: list[InputError] = []
+
+    def add(self, problem: InputError) -> None:
+        self.found.append(problem)
+        if len(self.found) >= self.limit:
+            raise RowErrors(self.name, tuple(self.found), complete=False)
+
+    def check(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise RowErrors(self.name, tuple(self.found), complete=True)
+
+
+class RowErrors(InputError):
+    """Several bad rows of one file, each named with its line and field."""
+
+    def __init__(self, name: str, problems: tuple[InputError, ...], *, complete: bool) -> None:
+        count = len(problems)
+        scope = f"{count} rows" if complete else f"the first {count} bad rows (reading stopped)"
+        super().__init__(
+            name,
+            f"{scope} cannot be used; nothing was audited",
+            hint=problems[0].hint,
+        )
+        self.problems = problems
+
+
+def read_jsonl(
+    lines: Iterable[bytes], name: str, options: records.RowOptions | None = None
+) -> Iterator[Installation]:
     """Stream JSON Lines: one record object per line."""
     count = 0
     for number, text in enumerate(decoded_lines(lines, name), start=1):
@@ -217,7 +376,7 @@ def read_jsonl(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
         if not isinstance(row, dict):
             raise InputError(name, "expected a JSON object", line=number)
         count += 1
-        yield records.installation(row, name, number)
+        yield records.installation(row, name, number, options or _PLAIN)
     if count == 0:
         raise InputError(name, "the file is empty")
 
@@ -265,12 +424,16 @@ def line_of(value: Any, fallback: int = 1) -> int:
     return _line(value, fallback)
 
 
-def read_json(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
+def read_json(
+    lines: Iterable[bytes], name: str, options: records.RowOptions | None = None
+) -> Iterator[Installation]:
     """A JSON document in one of the native shapes."""
-    yield from _document(parse_json(lines, name), name)
+    yield from _document(parse_json(lines, name), name, options or _PLAIN)
 
 
-def read_yaml(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
+def read_yaml(
+    lines: Iterable[bytes], name: str, options: records.RowOptions | None = None
+) -> Iterator[Installation]:
     """A YAML document in one of the native shapes."""
     text = "".join(decoded_lines(lines, name))
     if not text.strip():
@@ -281,7 +444,7 @@ def read_yaml(lines: Iterable[bytes], name: str) -> Iterator[Installation]:
         data = yamlio.load(text)
     except yamlio.YamlProblem as exc:
         raise InputError(name, exc.message, line=exc.line) from None
-    yield from _document(data, name)
+    yield from _document(data, name, options or _PLAIN)
 
 
 def _line(value: Any, fallback: int) -> int:
@@ -289,9 +452,9 @@ def _line(value: Any, fallback: int) -> int:
     return line if isinstance(line, int) and line > 0 else fallback
 
 
-def _document(data: Any, name: str) -> Iterator[Installation]:
+def _document(data: Any, name: str, options: records.RowOptions) -> Iterator[Installation]:
     if isinstance(data, list):
-        yield from _records(data, name, 1, "")
+        yield from _records(data, name, 1, "", options)
         return
     if not isinstance(data, dict):
         raise InputError(
@@ -311,20 +474,22 @@ def _document(data: Any, name: str) -> Iterator[Installation]:
     if not items:
         raise InputError(name, "the list is empty", line=_line(data, 1), field=key)
     if key == "installations":
-        yield from _records(items, name, _line(data, 1), "installations")
+        yield from _records(items, name, _line(data, 1), "installations", options)
         return
     for index, host in enumerate(items):
-        yield from _host(host, name, _line(host, _line(data, 1)), f"hosts[{index}]")
+        yield from _host(host, name, _line(host, _line(data, 1)), f"hosts[{index}]", options)
 
 
-def _records(items: Iterable[Any], name: str, line: int, path: str) -> Iterator[Installation]:
+def _records(
+    items: Iterable[Any], name: str, line: int, path: str, options: records.RowOptions
+) -> Iterator[Installation]:
     count = 0
     for index, row in enumerate(items):
         row_line = _line(row, line)
         if not isinstance(row, dict):
             raise InputError(name, "expected a mapping", line=row_line, field=f"{path}[{index}]")
         count += 1
-        yield records.installation(row, name, row_line)
+        yield records.installation(row, name, row_line, options)
     if count == 0:
         raise InputError(name, "no installations in the file")
 
@@ -332,7 +497,9 @@ def _records(items: Iterable[Any], name: str, line: int, path: str) -> Iterator[
 _HOST_KEYS = ("name", "host", "platform", "ownership", "owner", "user", "tags", "last_seen")
 
 
-def _host(host: Any, name: str, line: int, path: str) -> Iterator[Installation]:
+def _host(
+    host: Any, name: str, line: int, path: str, options: records.RowOptions
+) -> Iterator[Installation]:
     if not isinstance(host, dict):
         raise InputError(name, "expected a mapping", line=line, field=path)
     clients = host.get("clients")
@@ -347,4 +514,4 @@ def _host(host: Any, name: str, line: int, path: str) -> Iterator[Installation]:
             raise InputError(
                 name, "expected a mapping", line=client_line, field=f"{path}.clients[{index}]"
             )
-        yield records.installation({**shared, **client}, name, client_line)
+        yield records.installation({**shared, **client}, name, client_line, options)

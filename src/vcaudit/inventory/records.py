@@ -7,7 +7,9 @@ same spellings of platform and ownership, and fail with the same messages.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from vcaudit.errors import InputError
@@ -32,6 +34,7 @@ _PLATFORMS = {
     "mac os x": Platform.MACOS,
     "linux": Platform.LINUX,
 }
+"""Exact spellings, looked up first (the fast path of a native CSV)."""
 _OWNERSHIP = {
     "company": Ownership.COMPANY,
     "corporate": Ownership.COMPANY,
@@ -39,10 +42,78 @@ _OWNERSHIP = {
     "byod": Ownership.PERSONAL,
 }
 
+# Operating system names as inventories and spreadsheets write them: `Windows 10 Enterprise`,
+# `Microsoft Windows 11 Pro`, `macOS 14.5 Sonoma`, `Mac OS X 10.15`, `Ubuntu 22.04.4 LTS`.
+_FAMILIES = (
+    (Platform.WINDOWS, re.compile(r"\b(?:microsoft\s+)?windows\b|\bwin(?:32|64|10|11|7|8)?\b")),
+    (
+        Platform.MACOS,
+        re.compile(r"\bmac\s*os(?:\s*x)?\b|\bos\s*x\b|\bosx\b|\bdarwin\b|\bmacintosh\b|\bmac\b"),
+    ),
+    (
+        Platform.LINUX,
+        re.compile(
+            r"\b(?:linux|gnu/linux|ubuntu|kubuntu|xubuntu|lubuntu|debian|rhel|red\s*hat|fedora|"
+            r"centos|rocky|alma(?:linux)?|suse|sles|sled|opensuse|mint|arch|manjaro|endeavouros|"
+            r"pop!?_os|elementary|kali|raspbian|zorin|gentoo|nixos|amazon\s+linux|oracle\s+linux|"
+            r"slackware|void|alpine)\b"
+        ),
+    ),
+)
+_NOT_AUDITED = re.compile(r"\b(?:ios|ipados|android|chrome\s*os|chromeos|watchos|tvos)\b")
+_NORMALISED: dict[str, Platform | None] = {}
+
 
 def parse_platform(value: str) -> Platform | None:
-    """A platform from the spellings inventories use; None if unrecognised."""
-    return _PLATFORMS.get(value.strip().casefold())
+    """A platform from the spellings inventories use (`windows`, `Windows 11 Pro`,
+    `macOS 14.5 Sonoma`, `Darwin`, `Ubuntu 22.04.4 LTS`, `RHEL`); None if unrecognised or if
+    it names more than one."""
+    text = value.strip().casefold()
+    found = _PLATFORMS.get(text)
+    if found is not None or not text:
+        return found
+    if text not in _NORMALISED:
+        if len(_NORMALISED) > 4096:
+            _NORMALISED.clear()
+        families = {platform for platform, pattern in _FAMILIES if pattern.search(text)}
+        _NORMALISED[text] = families.pop() if len(families) == 1 else None
+    return _NORMALISED[text]
+
+
+def platform_problem(value: str) -> str:
+    """Why a platform value was refused, in words."""
+    if _NOT_AUDITED.search(value.casefold()):
+        return f"platform {value!r} is not audited (vcaudit audits Windows, macOS and Linux)"
+    return (
+        f"unknown platform {value!r} (expected windows, macos or linux, or an OS name such as "
+        "'Windows 11 Pro', 'macOS 14.5' or 'Ubuntu 22.04')"
+    )
+
+
+@dataclass(slots=True)
+class RowOptions:
+    """How native rows are read beyond their own text."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """Field -> the header a spreadsheet uses for it (`--columns host=Computer`)."""
+    platform: Platform | None = None
+    """The platform of rows that give none and whose product does not say (`--platform`)."""
+    platform_of: Callable[[str], Platform | None] | None = None
+    """The platform a product name implies on its own (a bundle id, an `.app`, a package)."""
+    warn: Callable[[str], None] | None = None
+    """Told of optional values that are malformed and were ignored."""
+
+    def resolve_platform(self, product: str) -> Platform | None:
+        """The platform of a row without one: what its product says, else `platform`."""
+        found = self.platform_of(product) if self.platform_of is not None else None
+        return found if found is not None else self.platform
+
+    def warning(self, file: str, line: int, key: str, problem: str) -> None:
+        if self.warn is not None:
+            self.warn(f"{file}, line {line}: {key}: {problem}; the value was ignored")
+
+
+_PLAIN = RowOptions()
 
 
 def _text(row: Mapping[str, Any], key: str, file: str, line: int) -> str:
@@ -75,8 +146,13 @@ def _tags(row: Mapping[str, Any], file: str, line: int) -> tuple[str, ...]:
     return tuple(sorted({t.strip() for t in items if t.strip()}))
 
 
-def installation(row: Mapping[str, Any], file: str, line: int) -> Installation:
-    """Build an Installation from a native row; InputError names file, line and field."""
+def installation(
+    row: Mapping[str, Any], file: str, line: int, options: RowOptions = _PLAIN
+) -> Installation:
+    """Build an Installation from a native row; InputError names file, line and field.
+
+    Required values that are wrong are errors; optional ones (ownership, last_seen) that are
+    malformed are reported through `options.warn` and ignored."""
     host = _text(row, "host", file, line)
     if not host:
         raise InputError(file, "is empty", line=line, field="host")
@@ -84,38 +160,42 @@ def installation(row: Mapping[str, Any], file: str, line: int) -> Installation:
     if not product:
         raise InputError(file, "is empty", line=line, field="product")
     platform_text = _text(row, "platform", file, line)
-    platform = parse_platform(platform_text)
-    if platform is None:
-        shown = repr(platform_text) if platform_text else "empty"
-        raise InputError(
-            file,
-            f"unknown platform {shown} (expected windows, macos or linux)",
-            line=line,
-            field="platform",
-        )
+    if platform_text:
+        platform = parse_platform(platform_text)
+        if platform is None:
+            raise InputError(file, platform_problem(platform_text), line=line, field="platform")
+    else:
+        platform = options.resolve_platform(product)
+        if platform is None:
+            raise InputError(
+                file,
+                f"no platform, and {product!r} does not say which one",
+                line=line,
+                field="platform",
+                hint="add a platform column (windows, macos or linux), or pass --platform",
+            )
     ownership_text = _text(row, "ownership", file, line)
     ownership = Ownership.COMPANY
     if ownership_text:
         found = _OWNERSHIP.get(ownership_text.casefold())
         if found is None:
-            raise InputError(
+            options.warning(
                 file,
+                line,
+                "ownership",
                 f"unknown ownership {ownership_text!r} (expected company or personal)",
-                line=line,
-                field="ownership",
             )
-        ownership = found
+        else:
+            ownership = found
     last_seen = _text(row, "last_seen", file, line)
     if last_seen:
         try:
             dt.datetime.fromisoformat(last_seen.replace("Z", "+00:00"))
         except ValueError:
-            raise InputError(
-                file,
-                f"expected an ISO date or time, got {last_seen!r}",
-                line=line,
-                field="last_seen",
-            ) from None
+            options.warning(
+                file, line, "last_seen", f"expected an ISO date or time, got {last_seen!r}"
+            )
+            last_seen = ""
     return Installation(
         host=host,
         platform=platform,
@@ -163,26 +243,34 @@ def imported(
     )
 
 
-def csv_builder(columns: list[str], file: str) -> Callable[[list[str], int], Installation]:
+def csv_builder(
+    columns: list[str], file: str, options: RowOptions = _PLAIN
+) -> Callable[[list[str], int], Installation]:
     """A fast row builder for CSV: common rows skip the generic checks, any row that needs
     them (an empty or unknown field, tags, a date, an over-long value) takes `installation`,
     so both paths accept and refuse exactly the same rows."""
     index = {column: i for i, column in enumerate(columns) if column in FIELDS}
-    i_host, i_platform = index["host"], index["platform"]
+    i_host, i_platform = index["host"], index.get("platform")
     i_product, i_version = index["product"], index["version"]
     i_publisher, i_owner, i_user = index.get("publisher"), index.get("owner"), index.get("user")
     i_ownership = index.get("ownership")
     rare = [index[c] for c in ("tags", "last_seen") if c in index]
     platforms, ownerships = _PLATFORMS, _OWNERSHIP
     company = Ownership.COMPANY
+    implied: dict[str, Platform | None] = {}
 
     def slow(row: list[str], line: int) -> Installation:
-        return installation({column: row[i] for column, i in index.items()}, file, line)
+        return installation({column: row[i] for column, i in index.items()}, file, line, options)
 
     def build(row: list[str], line: int) -> Installation:
         host = row[i_host].strip()
         product = row[i_product].strip()
-        platform = platforms.get(row[i_platform].strip().casefold())
+        if i_platform is not None:
+            platform = platforms.get(row[i_platform].strip().casefold())
+        else:
+            platform = implied.get(product)
+            if platform is None and product not in implied:
+                platform = implied[product] = options.resolve_platform(product)
         if not host or not product or platform is None or any(row[i] for i in rare):
             return slow(row, line)
         ownership = company

@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -27,6 +27,7 @@ from vcaudit.inventory import fleet, jamf, linux_cli, native, osquery, tabular
 from vcaudit.inventory.aggregate import Aggregate, CountedFile, aggregate_csv
 from vcaudit.inventory.context import InputRead, ReadContext
 from vcaudit.inventory.formats import InputFormat
+from vcaudit.inventory.records import RowOptions
 from vcaudit.models import Installation
 
 if TYPE_CHECKING:
@@ -39,12 +40,14 @@ _SNIFF_BYTES = 4096
 Reader = Callable[[Iterable[bytes], str, ReadContext], Iterator[Installation]]
 
 
-def _native(read: Callable[[Iterable[bytes], str], Iterator[Installation]]) -> Reader:
-    """Native inventories list only conferencing clients: every row is kept."""
+def _native(
+    read: Callable[[Iterable[bytes], str, RowOptions], Iterator[Installation]],
+) -> Reader:
+    """Native inventories list only conferencing clients: every row is kept, read with the
+    run's row options (mapped columns, the platform of rows that give none)."""
 
     def reader(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
-        del ctx
-        return read(lines, name)
+        return read(lines, name, ctx.rows)
 
     return reader
 
@@ -399,7 +402,7 @@ def aggregate_inventories(
             count = 0
             if opened.format is InputFormat.CSV:
                 path = "" if name == STDIN else name
-                for aggregate in aggregate_csv(opened.lines, opened.shown, ctx, path=path):
+                for aggregate in _counted_csv(opened.lines, opened.shown, ctx, path):
                     count += aggregate.count
                     yield aggregate
             else:
@@ -407,6 +410,23 @@ def aggregate_inventories(
                     count += 1
                     yield Aggregate(inst, 1, {inst.host})
             ctx.reads.append(opened.read(count, ctx.dropped - dropped))
+
+
+def _counted_csv(
+    lines: Iterable[bytes], shown: str, ctx: ReadContext, path: str
+) -> Iterator[Aggregate]:
+    """A native CSV counted; on a bad row, a file is read again row by row so that every bad
+    row (up to the limit) is named at once, as the row-by-row reading names them."""
+    try:
+        counted = list(aggregate_csv(lines, shown, ctx, path=path))
+    except InputError:
+        if not path:
+            raise  # standard input cannot be read twice: its first bad row is named
+        again = ReadContext(rows=replace(ctx.rows, warn=None))
+        for _row in read_inventory(path, InputFormat.CSV, ctx=again):
+            pass
+        raise
+    yield from counted
 
 
 @contextmanager
