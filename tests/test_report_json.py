@@ -21,8 +21,8 @@ TOP_KEYS = [
 ]  # fmt: skip
 INSTALLATION_KEYS = [
     "host", "platform", "product", "product_name", "name", "installer", "version", "status",
-    "risk", "reason", "latest", "fixed_in", "owner", "ownership", "user", "tags", "advisories",
-    "ignored", "due", "overdue", "source",
+    "risk", "reason", "latest", "fixed_in", "upgrade_to", "or_later", "owner", "ownership", "user",
+    "tags", "advisories", "ignored", "due", "overdue", "source",
 ]  # fmt: skip
 ADVISORY_KEYS = ["id", "aliases", "title", "severity", "cvss", "kev", "published", "fixed"]
 
@@ -62,6 +62,8 @@ def test_keys_are_pinned(test_feed: Feed) -> None:
     assert first["name"] == "Meetly Workplace (64-bit)"
     assert first["status"] == "vulnerable"
     assert first["fixed_in"] == "5.16.10"
+    # 5.16.10 clears MSB-001, but MSB-002 affects 6.0.0 up to 6.2.3: the latest is advised.
+    assert (first["upgrade_to"], first["or_later"]) == ("6.2.5", True)
     assert first["source"] == {"file": "fleet.csv", "line": 2}
     unknown = doc["installations"][2]
     assert unknown["product"] is None

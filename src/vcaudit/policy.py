@@ -265,9 +265,11 @@ def _upgrade(match: Match, status: Status) -> Upgrade:
     Vulnerable: the smallest release clearing every advisory (ignored ones too: ignoring an
     advisory does not make a release clean). Below the enforced minimum, vulnerable or not:
     the smallest clean release from the minimum on (it clears every advisory too, and one
-    below the minimum could not join meetings). Outdated: the latest, when it is clean. A
-    retired product's way out is to replace it; the formatters say so, whatever is here.
+    below the minimum could not join meetings). Outdated: the latest, when it is clean. None
+    for a retired product: its way out is to replace it.
     """
+    if match.product.lifecycle.eol:
+        return Upgrade()  # upgrading a retired product only buys time: replace it
     if status in (Status.VULNERABLE, Status.UNSUPPORTED) and match.below_minimum is not None:
         return match.minimum_fix
     if status is Status.VULNERABLE:

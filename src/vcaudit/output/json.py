@@ -75,6 +75,8 @@ def installation(finding: Finding) -> dict[str, Any]:
         "reason": assessment.reason,
         "latest": assessment.latest or None,
         "fixed_in": assessment.fixed_in or None,
+        "upgrade_to": assessment.upgrade_to or None,
+        "or_later": assessment.or_later,
         "owner": finding.owner or None,
         "ownership": inst.ownership.value,
         "user": inst.user or None,
@@ -246,7 +248,16 @@ class _RowEncoder:
             ",\n".join(_field(k, row[k]) for k in ("product", "product_name")),
             _field("installer", row["installer"]),
             ",\n".join(
-                _field(k, row[k]) for k in ("status", "risk", "reason", "latest", "fixed_in")
+                _field(k, row[k])
+                for k in (
+                    "status",
+                    "risk",
+                    "reason",
+                    "latest",
+                    "fixed_in",
+                    "upgrade_to",
+                    "or_later",
+                )
             ),
             ",\n".join(_field(k, row[k]) for k in ("advisories", "ignored", "due", "overdue")),
         )
