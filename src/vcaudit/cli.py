@@ -216,6 +216,15 @@ CacheDirOption = Annotated[
     ),
 ]
 
+AllowPartialOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-partial",
+        help="Read an export that says it is incomplete (a Jamf, Graph or Fleet page) with a "
+        "warning instead of exit 3.",
+    ),
+]
+
 
 @app.command()
 def scan(
@@ -300,6 +309,7 @@ def scan(
             "default: the file name.",
         ),
     ] = None,
+    allow_partial: AllowPartialOption = False,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -405,7 +415,7 @@ def scan(
             webhooks=webhooks,
             webhook_format=webhook_format,
         )
-        context = _read_context(loaded, host)
+        context = _read_context(loaded, host, allow_partial)
         formats = {output_format, *(fmt for fmt, _ in extra)}
         deliver_to = notify if notify is not None and notify.active else None
         keep = details or deliver_to is not None or bool(formats & _ROW_FORMATS)
@@ -569,11 +579,13 @@ def _notify_settings(
     )
 
 
-def _read_context(feed: Feed, host: str | None) -> ReadContext:
+def _read_context(feed: Feed, host: str | None, allow_partial: bool = False) -> ReadContext:
     from vcaudit.inventory.context import ReadContext
     from vcaudit.inventory.identify import Identifier
 
-    return ReadContext(relevant=Identifier(feed.products).relevant, host=host or "")
+    return ReadContext(
+        relevant=Identifier(feed.products).relevant, host=host or "", allow_partial=allow_partial
+    )
 
 
 def _reading_notes(context: ReadContext) -> list[str]:
@@ -708,6 +720,7 @@ def import_command(
         str | None,
         typer.Option("--host", metavar="NAME", help="Host for exports that carry none."),
     ] = None,
+    allow_partial: AllowPartialOption = False,
     feed: FeedOption = None,
     cache_dir: CacheDirOption = None,
 ) -> None:
@@ -717,7 +730,7 @@ def import_command(
         from vcaudit.inventory.writer import render
 
         loaded = _load_feed(feed, cache_dir)
-        context = _read_context(loaded, host)
+        context = _read_context(loaded, host, allow_partial)
         rows = list(read_inventory(export, source_format, ctx=context))
         _emit(render(rows, output_format), output, (export,))
         for note in _reading_notes(context):
