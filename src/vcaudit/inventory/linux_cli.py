@@ -76,6 +76,8 @@ def flatpak_header(line: str) -> list[tuple[str, int]] | None:
     """The columns (title, display column where it starts) of `flatpak list`'s header as
     printed on a terminal, or None when `line` is not such a header."""
     text = _ANSI.sub("", line).rstrip()
+    if "\t" in text:
+        return None  # piped output has no header; a tab-separated header is a spreadsheet's
     columns: list[tuple[str, int]] = []
     at = 0
     for found in _FLATPAK_TITLE.finditer(text):

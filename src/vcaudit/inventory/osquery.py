@@ -4,19 +4,27 @@ Tables (shared/reference/inventory-formats.md section 1): `programs` (Windows; M
 since osquery 5.17), `chocolatey_packages` (Windows), `apps` and `homebrew_packages` (macOS),
 `deb_packages` and `rpm_packages` (Linux). `osqueryi --json` prints an array of rows whose
 values are all strings; result logs hold one JSON object per line in event (`columns` +
-`action`), batch (`diffResults.added`) or snapshot (`snapshot[]`) form, with the host in
-`hostIdentifier` or the decorations. Numbers may come as numbers or strings.
+`action`), batch (`diffResults.added`/`removed`) or snapshot (`snapshot[]`) form (section 1.6,
+osquery/core/query.cpp). Numbers may come as numbers or strings.
+
+A differential log is a stream of changes, so it is replayed per host and query name, in
+order: `added` rows join that host's state, `removed` rows leave it, a snapshot replaces it,
+and a result with `counter` 0 (a query's first run, or a new epoch) starts it again. Only the
+state at the end is reported: a client upgraded in the log's time is reported once, at its
+new version. The host is `hostIdentifier` (what `--host_identifier` chose); the decorations'
+`hostname` or `host_uuid` only when a line has no `hostIdentifier`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vcaudit.errors import InputError
-from vcaudit.inventory import native, records
+from vcaudit.inventory import linux_cli, native, records
 from vcaudit.inventory.context import ReadContext
 from vcaudit.models import Installation, Platform
 
@@ -88,9 +96,8 @@ def row_to_installation(
         version = _text(row, "version")
     elif table == "deb_packages":
         platform = Platform.LINUX
-        status = _text(row, "status")
-        if status and not status.endswith("ok installed"):
-            return None  # removed but not purged, as Fleet also skips
+        if linux_cli.deb_installed(_text(row, "status")) is False:
+            return None  # removed but not purged (config-files), or not installed
         product = label = _text(row, "name")
         version = _text(row, "version")
     elif table == "rpm_packages":
@@ -137,19 +144,72 @@ def read_osqueryi(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterat
 
 
 def _log_host(entry: Mapping[str, Any]) -> str:
+    if entry.get("hostIdentifier"):
+        return str(entry["hostIdentifier"])
     decorations = entry.get("decorations")
     if isinstance(decorations, dict):
         for key in ("hostname", "host_uuid"):
             if decorations.get(key):
                 return str(decorations[key])
-    for key in ("hostIdentifier", "hostname"):
+    # --decorations_top_level puts the decorations beside the other fields.
+    for key in ("hostname", "host_uuid"):
         if entry.get(key):
             return str(entry[key])
     return ""
 
 
+def _row_key(row: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A row's identity: every column (a removed row repeats the row once added)."""
+    return tuple(sorted((key, str(value)) for key, value in row.items()))
+
+
+def _counter(entry: Mapping[str, Any]) -> int | None:
+    value = entry.get("counter")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+@dataclass(slots=True)
+class _State:
+    """The rows one query holds on one host, as far as the log has told."""
+
+    rows: dict[tuple[tuple[str, str], ...], tuple[Mapping[str, Any], int]] = field(
+        default_factory=dict
+    )
+    run: tuple[str, ...] = ()
+
+    def start(self, entry: Mapping[str, Any]) -> None:
+        """A result with counter 0 is a whole result set, not a change: forget the rows
+        before it (the event form spreads one such result over lines of the same run)."""
+        run = tuple(str(entry.get(k)) for k in ("epoch", "unixTime", "calendarTime", "counter"))
+        if _counter(entry) == 0 and run != self.run:
+            self.rows.clear()
+        self.run = run
+
+    def add(self, row: Mapping[str, Any], line: int) -> None:
+        key = _row_key(row)
+        self.rows.pop(key, None)  # added again: now at its latest line
+        self.rows[key] = (row, line)
+
+    def remove(self, row: Mapping[str, Any]) -> None:
+        self.rows.pop(_row_key(row), None)
+
+
+def _objects(rows: Any, name: str, line: int) -> list[Mapping[str, Any]]:
+    if rows is None:
+        return []
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise InputError(name, "expected a list of row objects", line=line)
+    return rows
+
+
 def read_results_log(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
-    """osqueryd result log lines: event, batch and snapshot forms."""
+    """osqueryd result log lines (event, batch and snapshot forms), replayed per host and
+    query: what each host holds at the end of the log."""
+    states: dict[tuple[str, str], _State] = {}
     count = 0
     for number, text in enumerate(native.decoded_lines(lines, name), start=1):
         if not text.strip():
@@ -162,30 +222,41 @@ def read_results_log(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Ite
         if not isinstance(entry, dict):
             raise InputError(name, "expected a JSON object per line", line=number)
         host = _log_host(entry) or _host(name, ctx)
-        rows: list[Any] = []
+        state = states.setdefault((host, _text(entry, "name")), _State())
         if isinstance(entry.get("columns"), dict):
+            state.start(entry)
             if entry.get("action") == "removed":
-                continue
-            rows = [entry["columns"]]
-        elif isinstance(entry.get("snapshot"), list):
-            rows = entry["snapshot"]
+                state.remove(entry["columns"])
+            else:
+                state.add(entry["columns"], number)
+        elif "snapshot" in entry:
+            rows = _objects(entry["snapshot"], name, number)
+            state.rows.clear()
+            state.run = ()
+            for row in rows:
+                state.add(row, number)
         elif isinstance(entry.get("diffResults"), dict):
-            added = entry["diffResults"].get("added")
-            rows = added if isinstance(added, list) else []
+            diff = entry["diffResults"]
+            removed = _objects(diff.get("removed"), name, number)
+            added = _objects(diff.get("added"), name, number)
+            state.start(entry)
+            for row in removed:
+                state.remove(row)
+            for row in added:
+                state.add(row, number)
         else:
             raise InputError(
                 name,
                 "not an osquery result line (no columns, snapshot or diffResults)",
                 line=number,
             )
-        for row in rows:
-            if not isinstance(row, dict):
-                raise InputError(name, "expected an object per row", line=number)
-            if not table_of(row):
-                ctx.dropped += 1
-                continue
-            found = row_to_installation(row, host, name, number, ctx)
-            if found is not None:
-                yield found
     if count == 0:
         raise InputError(name, "the file is empty")
+    for (host, _query), state in states.items():
+        for row, line in state.rows.values():
+            if not table_of(row):
+                ctx.dropped += 1  # another table's query (processes, users...)
+                continue
+            found = row_to_installation(row, host, name, line, ctx)
+            if found is not None:
+                yield found

@@ -6,16 +6,29 @@
 - Intune discovered apps: `AppInvAggregate`, `AppInvByDevice` and `DiscoveredAppsRawData`
   report columns (`ApplicationName`, `ApplicationVersion`, `ApplicationPublisher`,
   `DeviceName`, `Platform`, `DeviceCount`), the portal's human headers ("Application name",
-  "Device name"...), as CSV or JSON; Graph `detectedApps` (`displayName`, `version`,
-  `publisher`, `platform`, `deviceCount`) too.
+  "Device name"...), as CSV (comma, semicolon or tab) or JSON; Graph `detectedApps`
+  (`displayName`, `version`, `publisher`, `platform`, `deviceCount`) too.
+
+Counts: a row with a device count and no device (`AppInvAggregate`, the portal's "Device
+count", Graph's tenant-wide `deviceManagement/detectedApps`) counts as that many
+installations. Graph's `managedDevices/{id}/detectedApps` lists one device's apps, yet each
+app still carries the tenant-wide `deviceCount`: that list is one host, named by `--host`,
+else the file name. It is told by its `@odata.context`, or by `--host` when the context was
+not kept; `managedDevices?$expand=detectedApps` names each device (`deviceName`).
+Graph pages long lists: `@odata.nextLink` means more pages follow, so the file is incomplete
+(https://learn.microsoft.com/graph/paging).
 """
 
 from __future__ import annotations
 
+import csv
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 from vcaudit.errors import InputError
-from vcaudit.inventory import native, records
+from vcaudit.inventory import counted, native, records
 from vcaudit.inventory.context import ReadContext
 from vcaudit.models import Installation, Platform
 
@@ -48,6 +61,7 @@ _INTUNE_ALIASES = {
     "user name": "user",
     "emailaddress": "email",
     "email address": "email",
+    "userprincipalname": "email",
 }
 _CONFIGMGR_ALIASES = {
     "name0": "host",
@@ -75,21 +89,49 @@ def _platform(text: str) -> Platform | None:
     return _PLATFORMS.get(key)
 
 
+def _delimited(texts: Iterator[str], name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of every non-blank record, the delimiter (comma, semicolon or tab)
+    taken from the header line: Excel saves with the list separator of its locale."""
+    first = next(texts, None)
+    if first is None:
+        return
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(_chain(first, texts), delimiter=delimiter, strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(name, f"not valid CSV: {exc}", line=start) from None
+        line, start = start, reader.line_num + 1
+        if not native.blank(row):
+            yield line, row
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
 def _csv_rows(
     lines: Iterable[bytes], name: str, aliases: Mapping[str, str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    rows = native.csv_rows(lines, name)
+    rows = _delimited(native.decoded_lines(lines, name), name)
     first = next(rows, None)
     if first is None:
         raise InputError(name, "the file is empty")
-    columns = [aliases.get(h.strip().casefold(), "") for h in first[1]]
+    columns = [aliases.get(h.strip().strip('"').casefold(), "") for h in first[1]]
     for line, row in rows:
         yield line, {c: v.strip() for c, v in zip(columns, row, strict=False) if c}
 
 
 def _intune_row(
-    row: Mapping[str, str], line: int, name: str, ctx: ReadContext
-) -> Installation | None:
+    row: Mapping[str, str], line: int, name: str, ctx: ReadContext, host: str = ""
+) -> Iterator[Installation]:
+    """The installations of one discovered app: one on `host` or the row's device, else as
+    many as its device count."""
     product = row.get("name", "")
     publisher = row.get("publisher", "")
     if not product:
@@ -97,23 +139,75 @@ def _intune_row(
     platform = _platform(row.get("platform", ""))
     if platform is None:
         ctx.dropped += 1  # iOS, Android and other non-desktop platforms
-        return None
+        return
     if not ctx.relevant(product, publisher):
         ctx.dropped += 1
-        return None
-    host = row.get("host") or (
-        f"({row['count']} devices in Intune)" if row.get("count") else "(devices in Intune)"
-    )
-    return records.imported(
-        host=host,
-        platform=platform,
-        product=product,
-        version=row.get("version") or row.get("short_version", ""),
-        publisher=publisher,
-        file=name,
-        line=line,
-        user=row.get("email") or row.get("user", ""),
-    )
+        return
+    host = host or row.get("host", "")
+    count = 1 if host else counted.parse_count(row.get("count"), name, line, "DeviceCount") or 1
+    hosts = [host] if host else counted.hosts("Intune", "device", count)
+    for each in hosts:
+        yield records.imported(
+            host=each,
+            platform=platform,
+            product=product,
+            version=row.get("version") or row.get("short_version", ""),
+            publisher=publisher,
+            file=name,
+            line=line,
+            user=row.get("email") or row.get("user", ""),
+        )
+
+
+_ONE_DEVICE = re.compile(r"managedDevices\('?[^)/]*'?\)/detectedApps", re.IGNORECASE)
+
+
+def _fields(item: Mapping[str, Any]) -> dict[str, str]:
+    row = {
+        _INTUNE_ALIASES.get(k.casefold(), ""): "" if v is None else str(v)
+        for k, v in item.items()
+        if not isinstance(v, dict | list)
+    }
+    row.pop("", None)
+    return row
+
+
+def _read_json(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
+    data = native.parse_json(lines, name)
+    items: Any = data
+    context = ""
+    if isinstance(data, dict):
+        context = str(data.get("@odata.context", ""))
+        if data.get("@odata.nextLink"):
+            ctx.incomplete(name, "@odata.nextLink says more pages follow")
+        if isinstance(data.get("detectedApps"), list):
+            items = [data]  # one managed device with its apps ($expand=detectedApps)
+        else:
+            items = data.get("value", data.get("values"))
+    if not isinstance(items, list):
+        raise InputError(name, "expected a list of discovered apps (or Graph 'value')", line=1)
+    # managedDevices/{id}/detectedApps: one device, whose apps still carry the tenant's count.
+    one_device = bool(_ONE_DEVICE.search(context)) or bool(ctx.host)
+    default_host = ctx.host or (Path(name).stem if name != "<stdin>" else "localhost")
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        apps = item.get("detectedApps")
+        if isinstance(apps, list):
+            device = _fields(item)
+            host = str(item.get("deviceName") or "") or default_host
+            system = str(item.get("operatingSystem") or "")
+            for app in apps:
+                if isinstance(app, dict):
+                    row = _fields(app)
+                    if _platform(row.get("platform", "")) is None and _platform(system):
+                        row["platform"] = system
+                    for key in ("user", "email"):
+                        row.setdefault(key, device.get(key, ""))
+                    yield from _intune_row(row, native.line_of(app), name, ctx, host)
+            continue
+        host = default_host if one_device else ""
+        yield from _intune_row(_fields(item), native.line_of(item), name, ctx, host)
 
 
 def read_intune(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
@@ -121,26 +215,10 @@ def read_intune(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator
     buffered = list(lines)
     first = b"".join(buffered[:1]).lstrip(b"\xef\xbb\xbf \t\r\n")
     if first.startswith((b"{", b"[")):
-        data = native.parse_json(buffered, name)
-        items = data.get("value", data.get("values")) if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            raise InputError(name, "expected a list of discovered apps (or Graph 'value')", line=1)
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            row = {
-                _INTUNE_ALIASES.get(k.casefold(), ""): "" if v is None else str(v)
-                for k, v in item.items()
-            }
-            row.pop("", None)
-            found = _intune_row(row, native.line_of(item), name, ctx)
-            if found is not None:
-                yield found
+        yield from _read_json(buffered, name, ctx)
         return
     for line, row in _csv_rows(buffered, name, _INTUNE_ALIASES):
-        found = _intune_row(row, line, name, ctx)
-        if found is not None:
-            yield found
+        yield from _intune_row(row, line, name, ctx)
 
 
 def read_configmgr(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
@@ -169,10 +247,17 @@ def read_configmgr(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Itera
 
 
 def looks_like(head: str) -> str:
-    """'intune' or 'configmgr' when a CSV header says so, else ''."""
+    """'intune' or 'configmgr' when a CSV header says so, else ''. The portal's human
+    headers count only together ("Application name" and "Device count", say): a spreadsheet
+    of someone's own with an "Application name" column is a native CSV."""
     first = head.partition("\n")[0].casefold()
     if "displayname0" in first or "version0" in first:
         return "configmgr"
-    if "applicationname" in first or "application name" in first:
+    if "applicationname" in first:
+        return "intune"
+    if "application name" in first and any(
+        column in first
+        for column in ("application version", "application publisher", "device count")
+    ):
         return "intune"
     return ""
