@@ -18,6 +18,13 @@ from vcaudit.models import Feed, Platform
 
 IMPORTS = Path(__file__).parent / "data" / "imports"
 W, M, L = Platform.WINDOWS, Platform.MACOS, Platform.LINUX
+Row = tuple[str, Platform, str, str]
+
+
+def counted(what: str, count: int, platform: Platform, product: str, version: str) -> list[Row]:
+    """The rows a counted export row stands for: one per device or host it counts."""
+    return [(f"({what} {n} of {count})", platform, product, version) for n in range(1, count + 1)]
+
 
 CASES = {
     "osqueryi-programs.json": (
@@ -25,9 +32,8 @@ CASES = {
         [
             ("osqueryi-programs", W, "Zoom Workplace (64-bit)", "6.2.47507"),
             ("osqueryi-programs", W, "MSTeams_8wekyb3d8bbwe", "25122.1415.3698.6812"),
-            ("osqueryi-programs", W, "Zoom Outlook Plugin", "5.16.1"),
         ],
-        2,
+        3,  # Office, 7-Zip, and the Zoom Outlook Plugin (an add-in, not a client)
     ),
     "osqueryi-apps.json": (
         InputFormat.OSQUERY,
@@ -61,7 +67,8 @@ CASES = {
         InputFormat.OSQUERY_LOG,
         [
             ("mac-7", M, "us.zoom.xos", "5.16.10 (25689)"),
-            ("macos-host", M, "us.zoom.xos", "6.0.2 (33403)"),
+            # hostIdentifier names the host; the decorations' hostname does not replace it.
+            ("E0804EAC-481F-5BF3-AA00-8AA4EDE72395", M, "us.zoom.xos", "6.0.2 (33403)"),
             ("win-3", W, "Webex", "44.2.0.28714"),
         ],
         1,
@@ -73,12 +80,12 @@ CASES = {
     ),
     "fleet-versions.json": (
         InputFormat.FLEET,
-        [("(14 hosts in Fleet)", W, "Zoom Workplace (64-bit)", "6.4.64384")],
+        counted("Fleet host", 14, W, "Zoom Workplace (64-bit)", "6.4.64384"),
         1,
     ),
     "intune-appinvaggregate.csv": (
         InputFormat.INTUNE,
-        [("(12 devices in Intune)", W, "Zoom Workplace (64-bit)", "6.2.47507")],
+        counted("Intune device", 12, W, "Zoom Workplace (64-bit)", "6.2.47507"),
         2,
     ),
     "intune-appinvbydevice.csv": (
@@ -91,12 +98,12 @@ CASES = {
     ),
     "intune-portal.csv": (
         InputFormat.INTUNE,
-        [("(5 devices in Intune)", W, "Microsoft Teams classic", "1.6.00.376")],
+        counted("Intune device", 5, W, "Microsoft Teams classic", "1.6.00.376"),
         0,
     ),
     "intune-graph.json": (
         InputFormat.INTUNE,
-        [("(3 devices in Intune)", W, "Zoom Workplace (64-bit)", "6.2.47507")],
+        counted("Intune device", 3, W, "Zoom Workplace (64-bit)", "6.2.47507"),
         1,
     ),
     "jamf-computers.json": (
@@ -174,7 +181,7 @@ def test_identification_of_imported_rows(bundled_feed: Feed) -> None:
     ctx = ReadContext(relevant=identifier.relevant)
     rows = list(read_inventory(str(IMPORTS / "osqueryi-programs.json"), ctx=ctx))
     found = [identifier.identify(r.product, r.publisher) for r in rows]
-    assert [f.product.id if f else None for f in found] == ["zoom", "teams", None]
+    assert [f.product.id if f else None for f in found] == ["zoom", "teams"]
 
 
 def test_blind_spots_are_noted(bundled_feed: Feed) -> None:
@@ -198,11 +205,12 @@ def test_scan_reads_exports_end_to_end(capsys: pytest.CaptureFixture[str]) -> No
 
     from vcaudit.cli import main
 
+    programs, snaps = IMPORTS / "osqueryi-programs.json", IMPORTS / "snap-terminal.txt"
     code = main(
         [
             "scan",
-            str(IMPORTS / "osqueryi-programs.json"),
-            str(IMPORTS / "snap.txt"),
+            str(programs),
+            str(snaps),
             "-f",
             "json",
             "--fail-on",
@@ -216,7 +224,15 @@ def test_scan_reads_exports_end_to_end(capsys: pytest.CaptureFixture[str]) -> No
     doc = json.loads(out)
     products = [(i["product"], i["status"]) for i in doc["installations"]]
     assert ("zoom", "vulnerable") in products
-    assert (None, "unknown") in products  # the Zoom Outlook plugin: reported, not dropped
+    # Every row read is in the report, the unrecognised teams-for-linux snap included.
+    assert [(i["source"]["file"], i["source"]["line"]) for i in doc["installations"]] == [
+        (str(programs), 2),
+        (str(programs), 3),
+        (str(snaps), 5),
+        (str(snaps), 6),
+        (str(snaps), 8),
+    ]
+    assert (None, "unknown") in products
     assert any("were other software" in w for w in doc["warnings"])
 
 
