@@ -17,20 +17,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
 
 import typer
 
 from vcaudit import __version__
 from vcaudit.console import ColorMode, use_color
-from vcaudit.errors import UsageError, VcauditError
+from vcaudit.errors import InputError, UsageError, VcauditError
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.writer import InventoryFormat
-from vcaudit.models import AuditReport, ExitCode, Feed, Installation, Ownership, Risk
+from vcaudit.models import AuditReport, ExitCode, Feed, Installation, Ownership, Platform, Risk
 from vcaudit.notify.kinds import Security, WebhookFormat
 
 if TYPE_CHECKING:
-    from vcaudit.config import LoadedConfig
+    from vcaudit.config import InventoryConfig, LoadedConfig
     from vcaudit.inventory.context import ReadContext
     from vcaudit.inventory.discover import Discovery
     from vcaudit.notify.deliver import NotifySettings
@@ -83,6 +83,9 @@ def _root(
 
 
 def _fail(error: VcauditError) -> NoReturn:
+    # Several bad rows of one file are each named on a line of their own, then summed up.
+    for problem in getattr(error, "problems", ()):
+        typer.echo(f"vcaudit: error: {terminal_safe(str(problem), 0)}", err=True)
     typer.echo(f"vcaudit: error: {terminal_safe(str(error), 0)}", err=True)
     if error.hint:
         typer.echo(f"Tip: {terminal_safe(error.hint, 0)}", err=True)
@@ -216,6 +219,33 @@ CacheDirOption = Annotated[
     ),
 ]
 
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        metavar="FIELD=HEADER,...",
+        help="Map a CSV's own headers to vcaudit's fields, e.g. "
+        "'host=Computer,product=App,version=Ver' (fields: host, platform, product, version, "
+        "publisher, owner, ownership, user, tags, last_seen). Common headers (Hostname, Computer "
+        "Name, Application, Display Version, OS, ...) are recognised without it.",
+    ),
+]
+PlatformOption = Annotated[
+    Platform | None,
+    typer.Option(
+        "--platform",
+        help="Platform of rows that give none and whose product does not say (a bundle id, an "
+        ".app or a package name does).",
+    ),
+]
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Accept an inventory that yields no installation (exit 3 otherwise).",
+    ),
+]
+
 AllowPartialOption = Annotated[
     bool,
     typer.Option(
@@ -310,6 +340,9 @@ def scan(
         ),
     ] = None,
     allow_partial: AllowPartialOption = False,
+    columns: ColumnsOption = None,
+    platform: PlatformOption = None,
+    allow_empty: AllowEmptyOption = False,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -383,6 +416,15 @@ def scan(
         from vcaudit.policy import decide_exit
 
         names = list(inventory or [])
+        stdin_stream: BinaryIO | None = None
+        piped_note = ""
+        if not names:
+            from vcaudit.inventory.piped import piped_input
+
+            piped = piped_input()
+            if piped.stream is not None:
+                names, stdin_stream = ["-"], piped.stream
+            piped_note = piped.note
         extra = _parse_reports(reports or [])
         today = _today(as_of)
         loaded_config = _load_config(config)
@@ -415,7 +457,12 @@ def scan(
             webhooks=webhooks,
             webhook_format=webhook_format,
         )
+        if piped_note:
+            warnings.append(piped_note)
         context = _read_context(loaded, host, allow_partial)
+        inventory_config = loaded_config.inventory if loaded_config else None
+        _row_options(context, loaded, columns, platform, inventory_config)
+        allow_empty = allow_empty or bool(inventory_config and inventory_config.allow_empty)
         formats = {output_format, *(fmt for fmt, _ in extra)}
         deliver_to = notify if notify is not None and notify.active else None
         keep = details or deliver_to is not None or bool(formats & _ROW_FORMATS)
@@ -433,7 +480,7 @@ def scan(
                 from vcaudit.audit import run_audit_counts
 
                 report = run_audit_counts(
-                    sources.aggregate_inventories(names, input_format, ctx=context),
+                    sources.aggregate_inventories(names, input_format, stdin_stream, ctx=context),
                     loaded,
                     policy,
                     today,
@@ -446,7 +493,8 @@ def scan(
                 installations: Iterable[Installation]
                 if names:
                     installations = _counted(
-                        read_inventories(names, input_format, ctx=context), progress
+                        read_inventories(names, input_format, stdin_stream, ctx=context),
+                        progress,
                     )
                 else:
                     found = _discover(context, Ownership.COMPANY, "")
@@ -462,6 +510,8 @@ def scan(
                     warnings=tuple(warnings),
                     keep_findings=keep,
                 )
+        if not allow_empty:
+            _refuse_empty(context)
         report = replace(report, warnings=(*report.warnings, *_reading_notes(context)))
         target = sys.stdout
         colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
@@ -586,6 +636,68 @@ def _read_context(feed: Feed, host: str | None, allow_partial: bool = False) -> 
     return ReadContext(
         relevant=Identifier(feed.products).relevant, host=host or "", allow_partial=allow_partial
     )
+
+
+def _row_options(
+    context: ReadContext,
+    feed: Feed,
+    columns: str | None,
+    platform: Platform | None,
+    config: InventoryConfig | None,
+) -> None:
+    """How native rows are read: columns and platform from the flags, else the policy file;
+    a row's own product name can also tell its platform."""
+    from dataclasses import replace
+
+    from vcaudit.inventory.identify import Identifier
+
+    mapped = dict(config.columns) if config is not None else {}
+    if columns is not None:
+        mapped = _parse_columns(columns)
+    default = platform
+    if default is None and config is not None and config.platform:
+        default = Platform(config.platform)
+    identifier = Identifier(feed.products)
+    context.rows = replace(
+        context.rows,
+        columns=mapped,
+        platform=default,
+        platform_of=identifier.platform_of,
+        warn=context.note,
+    )
+
+
+def _parse_columns(text: str) -> dict[str, str]:
+    from vcaudit.config import INVENTORY_FIELDS
+
+    mapped: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        field_name, sep, header = part.partition("=")
+        field_name = field_name.strip().casefold()
+        if not sep or not header.strip():
+            raise UsageError(f"--columns: expected FIELD=HEADER, got {part.strip()!r}")
+        if field_name not in INVENTORY_FIELDS:
+            raise UsageError(
+                f"--columns: unknown field {field_name!r} "
+                f"(expected one of: {', '.join(INVENTORY_FIELDS)})"
+            )
+        mapped[field_name] = header.strip()
+    return mapped
+
+
+def _refuse_empty(context: ReadContext) -> None:
+    """An inventory named on the command line that yields nothing is an error, saying what
+    was read and how it was understood: never a quiet PASS."""
+    for read in context.reads:
+        if read.installations == 0:
+            raise InputError(
+                read.name,
+                read.describe().removeprefix(f"{read.name}: ") + "; nothing to audit",
+                hint="check the file's format (--input-format forces one) and its header; "
+                "--allow-empty accepts an inventory without conferencing clients",
+            )
 
 
 def _reading_notes(context: ReadContext) -> list[str]:
@@ -866,7 +978,8 @@ def feed_validate(
         directory = path or bundled_feed_dir()
         loaded = _load_feed(directory)
         problems = list(schema_problems(directory))
-        problems.extend(semantic_problems(loaded, _today(None)))
+        now = dt.datetime.now(dt.UTC)
+        problems.extend(semantic_problems(loaded, now.date(), now=now))
         for problem in problems:
             typer.echo(terminal_safe(str(problem), 0), err=True)
         advisories = sum(len(p.advisories) for p in loaded.products)

@@ -21,8 +21,13 @@ MAX_BYTES = 1024 * 1024
 
 _TOP_KEYS = (
     "fail_on", "strict", "max_feed_age_days", "ignore", "approved", "owners", "devices",
-    "outdated", "sla", "feed", "email", "webhooks",
+    "outdated", "sla", "feed", "email", "webhooks", "inventory",
 )  # fmt: skip
+INVENTORY_FIELDS = (
+    "host", "platform", "product", "version", "publisher", "owner", "ownership", "user",
+    "tags", "last_seen",
+)  # fmt: skip
+"""The fields of a native inventory row that `columns` can map (as vcaudit.inventory.records)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,16 @@ class MailConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InventoryConfig:
+    """The policy file's `inventory:` section: how spreadsheets name their columns, and the
+    platform of rows that give none (flags override both)."""
+
+    columns: tuple[tuple[str, str], ...] = ()
+    platform: str = ""
+    allow_empty: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LoadedConfig:
     """A policy file and what it set."""
 
@@ -57,6 +72,7 @@ class LoadedConfig:
     feed_public_key: str = ""
     """The Ed25519 public key that must have signed the feed (feed.public_key[_file])."""
     mail: MailConfig = field(default_factory=MailConfig)
+    inventory: InventoryConfig = field(default_factory=InventoryConfig)
 
 
 def find_config(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -202,7 +218,24 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
         feed_url,
         feed_key,
         _mail_section(doc.sub("email"), doc.sub("webhooks")),
+        _inventory_section(doc.sub("inventory")),
     )
+
+
+def _inventory_section(fields: Fields | None) -> InventoryConfig:
+    if fields is None:
+        return InventoryConfig()
+    fields.only("columns", "platform", "allow_empty")
+    columns = _mapping_of_text(fields.sub("columns"), "column's header")
+    for key, _header in columns:
+        if key not in INVENTORY_FIELDS:
+            raise fields.fail(
+                "columns", f"unknown field {key!r} (expected one of: {', '.join(INVENTORY_FIELDS)})"
+            )
+    platform = fields.text("platform")
+    if platform and platform not in ("windows", "macos", "linux"):
+        raise fields.fail("platform", "expected windows, macos or linux")
+    return InventoryConfig(columns, platform, fields.flag("allow_empty"))
 
 
 _SECURITY = ("starttls", "tls", "none")

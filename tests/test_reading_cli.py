@@ -1,0 +1,297 @@
+"""Reading what people export, through the command line: spreadsheets saved by Excel with
+semicolons or tabs, other header names, OS names, no platform column, mapped columns, many
+bad rows, inputs that yield nothing, and inventories piped on standard input.
+
+The files are in tests/data/spreadsheets (its README says where each shape comes from); the
+feed is the bundled one, so product names and versions are the real ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vcaudit.cli import main
+from vcaudit.inventory.piped import piped_input
+
+SHEETS = Path(__file__).parent / "data" / "spreadsheets"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "fleet.csv"
+AS_OF = ["--as-of", "2026-12-01"]
+
+
+def scan_rows(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[dict[str, str]], str]:
+    """Exit code, the CSV report's rows, and stderr."""
+    code = main(["scan", *args, "--format", "csv", *AS_OF])
+    out, err = capsys.readouterr()
+    return code, list(csv.DictReader(io.StringIO(out))), err
+
+
+def verdicts(rows: list[dict[str, str]]) -> list[tuple[str, str, str, str]]:
+    return [(r["host"], r["platform"], r["product"], r["status"]) for r in rows]
+
+
+def test_excel_semicolon_file_with_bom_crlf_and_os_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, rows, err = scan_rows(capsys, str(SHEETS / "excel-semicolon.csv"))
+    assert code == 1, err
+    assert verdicts(rows) == [
+        ("PC-0001", "windows", "zoom", "vulnerable"),
+        ("PC-0002", "windows", "teams-classic", "vulnerable"),
+        ("PC-0003", "windows", "teams", "vulnerable"),
+        ("MAC-0001", "macos", "zoom", "vulnerable"),
+        ("LX-0001", "linux", "zoom", "vulnerable"),
+    ]
+    # Zoom's legal name in the publisher column does not hide the critical Zoom row.
+    assert rows[0]["risk"] == "critical"
+
+
+def test_tab_separated_spreadsheet_is_not_dpkg_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, rows, err = scan_rows(capsys, str(SHEETS / "fleet.tsv"))
+    assert code == 1, err
+    assert verdicts(rows) == [
+        ("pc-01", "windows", "webex-meetings", "current"),
+        ("pc-02", "windows", "slack", "outdated"),
+        ("mac-01", "macos", "teams-classic", "eol"),
+        ("lx-01", "linux", "teams-classic", "eol"),
+    ]
+
+
+def test_platform_from_the_product_when_there_is_no_platform_column(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, rows, err = scan_rows(capsys, str(SHEETS / "no-platform.csv"))
+    assert code == 1, err
+    assert [(r["host"], r["platform"], r["product"]) for r in rows] == [
+        ("mac-1", "macos", "zoom"),
+        ("mac-2", "macos", "slack"),
+        ("lx-1", "linux", "slack"),
+        ("pc-1", "windows", "teams"),
+    ]
+
+
+def test_a_row_whose_platform_nothing_tells_is_an_error_or_takes_the_default(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("host,product,version\npc-1,zoom,6.2.47507\n", encoding="utf-8")
+    code, _rows, err = scan_rows(capsys, str(path))
+    assert code == 3
+    assert f"{path}, line 2: platform: no platform, and 'zoom' does not say which one" in err
+    assert "--platform" in err
+    code, rows, err = scan_rows(capsys, str(path), "--platform", "windows")
+    assert code == 1, err
+    assert verdicts(rows) == [("pc-1", "windows", "zoom", "vulnerable")]
+
+
+def test_headers_no_alias_covers_are_mapped_with_columns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = str(SHEETS / "custom-headers.csv")
+    code, _rows, err = scan_rows(capsys, path)
+    assert code == 3
+    assert "line 1: missing columns host, product, version" in err
+    assert "Asset Tag, Endpoint OS, App Title, Installed Ver, Cost Centre" in err
+    mapping = "host=Asset Tag,platform=endpoint os,product=App Title,version=installed_ver"
+    code, rows, err = scan_rows(capsys, path, "--columns", mapping)
+    assert code == 1, err
+    assert verdicts(rows) == [
+        ("A-100", "windows", "zoom", "vulnerable"),
+        ("A-101", "macos", "zoom", "vulnerable"),
+    ]
+    # The same mapping from vcaudit.yaml.
+    config = tmp_path / "vcaudit.yaml"
+    config.write_text(
+        "inventory:\n  columns:\n    host: Asset Tag\n    platform: Endpoint OS\n"
+        "    product: App Title\n    version: Installed Ver\n",
+        encoding="utf-8",
+    )
+    code, rows, err = scan_rows(capsys, path, "--config", str(config))
+    assert code == 1, err
+    assert len(rows) == 2
+
+
+def test_columns_option_errors_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(SHEETS / "custom-headers.csv")
+    assert main(["scan", path, "--columns", "hostname=Asset Tag"]) == 2
+    assert "--columns: unknown field 'hostname'" in capsys.readouterr().err
+    assert main(["scan", path, "--columns", "host=Nope,product=App Title"]) == 3
+    assert "--columns maps host to 'Nope', which is not a column here" in capsys.readouterr().err
+
+
+def test_twenty_bad_rows_are_named_in_one_run(capsys: pytest.CaptureFixture[str]) -> None:
+    code, rows, err = scan_rows(capsys, str(SHEETS / "many-bad-rows.csv"))
+    assert code == 3
+    assert rows == []
+    lines = err.splitlines()
+    named = [line for line in lines if "platform: unknown platform 'Solaris 11'" in line]
+    assert [line.split(", line ")[1].split(":")[0] for line in named] == [
+        str(n) for n in range(2, 22)
+    ]
+    assert lines[20].endswith(
+        "the first 20 bad rows (reading stopped) cannot be used; nothing was audited"
+    )
+
+
+def test_a_few_bad_rows_are_all_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "three.csv"
+    path.write_text(
+        "host,platform,product,version\n"
+        ",linux,zoom,1\nb,linux,zoom\nc,iOS 17,zoom,1\nd,linux,zoom,1\n",
+        encoding="utf-8",
+    )
+    code, _rows, err = scan_rows(capsys, str(path))
+    assert code == 3
+    assert f"{path}, line 2: host: is empty" in err
+    assert f"{path}, line 3: expected 4 fields, found 3" in err
+    assert "line 4: platform: platform 'iOS 17' is not audited" in err
+    assert "3 rows cannot be used; nothing was audited" in err
+    assert "Traceback" not in err
+
+
+def test_a_malformed_optional_value_warns_and_the_row_is_audited(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "own.csv"
+    path.write_text(
+        "host,platform,product,version,ownership,Cost Centre\n"
+        "pc-1,windows,zoom,7.2.48358,Corp,4711\n",
+        encoding="utf-8",
+    )
+    code, rows, err = scan_rows(capsys, str(path))
+    assert code == 0, err
+    assert rows[0]["ownership"] == "company"
+    assert f"{path}, line 2: ownership: unknown ownership 'Corp'" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "described"),
+    [
+        ("pkg\t1.0\nother\t2.0\n", "2 lines read as dpkg-query output: 0 installations"),
+        ("Desired=Unknown\n", "read as"),
+    ],
+)
+def test_an_input_that_yields_nothing_exits_3_unless_allowed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, described: str
+) -> None:
+    path = tmp_path / "inventory.txt"
+    path.write_text(content, encoding="utf-8")
+    code = main(["scan", str(path), *AS_OF])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert f"vcaudit: error: {path}: " in err
+    assert described in err
+    assert "nothing to audit" in err
+    code = main(["scan", str(path), "--allow-empty", *AS_OF])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "0 installations" in out
+
+
+# -- standard input -----------------------------------------------------------------------------
+
+
+def _vcaudit(
+    stdin: int | None, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "vcaudit", "scan", "--format", "csv", *AS_OF, *args],
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+def test_piped_inventory_is_audited() -> None:
+    data = EXAMPLE.read_bytes()
+    read, write = os.pipe()
+    os.write(write, data)
+    os.close(write)
+    try:
+        done = _vcaudit(read)
+    finally:
+        os.close(read)
+    assert done.returncode == 1, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) == 30
+    assert {r["file"] for r in rows} == {"<stdin>"}
+
+
+@pytest.mark.slow
+def test_redirected_file_is_audited() -> None:
+    with EXAMPLE.open("rb") as handle:
+        done = _vcaudit(handle.fileno())
+    assert done.returncode == 1, done.stderr
+    assert len(list(csv.DictReader(io.StringIO(done.stdout)))) == 30
+
+
+@pytest.mark.slow
+def test_dev_null_or_closed_stdin_audits_this_machine() -> None:
+    with open(os.devnull, "rb") as null:
+        done = _vcaudit(null.fileno())
+    assert done.returncode in (0, 1), done.stderr
+    assert "<stdin>" not in done.stdout
+
+
+def test_piped_input_reads_what_a_pipe_sends_and_gives_it_all_back() -> None:
+    read, write = os.pipe()
+    os.write(write, b"host,platform,product,version\n")
+    os.close(write)
+    with os.fdopen(read, "rb") as stream:
+        piped = piped_input(stream, wait=5)
+        assert piped.stream is not None
+        assert piped.stream.read() == b"host,platform,product,version\n"
+
+
+def test_piped_input_gives_up_on_a_silent_pipe() -> None:
+    read, write = os.pipe()
+    try:
+        with os.fdopen(read, "rb", closefd=False) as stream:
+            started = time.monotonic()
+            piped = piped_input(stream, wait=0.2)
+            waited = time.monotonic() - started
+        assert piped.stream is None
+        assert "standard input sent nothing in 0.2 s" in piped.note
+        assert waited < 5  # it did not wait for the writer
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_piped_input_ignores_a_closed_pipe_and_an_empty_file(tmp_path: Path) -> None:
+    read, write = os.pipe()
+    os.close(write)
+    with os.fdopen(read, "rb") as stream:
+        assert piped_input(stream, wait=5).stream is None
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    with empty.open("rb") as stream:
+        assert piped_input(stream).stream is None
+
+
+@pytest.mark.slow
+def test_a_pipe_that_never_sends_anything_does_not_hang_the_scan() -> None:
+    read, write = os.pipe()
+    try:
+        started = time.monotonic()
+        done = _vcaudit(read, timeout=30)
+        elapsed = time.monotonic() - started
+    finally:
+        os.close(read)
+        os.close(write)
+    assert done.returncode in (0, 1), done.stderr
+    assert "standard input sent nothing in 3 s, so this machine was audited" in done.stderr
+    assert elapsed < 30
