@@ -295,3 +295,54 @@ def test_a_pipe_that_never_sends_anything_does_not_hang_the_scan() -> None:
     assert done.returncode in (0, 1), done.stderr
     assert "standard input sent nothing in 3 s, so this machine was audited" in done.stderr
     assert elapsed < 30
+
+
+# -- vcaudit identify ---------------------------------------------------------------------------
+
+
+def identify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["identify", *args])
+    out, err = capsys.readouterr()
+    assert err == ""
+    return code, out
+
+
+def test_identify_names_the_product_release_and_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = identify(
+        capsys,
+        "Zoom Workplace (64-bit)",
+        "--platform",
+        "windows",
+        "--version",
+        "6.2.47507",
+        "--publisher",
+        "Zoom Video Communications, Inc.",
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == (
+        "Product: Zoom Workplace (zoom), by name rule 'Zoom Workplace \\((64-bit|32-bit|ARM64)\\)',"
+        " publisher 'Zoom'"
+    )
+    assert "note: the row's publisher 'Zoom Video Communications, Inc.' differs" in out
+    assert "Release: 6.2.3 (build 47507)" in out  # the MSI build placed by the release table
+
+
+def test_identify_says_why_the_other_product_with_that_name_was_not_taken(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _code, out = identify(
+        capsys, "Microsoft Teams", "--platform", "macos", "--version", "1.6.00.4472"
+    )
+    assert "Product: Microsoft Teams classic (teams-classic)" in out
+    assert "of teams (precedence 2); the version does not fit (2xxxx.x.x.x" in out
+    assert "of teams-classic (precedence 2); the version fits" in out
+
+
+def test_identify_unknown_and_helpers(capsys: pytest.CaptureFixture[str]) -> None:
+    _code, out = identify(capsys, "Zoom Workplace Beta")
+    assert "Product: none: 'Zoom Workplace Beta' is not a product in the feed (closest: " in out
+    _code, out = identify(capsys, "Microsoft Teams Meeting Add-in for Microsoft Office")
+    assert "an Outlook add-in of Microsoft Teams, not a client: nothing to audit" in out
+    _code, out = identify(capsys, "Zoom Workplace (64-bit)", "--platform", "linux")
+    assert "applies on windows only" in out

@@ -1228,6 +1228,70 @@ def feed_export(
         typer.echo(f"wrote {len(files)} OSV records to {directory}")
 
 
+@app.command("identify")
+def identify_command(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="The product as an inventory names it: a DisplayName, app, bundle id, package.",
+        ),
+    ],
+    platform: Annotated[
+        Platform | None, typer.Option("--platform", help="The row's platform.")
+    ] = None,
+    version: Annotated[
+        str, typer.Option("--version", metavar="VERSION", help="The row's version, as reported.")
+    ] = "",
+    publisher: Annotated[
+        str, typer.Option("--publisher", metavar="TEXT", help="The row's publisher (vendor).")
+    ] = "",
+    feed: FeedOption = None,
+    cache_dir: CacheDirOption = None,
+) -> None:
+    """Say which product and release an inventory row resolves to, by which rule, and why
+    other products' rules did not take it."""
+    with _errors():
+        from vcaudit import versioning
+        from vcaudit.inventory.identify import Identified, Identifier
+
+        loaded = _load_feed(feed, cache_dir)
+        identifier = Identifier(loaded.products)
+        found = identifier.resolve(name, publisher, platform, version)
+        shown = [f"name {name!r}"]
+        if publisher:
+            shown.append(f"publisher {publisher!r}")
+        if platform is not None:
+            shown.append(f"platform {platform.value}")
+        if version:
+            shown.append(f"version {version!r}")
+        lines = ["Row: " + ", ".join(shown)]
+        if isinstance(found, Identified):
+            product = found.product
+            lines.append(f"Product: {product.name} ({product.id}), by {found.rule}")
+            if found.installer:
+                lines.append("  a deployment helper of the client, counted apart from it")
+            if found.note:
+                lines.append(f"  note: {found.note}")
+            if version and platform is not None:
+                table = versioning.BuildTable(product.releases)
+                placed = versioning.parse(product.version_scheme, version, platform, table)
+                lines.append(
+                    f"Release: {placed}" + (f" (build {placed.build})" if placed.build else "")
+                    if placed is not None
+                    else f"Release: {version!r} is not a {product.name} version vcaudit can place"
+                )
+            elif version:
+                lines.append("Release: give --platform to place the version (builds differ)")
+        else:
+            lines.append(f"Product: none: {found.reason}")
+        considered = identifier.explain(name, publisher, platform, version)
+        lines.append("Rules that matched the name:" if considered else "No rule matched the name.")
+        lines += [f"  - {line}" for line in considered]
+        for line in lines:
+            typer.echo(terminal_safe(line, 0))
+
+
 @app.command("advisory")
 def advisory_command(
     advisory_id: Annotated[str, typer.Argument(metavar="ID", help="Vendor id or CVE.")],

@@ -99,8 +99,9 @@ class _Rule:
     platforms: frozenset[Platform]
 
     def describe(self) -> str:
-        publisher = f", publisher {self.rule.publisher!r}" if self.rule.publisher else ""
-        return f"name rule {self.rule.name!r}{publisher}"
+        # Patterns are shown as written in the feed (a repr would double their backslashes).
+        publisher = f", publisher '{self.rule.publisher}'" if self.rule.publisher else ""
+        return f"name rule '{self.rule.name}'{publisher}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +254,7 @@ class Identifier:
         helper = self._not_client(name, publisher)
         if helper is not None:
             lines.append(
-                f"name rule {helper.rule.name!r} of {helper.product.id}: "
+                f"name rule '{helper.rule.name}' of {helper.product.id}: "
                 f"{'a different product' if helper.rule.other_product else 'not a client'}"
                 f" ({helper.rule.what})"
             )
@@ -274,7 +275,7 @@ class Identifier:
         for product_id, rules in self._excludes.items():
             for rule in rules:
                 if _any_name(rule, name):
-                    lines.append(f"excluded from {product_id} by {rule.rule.name!r}")
+                    lines.append(f"excluded from {product_id} by '{rule.rule.name}'")
         return lines
 
     # -- how ---------------------------------------------------------------------------------
