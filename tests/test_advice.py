@@ -36,6 +36,9 @@ from vcaudit.models import (
     Release,
     Risk,
 )
+from vcaudit.notify import digest, webhook
+from vcaudit.notify.kinds import WebhookFormat
+from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 from vcaudit.output.groups import next_steps, upgrade_advice, upgrade_target
 from vcaudit.policy import Policy, assess
 
@@ -402,3 +405,34 @@ def test_cli_table_and_sarif_do_not_say_or_later_for_old_zoom_on_windows(
     for message in messages:
         assert "or later" not in message
         assert f"Upgrade to {latest.version}, the latest" in message
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [OutputFormat.TABLE, OutputFormat.SARIF, OutputFormat.JUNIT, OutputFormat.MARKDOWN,
+     OutputFormat.HTML, OutputFormat.JSON],
+)  # fmt: skip
+def test_every_format_words_the_same_advice(fmt: OutputFormat) -> None:
+    demo = product(FIXED_IN_2, advisory("A-2", on(WIN, introduced="2.5.0", fixed="2.5.3")))
+    feed = Feed(FeedInfo(1, None, "tests", "synthetic"), (demo,))
+    report = run_audit([make_installation("demo", "1.0.0", host="pc-1")], feed, Policy(), TODAY)
+    text = " ".join(formatter_for(fmt)(report, RenderOptions(width=100)).split())
+    assert "or later" not in text
+    assert "2.0.0 is clean too" in text or fmt is OutputFormat.JSON
+    if fmt is OutputFormat.JSON:
+        row = json.loads(text)["installations"][0]
+        assert (row["fixed_in"], row["upgrade_to"]) == ("2.0.0", "3.0.0")
+
+
+def test_mail_and_webhooks_word_the_same_advice() -> None:
+    demo = product(FIXED_IN_2, advisory("A-2", on(WIN, introduced="2.5.0", fixed="2.5.3")))
+    feed = Feed(FeedInfo(1, None, "tests", "synthetic"), (demo,))
+    report = run_audit([make_installation("demo", "1.0.0", host="pc-1")], feed, Policy(), TODAY)
+    mail = digest.build(report, None)
+    for body in (mail.text, mail.html):
+        assert "or later" not in body
+        assert "to 3.0.0, the latest (2.0.0 is clean too" in body
+    for fmt in WebhookFormat:
+        body = json.dumps(webhook.payload(fmt, report, mail, None))
+        assert "or later" not in body
+        assert "to 3.0.0, the latest" in body

@@ -20,8 +20,14 @@ from vcaudit.sanitize import terminal_safe
 MAX_LINES = 20
 
 
-def _slack_escape(text: str) -> str:
-    return terminal_safe(text, 300).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_STEP_WIDTH = 600
+"""A next step names up to five hosts: room for them and the whole advice."""
+
+
+def _slack_escape(text: str, limit: int = 300) -> str:
+    return (
+        terminal_safe(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
 
 
 def _lines(report: AuditReport) -> list[str]:
@@ -43,9 +49,9 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
-def _text_block(text: str, **style: object) -> dict[str, Any]:
+def _text_block(text: str, limit: int = 300, **style: object) -> dict[str, Any]:
     """A plain Adaptive Card TextBlock."""
-    return {"type": "TextBlock", "text": terminal_safe(text, 300), "wrap": True, **style}
+    return {"type": "TextBlock", "text": terminal_safe(text, limit), "wrap": True, **style}
 
 
 def payload(
@@ -84,7 +90,7 @@ def payload(
     more = f"... and {len(lines) - MAX_LINES} more" if len(lines) > MAX_LINES else ""
     if fmt is WebhookFormat.SLACK:
         body = "\n".join(f"• {_slack_escape(line)}" for line in shown)
-        todo = "\n".join(f"• {_slack_escape(step)}" for step in steps[:MAX_LINES])
+        todo = "\n".join(f"• {_slack_escape(step, _STEP_WIDTH)}" for step in steps[:MAX_LINES])
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": digest.subject[:150]}},
         ]
@@ -94,7 +100,7 @@ def payload(
             blocks.append(_section(f"*Findings*\n{body}\n{more}"))
         return {"text": digest.subject, "blocks": blocks}
     facts = [_text_block(digest.subject, weight="Bolder", size="Medium")]
-    facts += [_text_block(f"To do: {step}") for step in steps[:MAX_LINES]]
+    facts += [_text_block(f"To do: {step}", _STEP_WIDTH) for step in steps[:MAX_LINES]]
     facts += [_text_block(line, isSubtle=True) for line in shown]
     if more:
         facts.append({"type": "TextBlock", "text": more, "isSubtle": True})
