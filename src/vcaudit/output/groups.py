@@ -19,7 +19,8 @@ from vcaudit.models import Assessment, AuditReport, Group, Platform, Status
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One action for a person: upgrade or replace a product on some hosts."""
+    """One action for a person: upgrade or replace a product on some hosts, or watch for a
+    fix when no clean release is known."""
 
     text: str
     hosts: int
