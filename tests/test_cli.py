@@ -160,7 +160,7 @@ def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
             "line 2: platform: unknown platform 'amiga'",
         ),
         ("", "the file is empty"),
-        ("host,product\n", "missing columns platform, version"),
+        ("host,product\n", "missing column version"),
     ],
 )
 def test_bad_inventory_exits_3_with_one_line(

@@ -461,7 +461,7 @@ def scan(
             warnings.append(piped_note)
         context = _read_context(loaded, host, allow_partial)
         inventory_config = loaded_config.inventory if loaded_config else None
-        _row_options(context, loaded, columns, platform, inventory_config)
+        _row_options(context, columns, platform, inventory_config)
         allow_empty = allow_empty or bool(inventory_config and inventory_config.allow_empty)
         formats = {output_format, *(fmt for fmt, _ in extra)}
         deliver_to = notify if notify is not None and notify.active else None
@@ -512,7 +512,14 @@ def scan(
                 )
         if not allow_empty:
             _refuse_empty(context)
-        report = replace(report, warnings=(*report.warnings, *_reading_notes(context)))
+        read = [r.describe() for r in context.reads]
+        if not names:
+            read.append(f"this machine: {report.summary.installations} installations found")
+        report = replace(
+            report,
+            warnings=(*report.warnings, *_reading_notes(context)),
+            read=tuple(read),
+        )
         target = sys.stdout
         colored = output is None and use_color(color, target, "NO_COLOR" in os.environ)
         options = RenderOptions(
@@ -630,17 +637,24 @@ def _notify_settings(
 
 
 def _read_context(feed: Feed, host: str | None, allow_partial: bool = False) -> ReadContext:
+    """What readers need: which exported rows are clients (add-ins and helpers are counted
+    apart), the host of exports that name none, and how native rows are read."""
+    from dataclasses import replace
+
     from vcaudit.inventory.context import ReadContext
     from vcaudit.inventory.identify import Identifier
 
-    return ReadContext(
-        relevant=Identifier(feed.products).relevant, host=host or "", allow_partial=allow_partial
+    identifier = Identifier(feed.products)
+    context = ReadContext(
+        relevant=identifier.relevant, host=host or "", allow_partial=allow_partial
     )
+    context.rows = replace(context.rows, platform_of=identifier.platform_of, warn=context.note)
+    context.not_clients = identifier.not_clients_seen
+    return context
 
 
 def _row_options(
     context: ReadContext,
-    feed: Feed,
     columns: str | None,
     platform: Platform | None,
     config: InventoryConfig | None,
@@ -649,22 +663,13 @@ def _row_options(
     a row's own product name can also tell its platform."""
     from dataclasses import replace
 
-    from vcaudit.inventory.identify import Identifier
-
     mapped = dict(config.columns) if config is not None else {}
     if columns is not None:
         mapped = _parse_columns(columns)
     default = platform
     if default is None and config is not None and config.platform:
         default = Platform(config.platform)
-    identifier = Identifier(feed.products)
-    context.rows = replace(
-        context.rows,
-        columns=mapped,
-        platform=default,
-        platform_of=identifier.platform_of,
-        warn=context.note,
-    )
+    context.rows = replace(context.rows, columns=mapped, platform=default)
 
 
 def _parse_columns(text: str) -> dict[str, str]:
@@ -707,6 +712,14 @@ def _reading_notes(context: ReadContext) -> list[str]:
         notes.append(
             f"{context.dropped} row{'' if one else 's'} of the exports {'was' if one else 'were'} "
             f"other software, not conferencing clients, and {'was' if one else 'were'} skipped"
+        )
+    helpers = sorted(context.not_clients)
+    if helpers:
+        more = f"; and {len(helpers) - 5} more" if len(helpers) > 5 else ""
+        notes.append(
+            "add-ins and helpers of conferencing products among them, not audited: "
+            + "; ".join(helpers[:5])
+            + more
         )
     return notes
 

@@ -467,6 +467,8 @@ class AuditReport:
     strict: bool = False
     tool_version: str = ""
     inputs: tuple[str, ...] = field(default=())
+    read: tuple[str, ...] = field(default=())
+    """How each input was read: `fleet.tsv: 3 lines read as CSV: 2 installations`."""
     warnings: tuple[str, ...] = ()
     """Things the reader should know: expired or unused ignore rules, a stale feed."""
     as_of: dt.date | None = None

@@ -12,6 +12,7 @@ passing quietly.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -86,6 +87,9 @@ class ReadContext:
     than refused."""
     reads: list[InputRead] = field(default_factory=list)
     """How each input was read, in order (filled once an input has been read to its end)."""
+    not_clients: Counter[str] = field(default_factory=Counter)
+    """Add-ins and helpers of products that `relevant` turned away (counted in `dropped`
+    with the other software), by name and what they are."""
     rows: RowOptions = field(default_factory=RowOptions)
     """How native rows are read: mapped columns, the platform of rows that give none."""
 

@@ -144,6 +144,10 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
                 f"  ... and {len(groups) - MAX_GROUPS} more groups (see the attached report)"
             )
         text.append("")
+    if report.read:
+        text.append("Inputs:")
+        text += [f"  - {_t(r, 300)}" for r in report.read]
+        text.append("")
     if report.warnings:
         text.append("Warnings:")
         text += [f"  - {_t(w, 300)}" for w in report.warnings]
@@ -219,6 +223,10 @@ def _html(
                 f'<td style="{cell}">{_h(why or a.reason, 200)}</td></tr>'
             )
         out.append("</table>")
+    if report.read:
+        out.append('<p style="margin:12px 0 2px"><b>Inputs</b></p><ul>')
+        out += [f"<li>{_h(r, 300)}</li>" for r in report.read]
+        out.append("</ul>")
     if report.warnings:
         out.append('<p style="margin:12px 0 2px"><b>Warnings</b></p><ul>')
         out += [f"<li>{_h(w, 300)}</li>" for w in report.warnings]

@@ -160,6 +160,10 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 f"<td>{_e(inst.source.file)}:{inst.source.line}</td></tr>"
             )
         out.append("</tbody></table>")
+    if report.read:
+        out.append("<h2>Inputs</h2><ul>")
+        out += [f"<li>{_e(r, 300)}</li>" for r in report.read]
+        out.append("</ul>")
     if report.warnings:
         out.append("<h2>Warnings</h2><ul>")
         out += [f"<li>{_e(w, 500)}</li>" for w in report.warnings]

@@ -113,6 +113,7 @@ def document(report: AuditReport, *, with_installations: bool = True) -> dict[st
             "by_status": {status.value: count for status, count in summary.by_status},
             "by_risk": {risk.label: count for risk, count in summary.by_risk},
         },
+        "inputs": list(report.read),
         "warnings": list(report.warnings),
         "installations": ([installation(f) for f in report.findings] if with_installations else []),
     }

@@ -76,6 +76,10 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         lines += ["## Next steps", ""]
         lines += [f"- {markdown_safe(step.text, 600)}" for step in steps]
         lines.append("")
+    if report.read:
+        lines += ["## Inputs", ""]
+        lines += [f"- {markdown_safe(r, 300)}" for r in report.read]
+        lines.append("")
     if report.warnings:
         lines += ["## Warnings", ""]
         lines += [f"- {markdown_safe(w, 500)}" for w in report.warnings]

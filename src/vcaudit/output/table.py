@@ -38,6 +38,8 @@ STATUS_STYLE = {
     Status.UNKNOWN: "magenta",
 }
 _MAX_IDS = 3
+_MAX_READ = 5
+"""Inputs named under the summary line (the rest are counted)."""
 WIDE = 110
 """From this width on, groups are a table; narrower terminals get two lines per group."""
 
@@ -71,6 +73,10 @@ def _summary(report: AuditReport) -> list[Text]:
             first = False
             risks.append(f"{count} {risk.label}", style=RISK_STYLE[risk])
     lines = [head, statuses, risks] if s.installations else [head]
+    for read in report.read[:_MAX_READ]:
+        lines.append(Text(f"  read {terminal_safe(read, 200)}", style="dim"))
+    if len(report.read) > _MAX_READ:
+        lines.append(Text(f"  read {len(report.read) - _MAX_READ} more inputs", style="dim"))
     if s.ignored:
         lines.append(
             Text(
