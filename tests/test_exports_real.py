@@ -7,6 +7,7 @@ Where each file under tests/data/imports comes from is in tests/data/imports/REA
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -547,3 +548,15 @@ def test_input_error_is_the_one_raised(relevant: Any, tmp_path: Path) -> None:
     path.write_text("zoom-6.2.11.4905-1.x86_64\nnot an rpm line at all\n")
     with pytest.raises(InputError, match=r"rpm.txt, line 2: expected NAME<TAB>EPOCH"):
         list(read_inventory(str(path), ctx=ReadContext(relevant=relevant)))
+
+
+def test_utf16_on_standard_input(relevant: Any) -> None:
+    text = (IMPORTS / "osqueryi-programs-ps51.json").read_bytes()
+    ctx = ReadContext(relevant=relevant, host="win-7")
+    found = list(read_inventory("-", stdin=io.BytesIO(text), ctx=ctx))
+    assert [(r.host, r.version, r.source.line) for r in found] == [
+        ("win-7", "6.2.47507", 2),
+        ("win-7", "25122.1415.3698.6812", 3),
+    ]
+    assert ctx.reads[0].name == "<stdin>"
+    assert ctx.reads[0].format is InputFormat.OSQUERY
