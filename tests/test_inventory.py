@@ -197,7 +197,8 @@ def test_bad_input_names_file_line_and_field(
         ),
         (
             "host,platform,product,version,last_seen\na,linux,zoom,1,yesterday\n",
-            "line 2: last_seen: expected an ISO date or time, got 'yesterday'; the value was ignored",
+            "line 2: last_seen: expected an ISO date or time, got 'yesterday'; "
+            "the value was ignored",
         ),
     ],
 )

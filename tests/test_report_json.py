@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT_SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
 
 TOP_KEYS = [
-    "schema_version", "tool", "feed", "policy", "as_of", "summary", "inputs", "warnings", "installations",
+    "schema_version", "tool", "feed", "policy", "as_of", "summary", "inputs", "warnings",
+    "installations",
 ]  # fmt: skip
 INSTALLATION_KEYS = [
     "host", "platform", "product", "product_name", "name", "installer", "version", "status",
