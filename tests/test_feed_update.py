@@ -6,6 +6,7 @@ and in use.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import json
@@ -24,9 +25,14 @@ from vcaudit.cli import main
 from vcaudit.feed import store
 from vcaudit.feed.load import bundle_bytes
 
-PREVIOUS = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
-NEWER = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
-OLDER = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+# Installed feeds are used only when newer than the bundled one, and refused when dated in
+# the future: the dates below sit just after the bundled feed's.
+_BUNDLED_AT = store.bundled_generated_at()
+assert _BUNDLED_AT is not None
+PREVIOUS = _BUNDLED_AT + dt.timedelta(minutes=2)
+NEWER = _BUNDLED_AT + dt.timedelta(minutes=3)
+OLDER = _BUNDLED_AT + dt.timedelta(minutes=1)
+BUILT = _BUNDLED_AT + dt.timedelta(minutes=4)
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
 
@@ -58,8 +64,9 @@ def status(code: int, headers: dict[str, str] | None = None) -> Handler:
     return body(b"", code, headers)
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
+@contextlib.contextmanager
+def serving() -> Iterator[Server]:
+    """A real HTTP server on 127.0.0.1 answering the routes set with `Server.on`."""
     state = Server(url="")
 
     class RequestHandler(http.server.BaseHTTPRequestHandler):
@@ -89,6 +96,12 @@ def server() -> Iterator[Server]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with serving() as state:
+        yield state
 
 
 def bundle(when: dt.datetime) -> bytes:
@@ -163,7 +176,7 @@ def test_success_then_not_modified(
     url = serve(server, data)
     code, out, err = update(capsys, url, cache)
     assert code == 0, err
-    assert "installed the feed generated 2027-06-01T00:00:00+00:00" in out
+    assert f"installed the feed generated {NEWER.isoformat()}" in out
     assert in_use(cache) == NEWER
     assert store.State.read(cache) is not None
     # The server answers 304 to the stored ETag: nothing is downloaded again.
@@ -334,10 +347,20 @@ def test_plain_http_to_other_hosts_refused_before_connecting(
     assert_failed_and_intact(code, err, cache, "refusing plain http")
 
 
-def test_tampered_cache_is_not_used(cache: Path) -> None:
-    data = (cache / store.BUNDLE_NAME).read_bytes()
-    (cache / store.BUNDLE_NAME).write_bytes(data.replace(b"Meetly", b"Meetlx", 1))
-    assert store.feed_in_use(cache).origin == "bundled"
+def test_tampered_installed_feed_stops_every_command(
+    capsys: pytest.CaptureFixture[str], cache: Path
+) -> None:
+    state = store.State.read(cache)
+    assert state is not None
+    installed = cache / store.installed_name(state.sha256)
+    installed.write_bytes(installed.read_bytes().replace(b"Meetly", b"Meetlx", 1))
+    capsys.readouterr()
+    for command in (["feed", "info"], ["products"], ["advisory", "MSB-001"]):
+        code, out, err = run(capsys, *command, "--cache-dir", str(cache))
+        assert code == 4, (command, err)
+        assert f"{installed}: the installed feed cannot be used: its checksum no longer" in err
+        assert "Tip: run `vcaudit feed update` (or `feed import`) again" in err
+        assert out == ""  # never the bundled feed instead
 
 
 def test_build_sign_and_import(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -368,7 +391,7 @@ def test_build_sign_and_import(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         "--sign-key",
         str(private),
         "--generated-at",
-        "2027-09-01T00:00:00Z",
+        BUILT.isoformat(),
     )
     assert code == 0, err
     assert stdout.count("wrote ") == 3
@@ -382,7 +405,7 @@ def test_build_sign_and_import(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         "-o",
         str(out),
         "--generated-at",
-        "2027-09-01T00:00:00Z",
+        BUILT.isoformat(),
     )
     assert (out / "feed.json").read_bytes() == first  # reproducible
     cache = tmp_path / "cache"
@@ -397,7 +420,7 @@ def test_build_sign_and_import(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         str(public),
     )
     assert code == 0, err
-    assert in_use(cache) == dt.datetime(2027, 9, 1, tzinfo=dt.UTC)
+    assert in_use(cache) == BUILT
     (out / "feed.json.sig").write_bytes(b"AAAA")
     code, _, err = run(
         capsys,
@@ -420,7 +443,7 @@ def test_scan_uses_feed_url_for_one_run(
     fleet = tmp_path / "fleet.csv"
     fleet.write_text("host,platform,product,version\na,windows,meetly,5.16.9\n", encoding="utf-8")
     code, out, err = run(
-        capsys, "scan", str(fleet), "--feed", url, "-f", "json", "--as-of", "2027-06-02"
+        capsys, "scan", str(fleet), "--feed", url, "-f", "json", "--as-of", NEWER.date().isoformat()
     )
     assert code == 1, err
     assert json.loads(out)["installations"][0]["status"] == "vulnerable"
@@ -428,12 +451,16 @@ def test_scan_uses_feed_url_for_one_run(
 
 def test_bundled_feed_is_compiled_once(tmp_path: Path) -> None:
     first = store.feed_in_use(tmp_path)
-    compiled = list(tmp_path.glob("bundled-*.pickle"))
+    compiled = list(tmp_path.glob("bundled-*.json"))
     assert len(compiled) == 1
+    assert compiled[0].stat().st_mode & 0o777 == 0o600
+    written = compiled[0].read_bytes()
     again = store.feed_in_use(tmp_path)
-    assert again.feed.products == first.feed.products
+    assert again.feed == first.feed
+    assert compiled[0].read_bytes() == written  # read, not written again
     compiled[0].write_bytes(b"garbage")  # a broken cache is rebuilt, never trusted
-    assert store.feed_in_use(tmp_path).feed.products == first.feed.products
+    assert store.feed_in_use(tmp_path).feed == first.feed
+    assert compiled[0].read_bytes() == written
 
 
 def test_installed_feed_older_than_the_bundled_one_is_not_used(

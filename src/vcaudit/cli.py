@@ -110,7 +110,11 @@ def _load_feed(
     from vcaudit.feed import store
 
     if location is None:
-        return store.feed_in_use(store.environ_cache_dir(cache_dir)).feed
+        # --cache-dir or VCAUDIT_CACHE_DIR: a folder chosen, so an unsafe one is an error.
+        chosen = store.feed_in_use(store.environ_cache_dir(cache_dir), explicit=bool(cache_dir))
+        for warning in chosen.warnings:
+            typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+        return chosen.feed
     text = str(location)
     if text.startswith(("https://", "http://")):
         from vcaudit.feed.update import FetchOptions, fetch_for_run

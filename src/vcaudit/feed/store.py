@@ -1,10 +1,15 @@
 """Where feeds live and which one is in use; checksums, signatures and atomic installs.
 
 The bundled feed ships inside vcaudit. `vcaudit feed update` and `feed import` install a
-verified bundle into the cache directory (`--cache-dir`, `VCAUDIT_CACHE_DIR`, else the
-user's cache folder) as `feed.json`, with `state.json` beside it recording its checksum,
-origin and HTTP validators. The feed in use is the newer of the installed and the bundled
-one. An installed bundle whose checksum no longer matches its state is not used.
+verified bundle into the cache folder (`--cache-dir`, `VCAUDIT_CACHE_DIR`, else the user's
+cache folder) as `feed-<sha256>.json`, then commit it by replacing `state.json`, which names
+that checksum and records origin and HTTP validators. Replacing `state.json` is the one step
+that changes the feed in use: a run killed before it leaves the previous feed in use, and the
+file it wrote is removed by the next run. The feed in use is the newer of the installed and
+the bundled one. An installed feed that cannot be read, or whose checksum no longer matches
+its state, stops the run (exit 4): it is never quietly replaced by the bundled feed.
+
+The cache folder must be the user's own and writable by nobody else (see `cachedir`).
 """
 
 from __future__ import annotations
@@ -16,19 +21,29 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from vcaudit.errors import FeedError, VcauditError
-from vcaudit.feed.load import bundled_feed_dir, load_bundle, load_feed
-from vcaudit.files import atomic_write
+from vcaudit.errors import FeedError
+from vcaudit.feed import cachedir
+from vcaudit.feed.load import MAX_BUNDLE_BYTES, bundled_feed_dir, load_bundle, load_feed
 from vcaudit.models import Feed
 
 BUNDLE_NAME = "feed.json"
+"""The name `feed build` gives a bundle; also where vcaudit before 2027 installed one."""
 STATE_NAME = "state.json"
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+_MAX_STATE_BYTES = 64 * 1024
+LOCK_WAIT = 60.0
+"""Seconds an install waits for another one in the same folder (each holds it briefly)."""
+
+
+def installed_name(sha256: str) -> str:
+    """The file an installed bundle with this checksum is kept in."""
+    return f"feed-{sha256.lower()}.json"
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
@@ -45,6 +60,13 @@ def default_cache_dir(environ: Mapping[str, str]) -> Path:
     return Path(base) / "vcaudit"
 
 
+_REINSTALL = "run `vcaudit feed update` (or `feed import`) again to reinstall it"
+
+
+def _damaged(path: Path, problem: str, hint: str = _REINSTALL) -> FeedError:
+    return FeedError(str(path), f"the installed feed cannot be used: {problem}", hint=hint)
+
+
 @dataclass(frozen=True, slots=True)
 class State:
     """What is known about the installed bundle."""
@@ -52,6 +74,7 @@ class State:
     sha256: str
     generated_at: str
     source: str
+    """Where it came from: a file path, or a URL without its credentials."""
     installed_at: str
     signed: bool = False
     etag: str = ""
@@ -59,29 +82,42 @@ class State:
 
     @classmethod
     def read(cls, cache_dir: Path) -> State | None:
-        """The state of the installed bundle, or None when there is none (or it is broken)."""
+        """The state of the installed bundle, or None when none is installed.
+
+        Raises FeedError when `state.json` exists but cannot be trusted or read: a feed was
+        installed, and running on another one instead would be a silent change of verdicts.
+        """
+        path = cache_dir / STATE_NAME
         try:
-            data = json.loads((cache_dir / STATE_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = cachedir.read_private(path, _MAX_STATE_BYTES)
+        except FileNotFoundError:
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("sha256"), str):
-            return None
+        except cachedir.Untrusted as exc:
+            raise _damaged(path, exc.problem.text, exc.problem.fix) from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise _damaged(path, "its record is not valid JSON") from None
+        sha = data.get("sha256") if isinstance(data, dict) else None
+        if not isinstance(sha, str) or not _HEX64.match(sha):
+            raise _damaged(path, "its record has no valid sha256") from None
+        assert isinstance(data, dict)
         text = {k: str(data.get(k) or "") for k in ("generated_at", "source", "installed_at",
                                                    "etag", "last_modified")}  # fmt: skip
         return cls(
-            sha256=data["sha256"],
+            sha256=sha.lower(),
             generated_at=text["generated_at"],
             source=text["source"],
             installed_at=text["installed_at"],
-            signed=bool(data.get("signed")),
+            signed=data.get("signed") is True,
             etag=text["etag"],
             last_modified=text["last_modified"],
         )
 
-    def write(self, cache_dir: Path) -> None:
-        """Write atomically."""
+    def encode(self) -> bytes:
+        """The bytes of `state.json`."""
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        atomic_write(cache_dir / STATE_NAME, json.dumps(fields, indent=2) + "\n")
+        return (json.dumps(fields, indent=2) + "\n").encode()
 
 
 def sha256_hex(data: bytes) -> str:
@@ -169,20 +205,38 @@ class FeedInUse:
     origin: str
     """'bundled', 'installed', or the path/URL given with --feed."""
     state: State | None = None
+    warnings: tuple[str, ...] = ()
+    """Said to the user before the run (a cache folder set aside)."""
 
 
-def _installed(cache_dir: Path, state: State) -> Feed | None:
-    path = cache_dir / BUNDLE_NAME
+def _installed(cache_dir: Path, state: State) -> Feed:
+    """The installed bundle `state` names, verified against its checksum."""
+    path = cache_dir / installed_name(state.sha256)
     try:
-        data = path.read_bytes()
-    except OSError:
-        return None
+        data = cachedir.read_private(path, MAX_BUNDLE_BYTES)
+    except FileNotFoundError:
+        # Installed by vcaudit before 2027, under one fixed name.
+        path = cache_dir / BUNDLE_NAME
+        try:
+            data = cachedir.read_private(path, MAX_BUNDLE_BYTES)
+        except FileNotFoundError:
+            raise _Missing(path) from None
+        except cachedir.Untrusted as exc:
+            raise _damaged(path, exc.problem.text, exc.problem.fix) from None
+    except cachedir.Untrusted as exc:
+        raise _damaged(path, exc.problem.text, exc.problem.fix) from None
     if sha256_hex(data) != state.sha256:
-        return None  # a half-written or tampered cache is never used
+        raise _damaged(path, f"its checksum no longer matches the one recorded in {STATE_NAME}")
     try:
         return load_bundle(data, str(path))
-    except FeedError:
-        return None
+    except FeedError as exc:
+        raise _damaged(path, str(exc)) from None
+
+
+class _Missing(Exception):
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
 
 
 def _not_older_than_bundled(state: State) -> bool:
@@ -215,72 +269,214 @@ def load_feed_info(directory: Path) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def feed_in_use(cache_dir: Path) -> FeedInUse:
+def untrusted_folder(cache_dir: Path, problem: cachedir.Problem) -> FeedError:
+    """The error for a cache folder others can change."""
+    return FeedError(
+        str(cache_dir),
+        f"the cache folder {problem.text}; vcaudit does not use a feed others can change",
+        hint=problem.fix,
+    )
+
+
+def feed_in_use(cache_dir: Path, *, explicit: bool = True) -> FeedInUse:
     """The newer of the installed and the bundled feed.
 
     The installed bundle's date is in its state file, so an older installed bundle is never
-    parsed only to be set aside.
+    parsed only to be set aside. A cache folder that others can write, or that belongs to
+    another user, is an error when it was chosen (`explicit`: --cache-dir or
+    VCAUDIT_CACHE_DIR) or holds an installed feed; the default folder without an installed
+    feed is only set aside, with a warning, and the bundled feed read without the cache.
     """
+    problem = cachedir.folder_problem(cache_dir)
+    if problem is not None:
+        if explicit or os.path.lexists(cache_dir / STATE_NAME):
+            raise untrusted_folder(cache_dir, problem)
+        warning = (
+            f"the feed cache {cache_dir} {problem.text}: not used, the bundled feed is read "
+            f"without it (fix: {problem.fix})"
+        )
+        return _bundled_in_use(cache_dir, use_cache=False, warnings=(warning,))
+    tidy(cache_dir, wait=0)
     state = State.read(cache_dir)
-    if state is not None and _not_older_than_bundled(state):
-        feed = _installed(cache_dir, state)
-        if feed is not None:
-            info = replace(feed.info, location=f"installed ({cache_dir / BUNDLE_NAME})")
-            return FeedInUse(replace(feed, info=info), "installed", state)
-    feed = _bundled_compiled(cache_dir)
-    return FeedInUse(replace(feed, info=replace(feed.info, location="bundled")), "bundled")
+    for _attempt in range(3):
+        if state is None or not _not_older_than_bundled(state):
+            break
+        try:
+            feed = _installed(cache_dir, state)
+        except _Missing as missing:
+            # An install may have replaced it since the state was read: read that again.
+            again = State.read(cache_dir)
+            if again is not None and again != state:
+                state = again
+                continue
+            raise _damaged(missing.path, "the file is missing") from None
+        where = cache_dir / installed_name(state.sha256)
+        info = replace(feed.info, location=f"installed ({where})")
+        return FeedInUse(replace(feed, info=info), "installed", state)
+    return _bundled_in_use(cache_dir, use_cache=True)
 
 
-_COMPILED_FORMAT = 2
-"""The compiled feed's layout (bumped when the feed model changes)."""
+def bundled_in_use(cache_dir: Path) -> FeedInUse:
+    """The bundled feed, whatever is installed (for `feed update` to replace a damaged one)."""
+    return _bundled_in_use(cache_dir, use_cache=cachedir.folder_problem(cache_dir) is None)
 
 
-def _bundled_compiled(cache_dir: Path) -> Feed:
+def _bundled_in_use(
+    cache_dir: Path, *, use_cache: bool, warnings: tuple[str, ...] = ()
+) -> FeedInUse:
+    feed = _bundled_compiled(cache_dir, use_cache=use_cache)
+    info = replace(feed.info, location="bundled")
+    return FeedInUse(replace(feed, info=info), "bundled", warnings=warnings)
+
+
+_COMPILED_PREFIX = "bundled-"
+
+
+def _bundled_compiled(cache_dir: Path, *, use_cache: bool) -> Feed:
     """The bundled feed, from a compiled copy in the cache when one matches its files.
 
-    Parsing and checking the YAML takes a noticeable part of a small scan; the compiled copy
-    is keyed by the feed files' names, sizes and times and by vcaudit's version, so any
-    change to either rebuilds it. A missing or unwritable cache just means parsing again.
+    Parsing and checking the YAML takes a noticeable part of a small scan. The compiled copy
+    (JSON, see `compiled`) is named after a digest of the feed files' contents, their folder
+    and vcaudit's version and model, and it must name the same digests inside: any change
+    rebuilds it, and so does a copy that is damaged, or not the user's own. A missing or
+    unwritable cache just means parsing again.
     """
-    import pickle
-
     from vcaudit import __version__
+    from vcaudit.feed import compiled
 
     directory = bundled_feed_dir()
+    if not use_cache:
+        return load_feed(directory)
     try:
-        stats = sorted(
-            (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in directory.glob("*.yaml")
-        )
+        files = [(p.name, p.read_bytes()) for p in directory.glob("*.yaml")]
     except OSError:
         return load_feed(directory)
-    # The format number changes with the feed model, so an older compiled copy is not used.
-    state = repr((__version__, _COMPILED_FORMAT, str(directory), stats))
-    key = hashlib.sha256(state.encode()).hexdigest()[:20]
-    path = cache_dir / f"bundled-{key}.pickle"
-    unreadable = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError)
-    with contextlib.suppress(*unreadable), path.open("rb") as handle:
-        # Written by vcaudit below, in this user's own cache folder: whoever can change it
-        # can change vcaudit itself, so it is not untrusted input.
-        cached = pickle.load(handle)  # noqa: S301
-        if isinstance(cached, Feed):
+    source = compiled.source_digest([*files, ("(folder)", str(directory).encode())])
+    key = hashlib.sha256(f"{__version__}\0{compiled.model_fingerprint()}\0{source}".encode())
+    path = cache_dir / f"{_COMPILED_PREFIX}{key.hexdigest()[:20]}.json"
+    with contextlib.suppress(FileNotFoundError, cachedir.Untrusted, compiled.Mismatch):
+        data = cachedir.read_private(path, MAX_BUNDLE_BYTES)
+        cached = compiled.loads(data, version=__version__, source=source)
+        # The products must be those of the files (one per file, in id order).
+        if [p.id for p in cached.products] == sorted(
+            name.removesuffix(".yaml") for name, _ in files if name != "feed.yaml"
+        ):
             return cached
     feed = load_feed(directory)
     # A cache folder that cannot be written (read-only home, full disk) is no error.
-    with contextlib.suppress(OSError, VcauditError):
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, pickle.dumps(feed, protocol=pickle.HIGHEST_PROTOCOL))
+    with contextlib.suppress(OSError, ValueError):
+        cachedir.make_folder(cache_dir)
+        if cachedir.folder_problem(cache_dir) is None:
+            cachedir.write_private(path, compiled.dumps(feed, version=__version__, source=source))
+            _remove_other_compiled(cache_dir, keep=path.name)
     return feed
 
 
-def install(data: bytes, feed: Feed, cache_dir: Path, state: State) -> None:
-    """Install a verified bundle: the feed first, then its state, each atomically."""
+def _remove_other_compiled(cache_dir: Path, keep: str) -> None:
+    """Compiled copies of other versions of the feed (and pickles of vcaudit before 2027)."""
+    for entry in os.scandir(cache_dir):
+        if entry.name.startswith(_COMPILED_PREFIX) and entry.name != keep:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+_STALE_AFTER = 3600.0
+"""A compiled copy's temporary file older than this was left by a killed run."""
+
+
+def tidy(cache_dir: Path, *, wait: float) -> None:
+    """Remove what an interrupted install or compile left behind, under the lock.
+
+    Installs write only while they hold the lock, so under it every temporary install file
+    and every feed file the state does not name is a leftover. With `wait=0` a busy lock
+    (another vcaudit installing) just skips the tidying.
+    """
+    if not cache_dir.is_dir():
+        return
+    with contextlib.suppress(cachedir.Busy, OSError), cachedir.locked(cache_dir, wait=wait):
+        _tidy_locked(cache_dir)
+
+
+def _feed_files_to_keep(cache_dir: Path) -> set[str] | None:
+    """The installed feed's file; None when the state is damaged (then keep every one)."""
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        state = State.read(cache_dir)
+    except FeedError:
+        return None
+    if state is None:
+        return set()
+    name = installed_name(state.sha256)
+    # A feed installed before 2027 is still in feed.json.
+    return {name} if (cache_dir / name).exists() else {name, BUNDLE_NAME}
+
+
+def _tidy_locked(cache_dir: Path) -> None:
+    keep = _feed_files_to_keep(cache_dir)
+    now = time.time()
+    for entry in os.scandir(cache_dir):
+        name = entry.name
+        leftover = False
+        if name.startswith((".feed-", f".{STATE_NAME}.", f".{BUNDLE_NAME}.")):
+            leftover = name.endswith(".tmp")
+        elif name.startswith(f".{_COMPILED_PREFIX}") and name.endswith(".tmp"):
+            # Compiled copies are written without the lock: only old temporaries are stale.
+            with contextlib.suppress(OSError):
+                leftover = now - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER
+        elif name.startswith(_COMPILED_PREFIX) and name.endswith(".pickle"):
+            leftover = True  # never loaded: code can hide in a pickle
+        elif keep is not None and (name == BUNDLE_NAME or name.startswith("feed-")):
+            leftover = name.endswith(".json") and name not in keep
+        if leftover:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def check_folder(cache_dir: Path) -> None:
+    """Refuse a cache folder that others can change (before any download)."""
+    problem = cachedir.folder_problem(cache_dir)
+    if problem is not None:
+        raise untrusted_folder(cache_dir, problem)
+
+
+@contextlib.contextmanager
+def install_lock(cache_dir: Path) -> Iterator[None]:
+    """One install at a time in `cache_dir` (waits up to LOCK_WAIT seconds)."""
+    check_folder(cache_dir)
+    try:
+        cachedir.make_folder(cache_dir)
     except OSError as exc:
         raise FeedError(str(cache_dir), f"cannot create the cache folder: {exc.strerror}") from None
-    del feed
-    atomic_write(cache_dir / BUNDLE_NAME, data)
-    state.write(cache_dir)
+    check_folder(cache_dir)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(cachedir.locked(cache_dir, wait=LOCK_WAIT))
+        except cachedir.Busy:
+            raise FeedError(
+                str(cache_dir),
+                f"another vcaudit has been installing a feed here for over {LOCK_WAIT:.0f} s",
+                hint="try again when it has finished",
+            ) from None
+        except OSError as exc:
+            raise FeedError(
+                str(cache_dir), f"cannot lock the cache folder: {exc.strerror}"
+            ) from None
+        _tidy_locked(cache_dir)
+        yield
+
+
+def install(data: bytes, cache_dir: Path, state: State) -> None:
+    """Install a verified bundle; the caller holds `install_lock`.
+
+    The bundle goes to a file named by its checksum (not yet in use), then `state.json`,
+    which names it, replaces the previous one: that rename is the install. The previous
+    feed's file is removed after it.
+    """
+    try:
+        cachedir.write_private(cache_dir / installed_name(state.sha256), data)
+        cachedir.write_private(cache_dir / STATE_NAME, state.encode())
+    except OSError as exc:
+        raise FeedError(str(cache_dir), f"cannot install the feed: {exc.strerror}") from None
+    _tidy_locked(cache_dir)
 
 
 def now_iso() -> str:

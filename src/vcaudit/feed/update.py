@@ -2,8 +2,14 @@
 
 Nothing is installed unless every check passes: HTTPS (plain http only to loopback or with
 --allow-http, redirects included), a size limit, the SHA-256 published beside the bundle,
-the Ed25519 signature when a public key is configured, a valid feed, and a feed not older
-than the one in use (unless --allow-downgrade). On any failure the previous feed stays.
+the Ed25519 signature when a public key is configured, every check of `vcaudit feed
+validate` (the schema and the checks across records), a `generated_at` not in the future,
+and a feed not older than the one in use (unless --allow-downgrade). On any failure the
+previous feed stays. Installs into one cache folder take turns (a lock), and the check
+against the feed in use is made again under the lock.
+
+A URL is named in messages, reports and the state file without its credentials
+(`https://user:password@host` becomes `https://***@host`, query values become `***`).
 Only this module imports httpx, so commands that make no request start fast.
 """
 
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +26,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from vcaudit.errors import FeedError
-from vcaudit.feed import store
+from vcaudit.feed import store, validate
 from vcaudit.feed.load import load_bundle
 from vcaudit.models import Feed
 
@@ -59,16 +66,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+_QUERY_VALUE = re.compile(r"=[^&#]*")
+
+
+def redact_url(url: str) -> str:
+    """`url` as it may be shown: without user, password or query values."""
+    text = _USERINFO.sub(r"\1***@", url)
+    base, mark, rest = text.partition("?")
+    return base + mark + _QUERY_VALUE.sub("=***", rest) if mark else text
+
+
 def check_url(url: str, allow_http: bool) -> None:
     """HTTPS only; plain http to loopback, or anywhere with --allow-http."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise FeedError(redact_url(url), "not a valid URL") from None
+    if parts.scheme == "https" and host:
         return
-    if parts.scheme == "http" and parts.hostname:
-        if allow_http or _is_loopback(parts.hostname):
+    if parts.scheme == "http" and host:
+        if allow_http or _is_loopback(host):
             return
-        raise FeedError(url, "refusing plain http (use https, or --allow-http if you must)")
-    raise FeedError(url, "expected an https:// URL")
+        raise FeedError(
+            redact_url(url), "refusing plain http (use https, or --allow-http if you must)"
+        )
+    raise FeedError(redact_url(url), "expected an https:// URL")
 
 
 class _Fetcher:
@@ -96,7 +120,9 @@ class _Fetcher:
                 return self._get_once(url, headers or {}, limit or self.options.max_bytes)
             except _Retryable as exc:
                 if attempt >= self.options.retries:
-                    raise FeedError(url, f"{exc} (after {attempt + 1} attempts)") from None
+                    raise FeedError(
+                        redact_url(url), f"{exc} (after {attempt + 1} attempts)"
+                    ) from None
                 time.sleep(self.options.backoff * (2**attempt))
                 attempt += 1
 
@@ -115,24 +141,25 @@ class _Fetcher:
                         continue
                     if response.status_code >= 500:
                         raise _Retryable(f"server error {response.status_code}")
+                    shown = redact_url(current)
                     if response.status_code != 200:
-                        raise FeedError(current, f"server answered {response.status_code}")
+                        raise FeedError(shown, f"server answered {response.status_code}")
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > limit:
-                        raise FeedError(current, f"larger than the {limit}-byte limit")
+                        raise FeedError(shown, f"larger than the {limit}-byte limit")
                     total = int(declared) if declared and declared.isdigit() else None
                     body = bytearray()
                     for chunk in response.iter_bytes():
                         body.extend(chunk)
                         if len(body) > limit:
-                            raise FeedError(current, f"larger than the {limit}-byte limit")
+                            raise FeedError(shown, f"larger than the {limit}-byte limit")
                         if self.options.progress is not None:
                             self.options.progress(len(body), total)
                     return 200, bytes(body), response.headers
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
                 raise _Retryable(f"download {kind}: {type(exc).__name__}") from None
-        raise FeedError(url, f"more than {MAX_REDIRECTS} redirects")
+        raise FeedError(redact_url(url), f"more than {MAX_REDIRECTS} redirects")
 
 
 class _Retryable(Exception):
@@ -141,7 +168,11 @@ class _Retryable(Exception):
 
 def _check_not_older(feed: Feed, current: Feed, allow_downgrade: bool, name: str) -> None:
     new, old = feed.info.generated_at, current.info.generated_at
-    if new is not None and old is not None and new < old and not allow_downgrade:
+    if new is None or old is None or allow_downgrade:
+        return
+    if old > dt.datetime.now(dt.UTC) + validate.CLOCK_SKEW:
+        return  # a feed dated in the future (installed before this was refused) blocks nothing
+    if new < old:
         raise FeedError(
             name,
             f"refusing a feed generated {new.isoformat()}, older than the one in use "
@@ -157,14 +188,47 @@ def verify(
     public_key: str | None,
     name: str,
 ) -> Feed:
-    """Checksum, signature (when a key is configured) and validity of a bundle."""
+    """Checksum, signature (when a key is configured) and every check of `feed validate`."""
     store.verify_checksum(data, store.parse_checksum(checksum_text, name + ".sha256"), name)
     if public_key:
         if signature is None:
             raise FeedError(name, "unsigned: a public key is configured but no signature found")
         key = store.load_public_key(public_key, "public key")
         store.verify_signature(data, signature, key, name)
-    return load_bundle(data, name)
+    feed = load_bundle(data, name)
+    now = dt.datetime.now(dt.UTC)
+    problems = [
+        *validate.bundle_schema_problems(data, name),
+        *validate.semantic_problems(feed, now.date(), now=now),
+    ]
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise FeedError(
+            first.file,
+            f"refusing the feed: {first.message}{more}",
+            line=first.line,
+            field=first.field,
+            hint="`vcaudit feed validate FILE` lists every problem of a bundle file",
+        )
+    return feed
+
+
+def _current(cache_dir: Path) -> store.FeedInUse:
+    """The feed in use; the bundled one when the installed one is damaged (it is replaced)."""
+    try:
+        return store.feed_in_use(cache_dir)
+    except FeedError:
+        return store.bundled_in_use(cache_dir)
+
+
+def _install(
+    data: bytes, feed: Feed, cache_dir: Path, state: store.State, allow_downgrade: bool
+) -> None:
+    """Install under the folder's lock, checking again against the feed in use then."""
+    with store.install_lock(cache_dir):
+        _check_not_older(feed, _current(cache_dir).feed, allow_downgrade, state.source)
+        store.install(data, cache_dir, state)
 
 
 def update(
@@ -177,10 +241,12 @@ def update(
 ) -> Outcome:
     """Fetch, verify and install the bundle at `url`."""
     check_url(url, options.allow_http)
-    current = store.feed_in_use(cache_dir)
-    state = store.State.read(cache_dir)
+    store.check_folder(cache_dir)
+    name = redact_url(url)
+    current = _current(cache_dir)
+    state = current.state
     headers: dict[str, str] = {}
-    if state is not None and state.source == url and current.origin == "installed":
+    if state is not None and state.source == name:
         if state.etag:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
@@ -196,18 +262,17 @@ def update(
             _status, signature, _ = fetcher.get(url + ".sig", limit=4096)
     finally:
         fetcher.close()
-    feed = verify(data, checksum.decode("utf-8", "replace"), signature, public_key, url)
-    _check_not_older(feed, current.feed, allow_downgrade, url)
+    feed = verify(data, checksum.decode("utf-8", "replace"), signature, public_key, name)
     new_state = store.State(
         sha256=store.sha256_hex(data),
         generated_at=feed.info.generated_at.isoformat() if feed.info.generated_at else "",
-        source=url,
+        source=name,
         installed_at=store.now_iso(),
         signed=bool(public_key),
         etag=response_headers.get("etag", ""),
         last_modified=response_headers.get("last-modified", ""),
     )
-    store.install(data, feed, cache_dir, new_state)
+    _install(data, feed, cache_dir, new_state, allow_downgrade)
     return Outcome(True, feed, _installed_message(feed))
 
 
@@ -215,14 +280,16 @@ def import_file(
     path: Path, cache_dir: Path, *, public_key: str | None, allow_downgrade: bool
 ) -> Outcome:
     """Verify and install a bundle from disk (air-gapped machines)."""
+    store.check_folder(cache_dir)
     name = str(path)
     try:
         data = path.read_bytes()
         checksum = Path(name + ".sha256").read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise FeedError(str(exc.filename), "no such file (the bundle and its .sha256)") from None
-    except OSError as exc:
-        raise FeedError(name, f"cannot read: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise FeedError(name, f"cannot read: {problem}") from None
     signature = None
     if public_key:
         try:
@@ -230,8 +297,6 @@ def import_file(
         except FileNotFoundError:
             signature = None
     feed = verify(data, checksum, signature, public_key, name)
-    current = store.feed_in_use(cache_dir)
-    _check_not_older(feed, current.feed, allow_downgrade, name)
     state = store.State(
         sha256=store.sha256_hex(data),
         generated_at=feed.info.generated_at.isoformat() if feed.info.generated_at else "",
@@ -239,12 +304,13 @@ def import_file(
         installed_at=store.now_iso(),
         signed=bool(public_key),
     )
-    store.install(data, feed, cache_dir, state)
+    _install(data, feed, cache_dir, state, allow_downgrade)
     return Outcome(True, feed, _installed_message(feed))
 
 
 def fetch_for_run(url: str, *, public_key: str | None, options: FetchOptions) -> Feed:
     """`--feed URL`: fetch and verify a bundle for this run only, installing nothing."""
+    check_url(url, options.allow_http)
     fetcher = _Fetcher(options)
     try:
         _status, data, _ = fetcher.get(url)
@@ -252,7 +318,7 @@ def fetch_for_run(url: str, *, public_key: str | None, options: FetchOptions) ->
         signature = fetcher.get(url + ".sig", limit=4096)[1] if public_key else None
     finally:
         fetcher.close()
-    return verify(data, checksum.decode("utf-8", "replace"), signature, public_key, url)
+    return verify(data, checksum.decode("utf-8", "replace"), signature, public_key, redact_url(url))
 
 
 def _installed_message(feed: Feed) -> str:
