@@ -346,3 +346,32 @@ def test_identify_unknown_and_helpers(capsys: pytest.CaptureFixture[str]) -> Non
     assert "an Outlook add-in of Microsoft Teams, not a client: nothing to audit" in out
     _code, out = identify(capsys, "Zoom Workplace (64-bit)", "--platform", "linux")
     assert "applies on windows only" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "lines"),
+    [
+        (
+            "hosts.yaml",
+            "hosts:\n  - name: a\n    platform: Solaris\n    clients:\n"
+            "      - {product: zoom, version: '1'}\n      - {product: '', version: '2'}\n",
+            ["line 5: platform: unknown platform 'Solaris'", "line 6: product: is empty"],
+        ),
+        (
+            "rows.jsonl",
+            '{"host": "a", "platform": "beos", "product": "zoom", "version": "1"}\n'
+            '{"host": "", "platform": "linux", "product": "zoom", "version": "1"}\n',
+            ["line 1: platform: unknown platform 'beos'", "line 2: host: is empty"],
+        ),
+    ],
+)
+def test_bad_records_of_json_and_yaml_are_all_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: str, lines: list[str]
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    code, _rows, err = scan_rows(capsys, str(path))
+    assert code == 3
+    for line in lines:
+        assert f"{path}, {line}" in err
+    assert err.rstrip().endswith(f"{path}: 2 rows cannot be used; nothing was audited")

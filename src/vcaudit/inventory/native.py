@@ -366,6 +366,7 @@ def read_jsonl(
 ) -> Iterator[Installation]:
     """Stream JSON Lines: one record object per line."""
     count = 0
+    problems = RowProblems(name)
     for number, text in enumerate(decoded_lines(lines, name), start=1):
         if not text.strip():
             continue
@@ -375,8 +376,14 @@ def read_jsonl(
             raise InputError(name, f"not valid JSON: {exc.msg}", line=number) from None
         if not isinstance(row, dict):
             raise InputError(name, "expected a JSON object", line=number)
+        try:
+            installation = records.installation(row, name, number, options or _PLAIN)
+        except InputError as problem:
+            problems.add(problem)
+            continue
         count += 1
-        yield records.installation(row, name, number, options or _PLAIN)
+        yield installation
+    problems.check()
     if count == 0:
         raise InputError(name, "the file is empty")
 
@@ -476,20 +483,30 @@ def _document(data: Any, name: str, options: records.RowOptions) -> Iterator[Ins
     if key == "installations":
         yield from _records(items, name, _line(data, 1), "installations", options)
         return
+    problems = RowProblems(name)
     for index, host in enumerate(items):
-        yield from _host(host, name, _line(host, _line(data, 1)), f"hosts[{index}]", options)
+        where = f"hosts[{index}]"
+        yield from _host(host, name, _line(host, _line(data, 1)), where, options, problems)
+    problems.check()
 
 
 def _records(
     items: Iterable[Any], name: str, line: int, path: str, options: records.RowOptions
 ) -> Iterator[Installation]:
     count = 0
+    problems = RowProblems(name)
     for index, row in enumerate(items):
         row_line = _line(row, line)
         if not isinstance(row, dict):
             raise InputError(name, "expected a mapping", line=row_line, field=f"{path}[{index}]")
+        try:
+            installation = records.installation(row, name, row_line, options)
+        except InputError as problem:
+            problems.add(problem)
+            continue
         count += 1
-        yield records.installation(row, name, row_line, options)
+        yield installation
+    problems.check()
     if count == 0:
         raise InputError(name, "no installations in the file")
 
@@ -498,7 +515,12 @@ _HOST_KEYS = ("name", "host", "platform", "ownership", "owner", "user", "tags", 
 
 
 def _host(
-    host: Any, name: str, line: int, path: str, options: records.RowOptions
+    host: Any,
+    name: str,
+    line: int,
+    path: str,
+    options: records.RowOptions,
+    problems: RowProblems,
 ) -> Iterator[Installation]:
     if not isinstance(host, dict):
         raise InputError(name, "expected a mapping", line=line, field=path)
@@ -514,4 +536,9 @@ def _host(
             raise InputError(
                 name, "expected a mapping", line=client_line, field=f"{path}.clients[{index}]"
             )
-        yield records.installation({**shared, **client}, name, client_line, options)
+        try:
+            installation = records.installation({**shared, **client}, name, client_line, options)
+        except InputError as problem:
+            problems.add(problem)
+            continue
+        yield installation

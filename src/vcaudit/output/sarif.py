@@ -286,6 +286,7 @@ def document(report: AuditReport) -> dict[str, Any]:
                     ),
                     "installations": report.summary.installations,
                     "hosts": report.summary.hosts,
+                    "inputs": list(report.read),
                 },
             }
         ],
