@@ -320,6 +320,17 @@ def test_precedence_name_rule_beats_product_name_beats_stripped_name() -> None:
     assert product_of(ident, "Alpha Chat (64-bit)", "", M, "1") == "c"
 
 
+def test_a_windows_name_on_another_platform_comes_after_every_other_claim() -> None:
+    a = _product("a", "Alpha", windows=(WindowsRule("Chat"),))
+    b = _product("b", "Chat")
+    ident = Identifier([a, b])
+    assert product_of(ident, "Chat", "", W, "1") == "a"
+    assert product_of(ident, "Chat", "", M, "1") == "b"  # the product name wins off Windows
+    found = Identifier([a]).identify("Chat", "", M, "1")
+    assert found is not None
+    assert found.note == "a name seen on windows, here on macos"
+
+
 def test_rules_for_a_platform_apply_there_only() -> None:
     a = _product("a", "Alpha", names=(WindowsRule("Chat", platforms=frozenset({M})),))
     ident = Identifier([a])

@@ -344,8 +344,9 @@ def test_identify_unknown_and_helpers(capsys: pytest.CaptureFixture[str]) -> Non
     assert "Product: none: 'Zoom Workplace Beta' is not a product in the feed (closest: " in out
     _code, out = identify(capsys, "Microsoft Teams Meeting Add-in for Microsoft Office")
     assert "an Outlook add-in of Microsoft Teams, not a client: nothing to audit" in out
-    _code, out = identify(capsys, "Zoom Workplace (64-bit)", "--platform", "linux")
-    assert "applies on windows only" in out
+    _code, out = identify(capsys, "Cisco Webex", "--platform", "macos")
+    assert "Product: Webex App (webex)" in out
+    assert "note: a name seen on windows, here on macos" in out
 
 
 @pytest.mark.parametrize(

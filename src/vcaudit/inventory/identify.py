@@ -12,10 +12,11 @@ order of precedence (first the strongest):
 4. the product's name or a former name;
 5. a name rule whose publisher differs from the row's: a publisher helps, it never hides a
    product (inventories spell vendors many ways);
-6. the same again for the name without what tools add to it: `.app`, an architecture
-   suffix (`(64-bit)`), a trailing version, trade marks.
+6. a Windows DisplayName on another platform (`Zoom` in a hand-written list of Macs);
+7. the same again for the name without what tools add to it: `.app`, an architecture
+   suffix (`(64-bit)`), an install scope (`(Machine)`), a trailing version, trade marks.
 
-Rules that name a platform apply on that platform only. Products that share a name (classic
+Rules that name their platforms apply on those platforms only. Products that share a name (classic
 and new Teams) each say what their versions look like; the version decides between them, and
 a version that fits none of them is not identified, never forced onto one.
 
@@ -51,7 +52,7 @@ EXACT_KINDS: dict[str, tuple[str, Platform | None]] = {
 
 # Precedence levels (lower wins); a name variant adds _VARIANT_STEP per step away from the
 # name as reported.
-_EXACT, _RULE_PUBLISHER, _RULE, _PRODUCT_NAME, _RULE_OTHER_PUBLISHER = range(5)
+_EXACT, _RULE_PUBLISHER, _RULE, _PRODUCT_NAME, _RULE_OTHER_PUBLISHER, _RULE_ELSEWHERE = range(6)
 _VARIANT_STEP = 10
 
 
@@ -97,6 +98,9 @@ class _Rule:
     name: re.Pattern[str]
     publisher: re.Pattern[str] | None
     platforms: frozenset[Platform]
+    only: bool
+    """The rule applies on `platforms` only; else it was merely seen there (a Windows
+    DisplayName such as `Zoom` is also what people write for Zoom on a Mac)."""
 
     def describe(self) -> str:
         # Patterns are shown as written in the feed (a repr would double their backslashes).
@@ -176,9 +180,9 @@ class Identifier:
             for name in (product.name, *product.former_names):
                 self._names.setdefault(name.casefold(), []).append(product)
             for rule in ident.windows:
-                self._rules.append(_rule(product, rule, frozenset({Platform.WINDOWS})))
+                self._rules.append(_rule(product, rule, frozenset({Platform.WINDOWS}), only=False))
             for rule in ident.names:
-                self._rules.append(_rule(product, rule, rule.platforms))
+                self._rules.append(_rule(product, rule, rule.platforms, only=True))
             self._excludes[product.id] = [
                 _rule(product, r, frozenset()) for r in ident.windows_exclude
             ]
@@ -267,7 +271,12 @@ class Identifier:
             )
         if platform is not None:
             for rule in self._rules:
-                if rule.platforms and platform not in rule.platforms and _any_name(rule, name):
+                if (
+                    rule.only
+                    and rule.platforms
+                    and platform not in rule.platforms
+                    and _any_name(rule, name)
+                ):
                     lines.append(
                         f"{rule.describe()} of {rule.product.id}: applies on "
                         f"{', '.join(sorted(p.value for p in rule.platforms))} only"
@@ -317,13 +326,17 @@ class Identifier:
                     how = f"{how} (as {variant!r})"
                     claims.append(_Claim(product, base + _RULE, how, platform=implied))
             for rule in self._rules:
-                if rule.platforms and platform is not None and platform not in rule.platforms:
-                    continue
-                if not rule.name.fullmatch(variant):
+                elsewhere = bool(rule.platforms) and platform is not None
+                elsewhere = elsewhere and platform not in rule.platforms
+                if (elsewhere and rule.only) or not rule.name.fullmatch(variant):
                     continue
                 implied = next(iter(rule.platforms)) if len(rule.platforms) == 1 else None
                 how = rule.describe() + (f" (as {variant!r})" if variant != name else "")
-                if rule.publisher is None or not publisher:
+                if elsewhere and platform is not None:
+                    seen = ", ".join(sorted(p.value for p in rule.platforms))
+                    level = _RULE_ELSEWHERE
+                    note = f"a name seen on {seen}, here on {platform.value}"
+                elif rule.publisher is None or not publisher:
                     level, note = _RULE, ""
                 elif rule.publisher.fullmatch(publisher):
                     level, note = _RULE_PUBLISHER, ""
@@ -380,13 +393,16 @@ class Identifier:
         return f"{product.name} ({product.id}), by {text!r}"
 
 
-def _rule(product: Product, rule: WindowsRule, platforms: frozenset[Platform]) -> _Rule:
+def _rule(
+    product: Product, rule: WindowsRule, platforms: frozenset[Platform], *, only: bool = True
+) -> _Rule:
     return _Rule(
         product,
         rule,
         _compile(rule.name),
         _compile(rule.publisher) if rule.publisher else None,
         platforms,
+        only,
     )
 
 
