@@ -312,6 +312,14 @@ def scan(
         bool | None,
         typer.Option("--strict/--no-strict", help="Unknown products and versions fail the run."),
     ] = None,
+    fail_on_review: Annotated[
+        bool | None,
+        typer.Option(
+            "--fail-on-review/--no-fail-on-review",
+            help="An advisory to review (affected versions not published yet) fails the run "
+            "when its severity reaches --fail-on. Default: the policy file's review.",
+        ),
+    ] = None,
     config: ConfigOption = None,
     max_feed_age: Annotated[
         int | None,
@@ -363,7 +371,9 @@ def scan(
         str | None, typer.Option("--email-from", metavar="ADDR", help="Sender address.")
     ] = None,
     smtp_host: Annotated[str | None, typer.Option("--smtp-host", metavar="HOST")] = None,
-    smtp_port: Annotated[int | None, typer.Option("--smtp-port", metavar="PORT", min=1)] = None,
+    smtp_port: Annotated[
+        int | None, typer.Option("--smtp-port", metavar="PORT", min=1, max=65535)
+    ] = None,
     smtp_security: Annotated[
         Security | None,
         typer.Option("--smtp-security", help="starttls (default), tls or none."),
@@ -382,7 +392,15 @@ def scan(
         typer.Option("--smtp-ca-file", metavar="PEM", help="CA certificates for a private relay."),
     ] = None,
     smtp_timeout: Annotated[
-        float | None, typer.Option("--smtp-timeout", metavar="SECONDS", min=0.1)
+        float | None,
+        typer.Option(
+            "--smtp-timeout",
+            metavar="SECONDS",
+            min=0.1,
+            max=86400,
+            help="Overall deadline of each SMTP session: connecting, TLS, login and sending, "
+            "however slowly the server answers (default 30).",
+        ),
     ] = None,
     email_attach: Annotated[
         list[Attachment] | None,
@@ -394,7 +412,21 @@ def scan(
     ] = None,
     state: Annotated[
         Path | None,
-        typer.Option("--state", metavar="FILE", help="Remember findings between runs here."),
+        typer.Option(
+            "--state",
+            metavar="FILE",
+            help="Remember findings between runs here (locked while a run uses it).",
+        ),
+    ] = None,
+    state_wait: Annotated[
+        float | None,
+        typer.Option(
+            "--state-wait",
+            metavar="SECONDS",
+            min=0,
+            max=86400,
+            help="Wait this long for another run using --state, then give up (default 30).",
+        ),
     ] = None,
     only_changes: Annotated[
         bool,
@@ -409,6 +441,17 @@ def scan(
     webhook_format: Annotated[
         WebhookFormat | None,
         typer.Option("--webhook-format", help="json (default), slack or teams."),
+    ] = None,
+    webhook_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--webhook-timeout",
+            metavar="SECONDS",
+            min=0.1,
+            max=86400,
+            help="Overall deadline of each webhook request, reading the answer included "
+            "(default 15).",
+        ),
     ] = None,
 ) -> None:
     """Audit inventories and print the risk report."""
@@ -437,6 +480,8 @@ def scan(
             policy = replace(policy, fail_on=_risk_flag(fail_on))
         if strict is not None:
             policy = replace(policy, strict=strict)
+        if fail_on_review is not None:
+            policy = replace(policy, fail_on_review=fail_on_review)
         if max_feed_age is not None:
             policy = replace(policy, max_feed_age_days=max_feed_age)
         loaded = _load_feed(feed, cache_dir, loaded_config)
@@ -457,9 +502,11 @@ def scan(
             email_attach=email_attach,
             email_dry_run=email_dry_run,
             state=state,
+            state_wait=state_wait,
             only_changes=only_changes,
             webhooks=webhooks,
             webhook_format=webhook_format,
+            webhook_timeout=webhook_timeout,
         )
         if piped_note:
             warnings.append(piped_note)
@@ -558,6 +605,10 @@ def scan(
                     typer.echo(f"vcaudit: {terminal_safe(line, 0)}", err=True)
             if result.skipped and not quiet:
                 typer.echo(f"vcaudit: {result.skipped}", err=True)
+            # Owners not mailed: the default recipients' mail lists them; without one, or
+            # without -q, they are said here too.
+            for note in result.notes if not quiet or not deliver_to.email_to else ():
+                typer.echo(f"vcaudit: warning: {terminal_safe(note, 0)}", err=True)
             for failure in result.failures:
                 typer.echo(f"vcaudit: error: {terminal_safe(failure, 0)}", err=True)
             delivery_failed = bool(result.failures)
@@ -589,9 +640,11 @@ def _notify_settings(
     email_attach: list[Attachment] | None,
     email_dry_run: Path | None,
     state: Path | None,
+    state_wait: float | None = None,
     only_changes: bool,
     webhooks: list[str] | None,
     webhook_format: WebhookFormat | None,
+    webhook_timeout: float | None = None,
 ) -> NotifySettings | None:
     """Flags over the policy file's email and webhooks sections; None when there is
     nothing to deliver or remember (and mail code is not even loaded)."""
@@ -603,8 +656,12 @@ def _notify_settings(
     if not (recipients or sender or webhooks or mail.webhooks or state or only_changes):
         return None
 
-    from vcaudit.notify.deliver import NotifySettings
-    from vcaudit.notify.email import SmtpSettings, check_address
+    from vcaudit.notify.changes import check_state_path
+    from vcaudit.notify.deadline import check_seconds
+    from vcaudit.notify.deliver import STATE_WAIT, NotifySettings
+    from vcaudit.notify.email import DEFAULT_TIMEOUT, SmtpSettings, check_address
+    from vcaudit.notify.kinds import webhook_url_problem
+    from vcaudit.notify.webhook import DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT
 
     if recipients and not sender:
         raise UsageError("--email-to needs --email-from (or email.from in vcaudit.yaml)")
@@ -614,10 +671,24 @@ def _notify_settings(
         check_address(sender, "--email-from")
     if only_changes and state is None:
         raise UsageError("--only-changes needs --state FILE to know what changed")
+    if state is not None:
+        check_state_path(state)  # before anything is audited or sent
     security = smtp_security or (Security(mail.security) if mail.security else Security.STARTTLS)
     for url in webhooks or mail.webhooks:
-        if not url.startswith(("https://", "http://")):
-            raise UsageError(f"--webhook: expected an http(s) URL, got {url!r}")
+        problem = webhook_url_problem(url)
+        if problem:
+            raise UsageError(f"--webhook: {problem}: {url!r}")
+    seconds = {
+        "--smtp-timeout": smtp_timeout or mail.timeout or DEFAULT_TIMEOUT,
+        "--webhook-timeout": webhook_timeout or mail.webhook_timeout or WEBHOOK_TIMEOUT,
+    }
+    for what, value in seconds.items():
+        try:
+            check_seconds(value, what)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if state_wait is not None and not 0 <= state_wait <= 86400:  # also refuses nan
+        raise UsageError("--state-wait: expected a number of seconds from 0 to 86400")
     return NotifySettings(
         email_to=recipients,
         email_from=sender,
@@ -627,16 +698,19 @@ def _notify_settings(
             security=security,
             user=smtp_user or mail.user,
             ca_file=smtp_ca_file or mail.ca_file,
-            timeout=smtp_timeout or mail.timeout or 30.0,
+            timeout=seconds["--smtp-timeout"],
         ),
         attach=tuple(a.value for a in email_attach) if email_attach else mail.attach,
         dry_run_dir=email_dry_run,
         route_to_owners=mail.route_to_owners,
+        allowed_domains=mail.allowed_domains,
         state=state,
         only_changes=only_changes,
+        state_wait=STATE_WAIT if state_wait is None else state_wait,
         webhooks=tuple(webhooks) if webhooks else mail.webhooks,
         webhook_format=webhook_format
         or (WebhookFormat(mail.webhook_format) if mail.webhook_format else WebhookFormat.JSON),
+        webhook_timeout=seconds["--webhook-timeout"],
     )
 
 
@@ -990,7 +1064,7 @@ def feed_validate(
     """Validate a feed: the JSON Schema, then checks across records. Exit 4 if invalid."""
     with _errors():
         from vcaudit.feed.load import bundled_feed_dir
-        from vcaudit.feed.validate import schema_problems, semantic_problems
+        from vcaudit.feed.validate import feed_warnings, schema_problems, semantic_problems
 
         directory = path or bundled_feed_dir()
         loaded = _load_feed(directory)
@@ -999,12 +1073,17 @@ def feed_validate(
         problems.extend(semantic_problems(loaded, now.date(), now=now))
         for problem in problems:
             typer.echo(terminal_safe(str(problem), 0), err=True)
+        # Warnings never make a feed invalid: a stale latest release is still a usable feed.
+        warnings = feed_warnings(loaded)
+        for warning in warnings:
+            typer.echo(f"vcaudit: warning: {terminal_safe(str(warning), 0)}", err=True)
         advisories = sum(len(p.advisories) for p in loaded.products)
         if problems:
             typer.echo(f"vcaudit: feed is invalid: {len(problems)} problem(s)", err=True)
             raise typer.Exit(int(ExitCode.FEED))
+        warned = f", {len(warnings)} warning(s)" if warnings else ""
         typer.echo(
-            f"feed is valid: {len(loaded.products)} products, {advisories} advisories "
+            f"feed is valid: {len(loaded.products)} products, {advisories} advisories{warned} "
             f"({terminal_safe(loaded.info.location, 0)})"
         )
 
@@ -1033,9 +1112,19 @@ def feed_info(feed: FeedOption = None, cache_dir: CacheDirOption = None) -> None
                 lines.append(f"fetched from: {terminal_safe(state.source, 0)}")
             elif info.location == "bundled":
                 lines.append("verified:     shipped inside vcaudit")
-        if info.kev_catalog_date:
-            lines.append(f"CISA KEV:     catalog of {info.kev_catalog_date.isoformat()}")
         total = sum(len(p.advisories) for p in loaded.products)
+        unchecked = sum(a.kev_unchecked for p in loaded.products for a in p.advisories)
+        if info.kev_catalog_date:
+            version = info.kev_catalog_version and f" {terminal_safe(info.kev_catalog_version, 0)}"
+            lines.append(
+                f"CISA KEV:     checked against catalog{version} of "
+                f"{info.kev_catalog_date.isoformat()}; {unchecked} advisories published after "
+                "it have their KEV status unchecked"
+            )
+            if info.kev_catalog_source:
+                lines.append(f"              {terminal_safe(info.kev_catalog_source, 0)}")
+        else:
+            lines.append("CISA KEV:     no catalog named; every advisory's KEV status is unchecked")
         lines.append(f"products:     {len(loaded.products)}, advisories: {total}")
         for product in loaded.products:
             life = "end of life" if product.lifecycle.eol else "supported"
@@ -1330,7 +1419,7 @@ def advisory_command(
         if output_format is ListFormat.JSON:
             text = advisory_output.render_json(found)
         else:
-            text = advisory_output.render_text(found)
+            text = advisory_output.render_text(found, loaded.info.kev_catalog_date)
         _emit(text, None, ())
 
 

@@ -72,6 +72,20 @@ class Risk(IntEnum):
             raise ValueError(label) from None
 
 
+def severity_band(score: float) -> Risk | None:
+    """The severity a CVSS base score stands for (CVSS v3.1 specification, section 5): 0.1-3.9
+    low, 4.0-6.9 medium, 7.0-8.9 high, 9.0-10.0 critical; None for 0.0 ("none")."""
+    if score >= 9.0:
+        return Risk.CRITICAL
+    if score >= 7.0:
+        return Risk.HIGH
+    if score >= 4.0:
+        return Risk.MEDIUM
+    if score > 0.0:
+        return Risk.LOW
+    return None
+
+
 class ExitCode(IntEnum):
     """The documented exit codes; `policy.decide_exit` is the only place that picks one."""
 
@@ -245,8 +259,15 @@ class Advisory:
     server_side: bool
     """Fixed on the vendor's servers: the client version does not matter."""
     affected: tuple[AffectedRange, ...]
+    """Empty when the range is not published yet (`range_known` false)."""
     references: tuple[str, ...]
     notes: str = ""
+    range_known: bool = True
+    """False for `range: unknown` in the feed: the sources name the advisory but publish no
+    affected versions yet. vcaudit never guesses one: the advisory is a "review" item on every
+    installation of the product on its `platforms`, shown, never counted as confirmed."""
+    platforms: frozenset[Platform] = frozenset()
+    """The platforms it concerns: those of its ranges, or those the feed lists without one."""
     kev_added: dt.date | None = None
     withdrawn: bool = False
     """Withdrawn or rejected by its publisher: shown, never matched."""
@@ -255,6 +276,12 @@ class Advisory:
     scored: bool = True
     """False when the feed has no score for it yet (none published, or none its sources
     show): `severity` is then the risk vcaudit counts it at until one is added (high)."""
+    vendor_severity: str = ""
+    """The vendor's own severity label where it disagrees with the band of the CVSS score
+    (MSRC calls CVE-2023-29328 "critical" at 8.8): shown beside `severity`, never used to rank."""
+    kev_unchecked: bool = False
+    """Published after the CISA KEV catalog the feed was checked against (or the feed names
+    no catalog): `kev` false then means "not checked", not "not known to be exploited"."""
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -265,6 +292,11 @@ class Advisory:
     def severity_label(self) -> str:
         """The severity as the feed gives it: low, medium, high, critical, or unscored."""
         return self.severity.label if self.scored else "unscored"
+
+    @property
+    def counted_risk(self) -> Risk:
+        """The risk it stands for where it applies: its severity, critical when known exploited."""
+        return Risk.CRITICAL if self.kev else self.severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +334,11 @@ class FeedInfo:
     publisher: str
     location: str
     kev_catalog_date: dt.date | None = None
+    """The release date of the CISA KEV catalog the feed's `kev` flags were checked against."""
+    kev_catalog_version: str = ""
+    """That catalog's `catalogVersion` (`2025.08.25`)."""
+    kev_catalog_source: str = ""
+    """Where that catalog was read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +421,9 @@ class Assessment:
     """Newer than the feed's latest release: a sign the feed is stale."""
     not_client: bool = False
     """An add-in or helper of a product, not a client: nothing to audit (never fails a run)."""
+    review: tuple[Advisory, ...] = ()
+    """Advisories of the product on this platform whose affected versions are not published
+    yet (and that no ignore rule covers): shown to review, never counted in status or risk."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +468,8 @@ class Summary:
     """Installations at or above --fail-on (or unknown under --strict)."""
     ignored: int = 0
     """Installations with at least one advisory suppressed by the policy."""
+    review: int = 0
+    """Installations with at least one advisory to review (affected versions not published)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,6 +507,9 @@ class AuditReport:
     summary: Summary
     fail_on: Risk
     strict: bool = False
+    fail_on_review: bool = False
+    """The policy's `review: fail`: an advisory to review fails the run when its severity
+    reaches `fail_on`, like a confirmed one."""
     tool_version: str = ""
     inputs: tuple[str, ...] = field(default=())
     read: tuple[str, ...] = field(default=())

@@ -51,6 +51,8 @@ META_FILE = "feed.yaml"
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _PRODUCT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _SEVERITIES = ("low", "medium", "high", "critical", "unscored")
+VENDOR_SEVERITIES = ("low", "moderate", "medium", "important", "high", "critical")
+"""The labels vendors give (MSRC says moderate and important), kept as `vendor_severity`."""
 UNSCORED_RISK = Risk.HIGH
 """The risk an advisory counts at while the feed has no score for it."""
 
@@ -65,8 +67,8 @@ _IDENTIFY_KEYS = (
     "sources", "notes",
 )  # fmt: skip
 _ADVISORY_KEYS = (
-    "id", "aliases", "title", "published", "modified", "severity", "cvss", "kev", "kev_added",
-    "fix", "affected", "references", "notes", "withdrawn",
+    "id", "aliases", "title", "published", "modified", "severity", "vendor_severity", "cvss",
+    "kev", "kev_added", "fix", "affected", "references", "notes", "withdrawn",
 )  # fmt: skip
 
 
@@ -175,6 +177,7 @@ def _assemble(info: FeedInfo, products: list[Product], where: str) -> Feed:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise FeedError(where, f"product {duplicates[0]!r} appears twice")
+    products = [_mark_kev_unchecked(p, info.kev_catalog_date) for p in products]
     names = {product.id: product.name for product in products}
     # A successor may be written as a product id; people read its name.
     products = [
@@ -184,6 +187,18 @@ def _assemble(info: FeedInfo, products: list[Product], where: str) -> Feed:
         for p in products
     ]
     return Feed(info=info, products=tuple(sorted(products, key=lambda p: p.id)))
+
+
+def _mark_kev_unchecked(product: Product, catalog: dt.date | None) -> Product:
+    """Advisories the feed's KEV catalog cannot speak for: published after it (or no catalog
+    named), so their `kev: false` means "not checked" rather than "not known exploited"."""
+    advisories = tuple(
+        replace(a, kev_unchecked=True)
+        if not a.kev and (catalog is None or a.published is None or a.published > catalog)
+        else a
+        for a in product.advisories
+    )
+    return replace(product, advisories=advisories)
 
 
 def plain(value: Any) -> Any:
@@ -261,7 +276,10 @@ def _read_yaml(path: Path, folder: Path) -> Fields:
 
 
 def _read_meta(meta: Fields, location: str, extra: tuple[str, ...] = ()) -> FeedInfo:
-    meta.only("schema_version", "generated_at", "publisher", "kev_catalog_date", "notes", *extra)
+    meta.only(
+        "schema_version", "generated_at", "publisher", "kev_catalog_date", "kev_catalog_version",
+        "kev_catalog_source", "notes", *extra,
+    )  # fmt: skip
     version = meta.integer("schema_version", minimum=1)
     if version != SCHEMA_VERSION:
         raise meta.fail(
@@ -288,6 +306,8 @@ def _read_meta(meta: Fields, location: str, extra: tuple[str, ...] = ()) -> Feed
         publisher=meta.text("publisher", required=True),
         location=location,
         kev_catalog_date=meta.date("kev_catalog_date"),
+        kev_catalog_version=meta.text("kev_catalog_version"),
+        kev_catalog_source=meta.text("kev_catalog_source"),
     )
 
 
@@ -495,12 +515,20 @@ def _urls(fields: Fields, key: str) -> tuple[str, ...]:
     return urls
 
 
+_UNRANGED_KEYS = ("range", "platforms")
+"""An advisory whose affected versions are not published yet: `range: unknown` and the
+platforms it concerns, instead of `affected`."""
+
+
 def _read_advisory(fields: Fields, scheme: str) -> Advisory:
-    fields.only(*_ADVISORY_KEYS)
+    fields.only(*_ADVISORY_KEYS, *_UNRANGED_KEYS)
     severity = fields.text("severity", required=True).lower()
     if severity not in _SEVERITIES:
         raise fields.fail("severity", f"expected one of {', '.join(_SEVERITIES)}")
     scored = severity != "unscored"
+    vendor_severity = fields.text("vendor_severity").lower()
+    if vendor_severity and vendor_severity not in VENDOR_SEVERITIES:
+        raise fields.fail("vendor_severity", f"expected one of {', '.join(VENDOR_SEVERITIES)}")
     cvss = _read_cvss(fields.sub("cvss"))
     if cvss is not None and not scored:
         raise fields.fail("cvss", "an unscored advisory has no CVSS; give its severity instead")
@@ -510,9 +538,7 @@ def _read_advisory(fields: Fields, scheme: str) -> Advisory:
     if not fields.texts("references"):
         raise fields.fail("references", "every advisory needs at least one source URL")
     references = _urls(fields, "references")
-    affected = tuple(_read_range(item, scheme) for item in fields.items("affected"))
-    if not affected:
-        raise fields.fail("affected", "list at least one affected range")
+    affected, platforms, range_known = _read_affected(fields, scheme)
     return Advisory(
         id=fields.text("id", required=True),
         aliases=fields.texts("aliases"),
@@ -525,11 +551,50 @@ def _read_advisory(fields: Fields, scheme: str) -> Advisory:
         kev_added=fields.date("kev_added"),
         server_side=fix == "server",
         affected=affected,
+        range_known=range_known,
+        platforms=platforms,
         references=references,
         notes=fields.text("notes"),
         withdrawn=fields.flag("withdrawn"),
         source=Source(fields.file, fields.line),
+        vendor_severity=vendor_severity,
     )
+
+
+def _read_affected(
+    fields: Fields, scheme: str
+) -> tuple[tuple[AffectedRange, ...], frozenset[Platform], bool]:
+    """The affected ranges, the platforms they cover, and whether a range is known at all.
+
+    `range: unknown` says the sources name the advisory but publish no affected versions yet:
+    the advisory lists the platforms it concerns instead, and no range is ever made up for it.
+    """
+    if fields.has("range"):
+        if fields.text("range") != "unknown":
+            raise fields.fail(
+                "range",
+                "the only value is unknown (no affected versions published yet); otherwise "
+                "list the ranges under affected",
+            )
+        if fields.has("affected"):
+            raise fields.fail(
+                "affected", "an advisory with range: unknown lists no affected ranges"
+            )
+        return (), _platforms(fields, "platforms"), False
+    if fields.has("platforms"):
+        raise fields.fail(
+            "platforms",
+            "platforms go in each affected range; an advisory without a published range says "
+            "range: unknown",
+        )
+    affected = tuple(_read_range(item, scheme) for item in fields.items("affected"))
+    if not affected:
+        raise fields.fail(
+            "affected",
+            "list at least one affected range, or write range: unknown when the sources "
+            "publish none yet",
+        )
+    return affected, frozenset(p for r in affected for p in r.platforms), True
 
 
 def _read_cvss(fields: Fields | None) -> Cvss | None:

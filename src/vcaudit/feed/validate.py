@@ -4,8 +4,13 @@ The loader already refuses what would make matching wrong (versions that do not 
 ranges that end before they start, duplicate ids). This adds the checks across records:
 aliases listed twice, excluded versions outside their range, identification rules of one
 product that claim another product's names, dates in the future (a `generated_at` ahead of
-the clock would make every later, real feed look older). Every problem names file, line and
+the clock would make every later, real feed look older), a severity that is not the band of
+its CVSS score, a KEV catalog date that cannot be true. Every problem names file, line and
 field. `feed import` and `feed update` run all of these too.
+
+`feed_warnings` adds what is worth knowing but does not make the feed wrong: a product whose
+latest release is older than a fix the feed already knows (the latest is stale), a severity
+without a CVSS score to check it against, a feed that names no KEV catalog.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import yaml
 
 from vcaudit import versioning
 from vcaudit.feed.load import META_FILE, bundled_schema, plain
-from vcaudit.models import Advisory, Feed, Product
+from vcaudit.models import Advisory, Feed, Product, Risk, severity_band
 
 CLOCK_SKEW = dt.timedelta(hours=1)
 """How far ahead of this machine's clock a feed's `generated_at` may be."""
@@ -117,7 +122,57 @@ def _advisory_line(advisory: Advisory) -> tuple[str, int | None]:
     return advisory.source.file, advisory.source.line
 
 
-def _product_problems(product: Product, today: dt.date) -> Iterator[Problem]:
+def _band_text(risk: Risk) -> str:
+    low, high = _BANDS[risk]
+    return f"{risk.label} ({low}-{high})"
+
+
+_BANDS = {
+    Risk.LOW: ("0.1", "3.9"),
+    Risk.MEDIUM: ("4.0", "6.9"),
+    Risk.HIGH: ("7.0", "8.9"),
+    Risk.CRITICAL: ("9.0", "10.0"),
+}
+"""CVSS v3.1 specification, section 5 (qualitative severity rating scale)."""
+
+
+def _severity_problems(advisory: Advisory, file: str, line: int | None) -> Iterator[Problem]:
+    """Severity is the band of the CVSS score; a vendor's other label is `vendor_severity`."""
+    cvss = advisory.cvss
+    if advisory.scored and cvss is not None:
+        band = severity_band(cvss.score)
+        if band is None:
+            yield Problem(
+                file, line, f"{advisory.id}.cvss.score", "0.0 has no severity; leave it unscored"
+            )
+        elif band is not advisory.severity:
+            yield Problem(
+                file,
+                line,
+                f"{advisory.id}.severity",
+                f"is {advisory.severity.label} but CVSS {cvss.score} is {_band_text(band)}; "
+                f"write severity: {band.label} and keep the vendor's label as vendor_severity",
+            )
+    if advisory.vendor_severity:
+        if cvss is None:
+            yield Problem(
+                file,
+                line,
+                f"{advisory.id}.vendor_severity",
+                "is kept only beside a CVSS score whose band it disagrees with; give the cvss",
+            )
+        elif advisory.vendor_severity == advisory.severity_label:
+            yield Problem(
+                file,
+                line,
+                f"{advisory.id}.vendor_severity",
+                f"says {advisory.vendor_severity}, the same as severity; remove it",
+            )
+
+
+def _product_problems(
+    product: Product, today: dt.date, kev_catalog: dt.date | None = None
+) -> Iterator[Problem]:
     file = product.source.file if product.source else product.id
     scheme = product.version_scheme
     aliases: dict[str, str] = {}
@@ -143,6 +198,16 @@ def _product_problems(product: Product, today: dt.date) -> Iterator[Problem]:
                 f"{advisory.id}.kev_added",
                 "a known-exploited advisory needs the date CISA added it",
             )
+        if advisory.kev_added and kev_catalog and advisory.kev_added > kev_catalog:
+            yield Problem(
+                adv_file,
+                line,
+                f"{advisory.id}.kev_added",
+                f"{advisory.kev_added.isoformat()} is after the KEV catalog the feed was "
+                f"checked against (kev_catalog_date {kev_catalog.isoformat()} in feed.yaml); "
+                "record the newer catalog",
+            )
+        yield from _severity_problems(advisory, adv_file, line)
         for index, r in enumerate(advisory.affected):
             start = versioning.parse_feed_version(scheme, r.introduced or "0")
             end_text = r.fixed or r.last_affected
@@ -212,7 +277,131 @@ def semantic_problems(
                 "look older",
             )
         )
+    problems.extend(_kev_catalog_problems(feed, today))
     for product in feed.products:
-        problems.extend(_product_problems(product, today))
+        problems.extend(_product_problems(product, today, feed.info.kev_catalog_date))
     problems.extend(_identification_problems(feed))
     return problems
+
+
+def _kev_catalog_problems(feed: Feed, today: dt.date) -> Iterator[Problem]:
+    """The KEV catalog named in feed.yaml must be one that can have been read."""
+    info = feed.info
+    where = _meta_file(info.location)
+    catalog = info.kev_catalog_date
+    if catalog is None:
+        if info.kev_catalog_version or info.kev_catalog_source:
+            yield Problem(
+                where,
+                None,
+                "kev_catalog_date",
+                "is missing: the version and source of a KEV catalog need its date",
+            )
+        return
+    line = _yaml_line(where, ["kev_catalog_date"])
+    if catalog > today:
+        yield Problem(where, line, "kev_catalog_date", f"{catalog.isoformat()} is in the future")
+    generated = info.generated_at
+    if generated is not None and catalog > generated.date():
+        yield Problem(
+            where,
+            line,
+            "kev_catalog_date",
+            f"{catalog.isoformat()} is after the feed was generated "
+            f"({generated.date().isoformat()}); a feed cannot have been checked against a "
+            "later catalog",
+        )
+    version = info.kev_catalog_version
+    if version and version != catalog.strftime("%Y.%m.%d"):
+        yield Problem(
+            where,
+            _yaml_line(where, ["kev_catalog_version"]),
+            "kev_catalog_version",
+            f"{version} is not the catalog of kev_catalog_date {catalog.isoformat()} "
+            f"(CISA names that catalog {catalog.strftime('%Y.%m.%d')})",
+        )
+
+
+def _meta_file(location: str) -> str:
+    """feed.yaml of a feed folder, or the bundle file itself."""
+    path = Path(location)
+    return str(path / META_FILE) if path.is_dir() else location
+
+
+def _yaml_line(file: str, path: list[str | int]) -> int | None:
+    """The line of a field in a feed folder's YAML file (None for a bundle, or if unread)."""
+    if not file.endswith(".yaml"):
+        return None
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _line_of(text, path)
+
+
+def feed_warnings(feed: Feed) -> list[Problem]:
+    """What a feed's author should know, though the feed is not wrong: a latest release older
+    than a fix the feed knows, a severity with no CVSS score to check, no KEV catalog named."""
+    warnings: list[Problem] = []
+    if feed.info.kev_catalog_date is None:
+        warnings.append(
+            Problem(
+                _meta_file(feed.info.location),
+                None,
+                "kev_catalog_date",
+                "no CISA KEV catalog is named, so every advisory's KEV status is unchecked",
+            )
+        )
+    for product in feed.products:
+        warnings.extend(_stale_latest(product))
+        for advisory in product.advisories:
+            if advisory.scored and advisory.cvss is None:
+                file, line = _advisory_line(advisory)
+                warnings.append(
+                    Problem(
+                        file or _product_file(product),
+                        line,
+                        f"{advisory.id}.severity",
+                        f"{advisory.severity.label} rests on no CVSS score, so its band cannot "
+                        "be checked; add the cvss (or make it unscored)",
+                    )
+                )
+    return warnings
+
+
+def _product_file(product: Product) -> str:
+    return product.source.file if product.source else product.id
+
+
+def _stale_latest(product: Product) -> Iterator[Problem]:
+    """A latest release older than the highest fix the feed knows on that platform."""
+    scheme = product.version_scheme
+    for platform, latest in product.latest:
+        top = versioning.parse_feed_version(scheme, latest.version)
+        if top is None:
+            continue
+        newest: tuple[versioning.Version, Advisory] | None = None
+        for advisory in product.advisories:
+            if advisory.withdrawn or advisory.server_side:
+                continue
+            for r in advisory.affected:
+                fixed = versioning.parse_feed_version(scheme, r.fixed) if r.fixed else None
+                if platform not in r.platforms or fixed is None:
+                    continue
+                if newest is None or versioning.less_than(newest[0], fixed) is True:
+                    newest = (fixed, advisory)
+        if newest is None:
+            continue
+        fixed, advisory = newest
+        # `7.2.1` is the release `7.2.1.48556`: compare the parts the latest release gives.
+        cut = versioning.Version(fixed.raw, fixed.parts[: len(top.parts)])
+        if versioning.less_than(top, cut) is True:
+            published = advisory.published.isoformat() if advisory.published else "undated"
+            file = _product_file(product)
+            yield Problem(
+                file,
+                _yaml_line(file, ["latest", platform.value]),
+                f"latest.{platform.value}",
+                f"{latest.version} is older than {fixed.raw}, which fixes {advisory.id} "
+                f"(published {published}); refresh the latest release",
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from vcaudit.models import Advisory, Feed, Product
@@ -24,7 +25,28 @@ def s(text: str) -> str:
     return terminal_safe(text, 0)
 
 
-def render_text(found: list[tuple[Product, Advisory]]) -> str:
+def kev_status(advisory: Advisory) -> str:
+    """listed, not listed, or unchecked (published after the feed's KEV catalog)."""
+    if advisory.kev:
+        return "listed"
+    return "unchecked" if advisory.kev_unchecked else "not listed"
+
+
+def _exploited(advisory: Advisory, kev_catalog: dt.date | None) -> str:
+    if advisory.kev:
+        added = f" (added {advisory.kev_added.isoformat()})" if advisory.kev_added else ""
+        return f"yes, in CISA KEV{added}"
+    if not advisory.kev_unchecked:
+        return "not in CISA KEV"
+    if kev_catalog is None:
+        return "unchecked: the feed names no CISA KEV catalog"
+    return (
+        f"unchecked: published after the CISA KEV catalog of {kev_catalog.isoformat()} "
+        "that the feed was checked against"
+    )
+
+
+def render_text(found: list[tuple[Product, Advisory]], kev_catalog: dt.date | None = None) -> str:
     """Readable text; every feed value passes through terminal_safe."""
     out: list[str] = []
     for product, advisory in found:
@@ -40,8 +62,13 @@ def render_text(found: list[tuple[Product, Advisory]]) -> str:
         if advisory.cvss:
             severity += f" (CVSS {advisory.cvss.version} {advisory.cvss.score}"
             severity += f", {advisory.cvss.source})"
+        if advisory.vendor_severity:
+            severity += (
+                f"; the vendor calls it {s(advisory.vendor_severity)} "
+                "(shown, not used to rank: severity is the band of the CVSS score)"
+            )
         out.append(f"  severity:  {severity}")
-        out.append(f"  exploited: {'yes, in CISA KEV' if advisory.kev else 'not in CISA KEV'}")
+        out.append(f"  exploited: {_exploited(advisory, kev_catalog)}")
         if advisory.server_side:
             out.append("  fix:       on the vendor's servers; no client version is affected")
         if advisory.withdrawn:
@@ -79,6 +106,7 @@ def render_json(found: list[tuple[Product, Advisory]]) -> str:
                 "title": advisory.title,
                 "published": advisory.published.isoformat() if advisory.published else None,
                 "severity": advisory.severity_label,
+                "vendor_severity": advisory.vendor_severity or None,
                 "cvss": (
                     {
                         "version": advisory.cvss.version,
@@ -90,6 +118,8 @@ def render_json(found: list[tuple[Product, Advisory]]) -> str:
                     else None
                 ),
                 "kev": advisory.kev,
+                "kev_status": kev_status(advisory),
+                "kev_added": advisory.kev_added.isoformat() if advisory.kev_added else None,
                 "fix": "server" if advisory.server_side else "client",
                 "withdrawn": advisory.withdrawn,
                 "affected": [

@@ -33,7 +33,7 @@ SCHEMA_VERSION = 1
 def _advisory(hit: AdvisoryHit) -> dict[str, Any]:
     advisory = hit.advisory
     cvss = advisory.cvss
-    return {
+    out = {
         "id": advisory.id,
         "aliases": list(advisory.aliases),
         "title": advisory.title,
@@ -47,6 +47,10 @@ def _advisory(hit: AdvisoryHit) -> dict[str, Any]:
         "published": advisory.published.isoformat() if advisory.published else None,
         "fixed": hit.fixed or None,
     }
+    if advisory.vendor_severity:
+        # Only where the vendor's label disagrees with the CVSS band: shown, never ranked.
+        out["vendor_severity"] = advisory.vendor_severity
+    return out
 
 
 def _ignored(item: IgnoredHit) -> dict[str, Any]:
