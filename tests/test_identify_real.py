@@ -331,6 +331,15 @@ def test_a_windows_name_on_another_platform_comes_after_every_other_claim() -> N
     assert found.note == "a name seen on windows, here on macos"
 
 
+def test_an_app_name_on_another_platform_finds_its_product_with_a_note(
+    identifier: Identifier,
+) -> None:
+    found = identifier.identify("Microsoft Teams (work or school)", "", W, "24215.1007.3082.1590")
+    assert found is not None
+    assert found.product.id == "teams"
+    assert found.note == "a name seen on macos, here on windows"
+
+
 def test_rules_for_a_platform_apply_there_only() -> None:
     a = _product("a", "Alpha", names=(WindowsRule("Chat", platforms=frozenset({M})),))
     ident = Identifier([a])

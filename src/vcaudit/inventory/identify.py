@@ -321,10 +321,13 @@ class Identifier:
             for product, how, implied in self._exact.get(folded, ()):
                 how = f"{how} (as {variant!r})" if variant != name else how
                 claims.append(_Claim(product, base + _EXACT, how, platform=implied))
-            if platform in (None, Platform.MACOS):
-                for product, how, implied in self._app_names.get(folded, ()):
-                    how = f"{how} (as {variant!r})"
+            for product, how, implied in self._app_names.get(folded, ()):
+                how = f"{how} (as {variant!r})"
+                if platform in (None, Platform.MACOS):
                     claims.append(_Claim(product, base + _RULE, how, platform=implied))
+                else:  # the app's name is often the product's name everywhere
+                    note = f"a name seen on macos, here on {platform.value}"
+                    claims.append(_Claim(product, base + _RULE_ELSEWHERE, how, note=note))
             for rule in self._rules:
                 elsewhere = bool(rule.platforms) and platform is not None
                 elsewhere = elsewhere and platform not in rule.platforms
