@@ -27,6 +27,8 @@ from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 GOLDEN = Path(__file__).parent / "golden"
 DATA = Path(__file__).parent / "data"
 UPDATE = os.environ.get("VCAUDIT_UPDATE_GOLDEN") == "1"
+# In CI the golden files are what the code is checked against: never rewritten there.
+REFUSED = UPDATE and bool(os.environ.get("CI"))
 EXTENSIONS = {
     OutputFormat.TABLE: "txt",
     OutputFormat.JSON: "json",
@@ -146,6 +148,7 @@ def render(feed: Feed, name: str, fmt: OutputFormat) -> str:
 @pytest.mark.parametrize("fmt", list(OutputFormat))
 @pytest.mark.parametrize("case", list(CASES))
 def test_golden(test_feed: Feed, case: str, fmt: OutputFormat) -> None:
+    assert not REFUSED, "VCAUDIT_UPDATE_GOLDEN is refused when CI is set"
     text = render(test_feed, case, fmt)
     path = GOLDEN / f"{case}.{EXTENSIONS[fmt]}"
     if UPDATE:
