@@ -102,9 +102,10 @@ class _Tally:
     derived at the end from how many rows each group has, since a group has one verdict.
     """
 
-    def __init__(self, fail_on: Risk, strict: bool) -> None:
+    def __init__(self, fail_on: Risk, strict: bool, review: bool = False) -> None:
         self.fail_on = fail_on
         self.strict = strict
+        self.review = review
         self.hosts: set[str] = set()
         self.host_total: int | None = None
         """The number of distinct hosts when known without `hosts` (one counted file)."""
@@ -157,13 +158,16 @@ class _Tally:
     def result(self) -> Summary:
         by_status: Counter[Status] = Counter()
         by_risk: Counter[Risk] = Counter()
-        failing = ignored = 0
+        failing = ignored = review = 0
         for g in self.groups.values():
             a = g.assessment
             by_status[a.status] += g.count
             by_risk[a.risk] += g.count
-            failing += g.count if policy_mod.reaches(a, self.fail_on, self.strict) else 0
+            failing += (
+                g.count if policy_mod.reaches(a, self.fail_on, self.strict, self.review) else 0
+            )
             ignored += g.count if a.ignored else 0
+            review += g.count if a.review else 0
         return Summary(
             hosts=self.host_total if self.host_total is not None else len(self.hosts),
             installations=self.total,
@@ -172,6 +176,7 @@ class _Tally:
             worst=max((r for r, n in by_risk.items() if n), default=Risk.NONE),
             failing=failing,
             ignored=ignored,
+            review=review,
         )
 
     def grouped(self) -> tuple[Group, ...]:
@@ -240,7 +245,7 @@ def run_audit(
     """
     auditor = Auditor(feed, policy, today)
     findings = FindingStore(memory_limit, keep=keep_findings)
-    tally = _Tally(policy.fail_on, policy.strict)
+    tally = _Tally(policy.fail_on, policy.strict, policy.fail_on_review)
     assess = auditor.assess
     count = tally.add
     if keep_findings:
@@ -271,6 +276,7 @@ def _report(
         summary=tally.result(),
         fail_on=policy.fail_on,
         strict=policy.strict,
+        fail_on_review=policy.fail_on_review,
         tool_version=tool_version,
         inputs=inputs,
         warnings=(
@@ -307,7 +313,7 @@ def run_audit_counts(
         raise ValueError("host-scoped ignore rules need run_audit, row by row")
     auditor = Auditor(feed, policy, today)
     store = FindingStore(keep=False)
-    tally = _Tally(policy.fail_on, policy.strict)
+    tally = _Tally(policy.fail_on, policy.strict, policy.fail_on_review)
     files: dict[int, CountedFile] = {}
     verdicts: dict[int, list[Assessment]] = {}
     for aggregate in aggregates:
@@ -341,7 +347,7 @@ def run_audit_counts(
 
 def subset(report: AuditReport, keep: Callable[[Finding], bool]) -> AuditReport:
     """The same report restricted to some findings (one owner's, for routed mail)."""
-    tally = _Tally(report.fail_on, report.strict)
+    tally = _Tally(report.fail_on, report.strict, report.fail_on_review)
     kept = []
     for finding in report.findings:
         if keep(finding):

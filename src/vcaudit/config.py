@@ -20,8 +20,8 @@ DEFAULT_NAME = "vcaudit.yaml"
 MAX_BYTES = 1024 * 1024
 
 _TOP_KEYS = (
-    "fail_on", "strict", "max_feed_age_days", "ignore", "approved", "owners", "devices",
-    "outdated", "sla", "feed", "email", "webhooks", "inventory",
+    "fail_on", "strict", "review", "max_feed_age_days", "ignore", "approved", "owners",
+    "devices", "outdated", "sla", "feed", "email", "webhooks", "inventory",
 )  # fmt: skip
 INVENTORY_FIELDS = (
     "host", "platform", "product", "version", "publisher", "owner", "ownership", "user",
@@ -197,6 +197,9 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
                 sla_days.append((Risk.from_label(key), days))
     approved = doc.texts("approved") if doc.has("approved") else None
     fail_on = _risk(doc, "fail_on")
+    review = doc.text("review", default="show")
+    if review not in _REVIEW:
+        raise doc.fail("review", "expected show (the default) or fail")
     policy = Policy(
         fail_on=fail_on if fail_on is not None else Risk.HIGH,
         strict=doc.flag("strict"),
@@ -209,6 +212,7 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
         lag_default=lag_default,
         lag_by_product=lag_products,
         sla=tuple(sla_days),
+        fail_on_review=review == "fail",
     )
     feed_url, feed_key = _feed_section(doc.sub("feed"), name)
     return LoadedConfig(
@@ -220,6 +224,10 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
         _mail_section(doc.sub("email"), doc.sub("webhooks")),
         _inventory_section(doc.sub("inventory")),
     )
+
+
+_REVIEW = ("show", "fail")
+"""What an advisory to review (affected versions not published yet) does to a run."""
 
 
 def _inventory_section(fields: Fields | None) -> InventoryConfig:
@@ -352,6 +360,11 @@ fail_on: high
 
 # Unknown products and versions fail the run too.
 strict: false
+
+# Advisories whose affected versions are not published yet are 'review' items on every
+# installation of their product and platform: shown in every report, never counted as a
+# vulnerability. 'fail' makes one fail the run when its severity reaches fail_on.
+review: show                    # show | fail
 
 # Refuse a feed older than this many days (exit 4). Without it an old feed only warns.
 max_feed_age_days: 30

@@ -3,6 +3,10 @@
 A `Matcher` pre-parses every product's ranges once and caches its answer per distinct
 (product, platform, version): a fleet of a million rows has a few hundred distinct versions.
 
+Advisories whose affected versions are not published yet (`range: unknown`) never match a
+version: they are returned as `review` on every version of the product on their platforms,
+and never make a release unclean (DESIGN.md: shown, never counted as confirmed).
+
 It also says which releases are safe to upgrade to (DESIGN.md, Risk model): the smallest
 clean release above the installed one (or at the enforced minimum), whether every release
 from it up to the latest is clean ("X or later" is true), and whether the latest itself is.
@@ -59,6 +63,9 @@ class Match:
     hits: tuple[AdvisoryHit, ...] = ()
     ambiguous: tuple[Advisory, ...] = ()
     """Advisories whose applicability depends on version parts the inventory did not report."""
+    review: tuple[Advisory, ...] = ()
+    """Advisories of the product on this platform with no published range: to review, on any
+    version (placed or not), never a hit."""
     latest: str = ""
     latest_date: dt.date | None = None
     behind_latest: bool | None = None
@@ -129,6 +136,12 @@ class _Prepared:
     table: versioning.BuildTable
     ranges: tuple[tuple[Advisory, tuple[_Range, ...]], ...]
     """Client-side, not withdrawn advisories with their parsed ranges."""
+    unranged: tuple[Advisory, ...] = ()
+    """Client-side, not withdrawn advisories whose range is not published yet."""
+
+    def review(self, platform: Platform) -> tuple[Advisory, ...]:
+        """The unranged advisories that concern `platform`."""
+        return tuple(a for a in self.unranged if platform in a.platforms)
 
 
 class Matcher:
@@ -170,11 +183,13 @@ class Matcher:
         latest_date = latest_release.date if latest_release else None
         ladder = self._ladder(prep, platform)
         version = versioning.parse(product.version_scheme, raw, platform, prep.table)
+        review = prep.review(platform)
         if version is None:
             return Match(
                 product=product,
                 raw_version=raw,
                 version=None,
+                review=review,
                 latest=latest,
                 latest_date=latest_date,
                 latest_clean=ladder.latest_clean,
@@ -199,6 +214,7 @@ class Matcher:
             version=version,
             hits=tuple(hits),
             ambiguous=tuple(ambiguous),
+            review=review,
             latest=latest,
             latest_date=latest_date,
             behind_latest=behind,
@@ -249,9 +265,13 @@ def _feed_version(product: Product, text: str) -> Version:
 
 def _prepare(product: Product) -> _Prepared:
     ranges: list[tuple[Advisory, tuple[_Range, ...]]] = []
+    unranged: list[Advisory] = []
     for advisory in product.advisories:
         # Fixed on the vendor's servers: no client version is affected, so never flag one.
         if advisory.server_side or advisory.withdrawn:
+            continue
+        if not advisory.range_known:
+            unranged.append(advisory)  # never a range guessed for it: reviewed, not matched
             continue
         parsed = tuple(
             _Range(
@@ -265,7 +285,10 @@ def _prepare(product: Product) -> _Prepared:
         )
         ranges.append((advisory, parsed))
     return _Prepared(
-        product=product, table=versioning.BuildTable(product.releases), ranges=tuple(ranges)
+        product=product,
+        table=versioning.BuildTable(product.releases),
+        ranges=tuple(ranges),
+        unranged=tuple(unranged),
     )
 
 

@@ -8,6 +8,9 @@ Pure functions over frozen data. The risk model (README "How risk is decided"):
 - outdated (behind latest, no advisory): low; medium past the allowed lag
 - unknown product or unplaceable version: none, unless --strict makes it fail the run
 - personal devices may raise every risk one level (devices.personal.raise_risk)
+- an advisory whose affected versions are not published yet is a "review" item: shown, never
+  part of status or risk; it fails a run only under `review: fail`, when its severity
+  reaches fail_on
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from vcaudit import versioning
 from vcaudit.matching import Match, Upgrade
 from vcaudit.models import (
+    Advisory,
     AdvisoryHit,
     Assessment,
     AuditReport,
@@ -154,6 +158,9 @@ class Policy:
     lag_by_product: tuple[tuple[str, LagRule], ...] = ()
     sla: tuple[tuple[Risk, int], ...] = ()
     """Days to fix per risk level."""
+    fail_on_review: bool = False
+    """`review: fail`: an advisory to review (no published range) fails the run when its
+    severity reaches `fail_on`; by default it is only shown."""
 
     def lag_for(self, product_id: str, personal: bool) -> LagRule | None:
         """The allowed lag for a product, the personal-device rule where it is stricter."""
@@ -232,6 +239,15 @@ def assess(
             active.append(hit)
         else:
             ignored.append(IgnoredHit(hit, rule.reason, rule.until, rule.index))
+    review: list[Advisory] = []
+    for advisory in match.review:
+        # An ignore rule accepts a review item as it suppresses a hit: shown as ignored.
+        unranged = AdvisoryHit(advisory, "")
+        rule = next((r for r in context.ignores if r.covers(unranged, match)), None)
+        if rule is None:
+            review.append(advisory)
+        else:
+            ignored.append(IgnoredHit(unranged, rule.reason, rule.until, rule.index))
     status, risk, reason = _verdict(match, policy, today, context, tuple(active))
     if context.personal and policy.personal is not None and policy.personal.raise_risk:
         risk = _raise(risk)
@@ -256,6 +272,7 @@ def assess(
         due=due,
         overdue=due is not None and due < today,
         ahead_of_feed=match.ahead_of_latest,
+        review=tuple(review),
     )
 
 
@@ -420,11 +437,29 @@ def _due(
     return start + dt.timedelta(days=days) if start is not None else None
 
 
-def reaches(assessment: Assessment, fail_on: Risk, strict: bool) -> bool:
-    """Whether one verdict fails a run with this threshold (`--fail-on none` never fails)."""
+def review_risk(assessment: Assessment) -> Risk:
+    """The highest severity among the advisories to review (known exploited: critical);
+    none when there is nothing to review. Never the verdict's risk: only `review: fail` uses
+    it, to decide whether the run fails."""
+    return max((a.counted_risk for a in assessment.review), default=Risk.NONE)
+
+
+def reaches(assessment: Assessment, fail_on: Risk, strict: bool, review: bool = False) -> bool:
+    """Whether one verdict fails a run with this threshold (`--fail-on none` never fails);
+    with `review` (the policy's `review: fail`), an advisory to review whose severity reaches
+    the threshold fails it too."""
     if strict and assessment.status is Status.UNKNOWN and not assessment.not_client:
         return True
-    return fail_on is not Risk.NONE and assessment.risk >= fail_on
+    if fail_on is Risk.NONE:
+        return False
+    return assessment.risk >= fail_on or (review and review_risk(assessment) >= fail_on)
+
+
+def fails_for_review_only(
+    assessment: Assessment, fail_on: Risk, strict: bool, review: bool
+) -> bool:
+    """The verdict fails the run only because of an advisory to review (`review: fail`)."""
+    return reaches(assessment, fail_on, strict, review) and not reaches(assessment, fail_on, strict)
 
 
 def decide_exit(
