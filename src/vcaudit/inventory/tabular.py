@@ -21,9 +21,9 @@ Graph pages long lists: `@odata.nextLink` means more pages follow, so the file i
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -73,20 +73,12 @@ _CONFIGMGR_ALIASES = {
     "productname0": "name",
     "productversion0": "version",
 }
-_PLATFORMS = {
-    "windows": Platform.WINDOWS,
-    "macos": Platform.MACOS,
-    "mac os": Platform.MACOS,
-    "macosx": Platform.MACOS,
-    "linux": Platform.LINUX,
-}
 
 
 def _platform(text: str) -> Platform | None:
-    key = text.strip().casefold()
-    if key.startswith("windows"):
-        return Platform.WINDOWS
-    return _PLATFORMS.get(key)
+    """Intune's platform values (`Windows`, `macOS`, `Windows 10.0.22631`...), read as native
+    rows read OS names; iOS, Android and the like are None (not audited)."""
+    return records.parse_platform(text)
 
 
 def _delimited(texts: Iterator[str], name: str) -> Iterator[tuple[int, list[str]]]:
@@ -96,23 +88,7 @@ def _delimited(texts: Iterator[str], name: str) -> Iterator[tuple[int, list[str]
     if first is None:
         return
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(_chain(first, texts), delimiter=delimiter, strict=True)
-    start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError(name, f"not valid CSV: {exc}", line=start) from None
-        line, start = start, reader.line_num + 1
-        if not native.blank(row):
-            yield line, row
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+    yield from native.csv_records(chain([first], texts), name, delimiter=delimiter)
 
 
 def _csv_rows(
