@@ -23,7 +23,7 @@ TOP_KEYS = [
 INSTALLATION_KEYS = [
     "host", "platform", "product", "product_name", "name", "installer", "version", "status",
     "risk", "reason", "latest", "fixed_in", "upgrade_to", "or_later", "owner", "ownership", "user",
-    "tags", "advisories", "ignored", "due", "overdue", "source",
+    "tags", "advisories", "ignored", "review", "due", "overdue", "source",
 ]  # fmt: skip
 ADVISORY_KEYS = ["id", "aliases", "title", "severity", "cvss", "kev", "published", "fixed"]
 

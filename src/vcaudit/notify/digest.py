@@ -11,13 +11,16 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from vcaudit.models import AuditReport, Group, Risk, Status
+from vcaudit.models import Assessment, AuditReport, Group, Risk, Status
 from vcaudit.notify.changes import Changes, Entry
 from vcaudit.output.groups import (
+    ReviewItem,
     Step,
     group,
     next_steps,
+    review_ids,
     short_ids,
+    to_review,
     upgrade_advice,
     upgrade_target,
 )
@@ -65,6 +68,9 @@ def subject(report: AuditReport, changes: Changes | None) -> str:
         text = f"[vcaudit] {', '.join(counts[:3])}: {action} of {s.installations} need action"
     else:
         text = f"[vcaudit] all {s.installations} installations current"
+    review = len(to_review(report))
+    if review:
+        text += f"; {review} advisor{'ies' if review != 1 else 'y'} to review"
     if changes is not None and changes.any:
         parts = [f"{len(changes.new)} new"] if changes.new else []
         parts += [f"{len(changes.resolved)} resolved"] if changes.resolved else []
@@ -90,9 +96,23 @@ def _group_line(g: Group) -> tuple[str, str]:
         + (f", owner {_t(g.owner, 60)}" if g.owner else "")
     )
     advice = upgrade_advice(a, short=True)
-    why = short_ids(a, _MAX_IDS) or a.reason
+    why = _why(a)
     detail = (f"{_t(advice, 80)}; " if advice else "") + _t(why, 160)
     return head, detail
+
+
+def _why(a: Assessment) -> str:
+    """The advisories that apply (else the reason), then those to review."""
+    why = short_ids(a, _MAX_IDS) or a.reason
+    review = review_ids(a, _MAX_IDS)
+    return f"{why}; {review}" if why and review else why or review
+
+
+_REVIEW_INTRO = (
+    "To review: these advisories concern your installations, but their affected versions "
+    "are not published yet. They are not counted as vulnerabilities; check them against the "
+    "vendor's advisory."
+)
 
 
 def _changes_text(changes: Changes) -> list[str]:
@@ -127,12 +147,17 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
         intro += f" This message lists the products {_t(audience, 80)} answers for."
     groups = [g for g in group(report) if g.assessment.status is not Status.CURRENT]
     steps = next_steps(report)
+    review = to_review(report)
     text = [intro, ""]
     if changes is not None:
         text += [*_changes_text(changes), ""]
     if steps:
         text.append("What to do:")
         text += [f"  - {_t(step.text, _STEP_WIDTH)}" for step in steps]
+        text.append("")
+    if review:
+        text.append(_REVIEW_INTRO)
+        text += [f"  - {_t(item.text, _STEP_WIDTH)}" for item in review]
         text.append("")
     if groups:
         text.append("Findings, worst first:")
@@ -158,7 +183,7 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
     return Digest(
         subject(report, changes),
         "\n".join(text) + "\n",
-        _html(report, changes, intro, groups, steps, feed_date),
+        _html(report, changes, intro, groups, steps, feed_date, review),
     )
 
 
@@ -169,6 +194,7 @@ def _html(
     groups: list[Group],
     steps: list[Step],
     feed_date: str,
+    review: list[ReviewItem],
 ) -> str:
     cell = "padding:4px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
     out = [
@@ -191,6 +217,10 @@ def _html(
         out.append('<p style="margin:12px 0 2px"><b>What to do</b></p><ul>')
         out += [f"<li>{_h(step.text, _STEP_WIDTH)}</li>" for step in steps]
         out.append("</ul>")
+    if review:
+        out.append(f'<p style="margin:12px 0 2px"><b>{_h(_REVIEW_INTRO, 400)}</b></p><ul>')
+        out += [f"<li>{_h(item.text, _STEP_WIDTH)}</li>" for item in review]
+        out.append("</ul>")
     if groups:
         out.append(
             '<table style="border-collapse:collapse;margin-top:12px"><tr>'
@@ -212,7 +242,7 @@ def _html(
         )
         for g in groups[:MAX_GROUPS]:
             a = g.assessment
-            why = short_ids(a, _MAX_IDS)
+            why = _why(a)
             colour = _COLOURS[a.risk]
             out.append(
                 f'<tr><td style="{cell};color:{colour};font-weight:bold">{a.risk.label}</td>'
@@ -220,7 +250,7 @@ def _html(
                 f'<td style="{cell}">{_h(g.version)}</td><td style="{cell}">{g.platform.value}</td>'
                 f'<td style="{cell}">{g.hosts}</td><td style="{cell}">{_h(g.owner)}</td>'
                 f'<td style="{cell}">{_h(upgrade_target(a))}</td>'
-                f'<td style="{cell}">{_h(why or a.reason, 200)}</td></tr>'
+                f'<td style="{cell}">{_h(why, 200)}</td></tr>'
             )
         out.append("</table>")
     if report.read:

@@ -14,7 +14,7 @@ from vcaudit.models import AuditReport, Risk
 from vcaudit.notify.changes import Changes
 from vcaudit.notify.digest import Digest
 from vcaudit.notify.kinds import WebhookFormat
-from vcaudit.output.groups import group, next_steps, upgrade_advice
+from vcaudit.output.groups import group, next_steps, to_review, upgrade_advice
 from vcaudit.sanitize import terminal_safe
 
 MAX_LINES = 20
@@ -60,6 +60,7 @@ def payload(
     """The JSON body for one webhook format."""
     lines = _lines(report)
     steps = [s.text for s in next_steps(report)]
+    review = to_review(report)
     if fmt is WebhookFormat.JSON:
         s = report.summary
         return {
@@ -85,6 +86,20 @@ def payload(
             ),
             "next_steps": steps,
             "findings": lines,
+            # Advisories whose affected versions are not published yet: not findings.
+            "review": [
+                {
+                    "id": item.advisory.id,
+                    "aliases": list(item.advisory.aliases),
+                    "title": item.advisory.title,
+                    "severity": item.advisory.severity_label,
+                    "concerns": item.where,
+                    "hosts": item.hosts,
+                    "installations": item.installations,
+                    "text": item.text,
+                }
+                for item in review
+            ],
         }
     shown = lines[:MAX_LINES]
     more = f"... and {len(lines) - MAX_LINES} more" if len(lines) > MAX_LINES else ""
@@ -98,12 +113,21 @@ def payload(
             blocks.append(_section(f"*What to do*\n{todo}"))
         if body:
             blocks.append(_section(f"*Findings*\n{body}\n{more}"))
+        if review:
+            listed = "\n".join(
+                f"• {_slack_escape(item.text, _STEP_WIDTH)}" for item in review[:MAX_LINES]
+            )
+            blocks.append(_section(f"*To review* (affected versions not published yet)\n{listed}"))
         return {"text": digest.subject, "blocks": blocks}
     facts = [_text_block(digest.subject, weight="Bolder", size="Medium")]
     facts += [_text_block(f"To do: {step}", _STEP_WIDTH) for step in steps[:MAX_LINES]]
     facts += [_text_block(line, isSubtle=True) for line in shown]
     if more:
         facts.append({"type": "TextBlock", "text": more, "isSubtle": True})
+    facts += [
+        _text_block(f"To review (affected versions not published yet): {item.text}", _STEP_WIDTH)
+        for item in review[:MAX_LINES]
+    ]
     return {
         "type": "message",
         "attachments": [

@@ -73,7 +73,15 @@ def render_text(found: list[tuple[Product, Advisory]], kev_catalog: dt.date | No
             out.append("  fix:       on the vendor's servers; no client version is affected")
         if advisory.withdrawn:
             out.append("  withdrawn: yes; never matched")
-        out.append("  affected:")
+        if not advisory.range_known:
+            platforms = ", ".join(sorted(p.value for p in advisory.platforms))
+            out.append(
+                "  affected:  not published yet (range: unknown); shown as an item to review on "
+                f"every {s(product.name)} installation on {platforms}, never counted as a "
+                "vulnerability"
+            )
+        else:
+            out.append("  affected:")
         for r in advisory.affected:
             platforms = ", ".join(sorted(p.value for p in r.platforms))
             span = f">= {s(r.introduced)}" if r.introduced not in ("", "0") else "all versions"
@@ -122,6 +130,8 @@ def render_json(found: list[tuple[Product, Advisory]]) -> str:
                 "kev_added": advisory.kev_added.isoformat() if advisory.kev_added else None,
                 "fix": "server" if advisory.server_side else "client",
                 "withdrawn": advisory.withdrawn,
+                "range": "known" if advisory.range_known else "unknown",
+                "platforms": sorted(p.value for p in advisory.platforms),
                 "affected": [
                     {
                         "platforms": sorted(p.value for p in r.platforms),

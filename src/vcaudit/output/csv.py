@@ -3,6 +3,8 @@
 Cells a spreadsheet would run as a formula (starting with = + - @, tab, CR) are prefixed
 with `'`, so an inventory value can never become a formula in Excel or LibreOffice; control
 characters are shown as escapes, so printing the file in a terminal or CI log is safe too.
+The `review` column names the advisories to review (affected versions not published yet):
+shown, never part of status or risk.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from vcaudit.sanitize import csv_safe, terminal_safe
 
 COLUMNS = (
     "host", "platform", "product", "name", "version", "status", "risk", "latest", "fixed_in",
-    "owner", "ownership", "user", "tags", "advisories", "ignored", "due", "overdue", "reason",
-    "file", "line",
+    "owner", "ownership", "user", "tags", "advisories", "ignored", "review", "due", "overdue",
+    "reason", "file", "line",
 )  # fmt: skip
 
 
@@ -53,6 +55,7 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
             ";".join(inst.tags),
             ";".join(hit.advisory.id for hit in a.hits),
             ";".join(item.hit.advisory.id for item in a.ignored),
+            ";".join(advisory.id for advisory in a.review),
             a.due.isoformat() if a.due else "",
             "yes" if a.overdue else "",
             a.reason,

@@ -5,6 +5,10 @@ what to upgrade or replace, on which hosts, to which version. The words of the u
 advice are made here only, from what the policy decided (`Assessment.upgrade_to` and the
 fields after it), so every report says the same true thing (DESIGN.md, Risk model: "X or
 later" only when every release from X up to the latest is clean).
+
+Advisories whose affected versions are not published yet are listed apart, "to review",
+once per advisory with the products, platforms and hosts it concerns: shown in every report,
+never counted as a finding (DESIGN.md, Risk model).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from vcaudit import versioning
-from vcaudit.models import Assessment, AuditReport, Group, Platform, Status
+from vcaudit.models import Advisory, Assessment, AuditReport, Group, Platform, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,74 @@ def short_ids(assessment: Assessment, most: int) -> str:
     ids = [hit.advisory.id for hit in assessment.hits]
     shown = ", ".join(ids[:most])
     return shown + (f" +{len(ids) - most}" if len(ids) > most else "")
+
+
+def review_ids(assessment: Assessment, most: int) -> str:
+    """The ids of the advisories to review, the first `most` and a count of the rest, as
+    `review: ZSB-26015, ZSB-26016 +1` ("" when there is none)."""
+    ids = [advisory.id for advisory in assessment.review]
+    if not ids:
+        return ""
+    shown = ", ".join(ids[:most])
+    return "review: " + shown + (f" +{len(ids) - most}" if len(ids) > most else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One advisory to review: its affected versions are not published yet, so vcaudit cannot
+    tell which installations it affects. Listed once, with what it concerns."""
+
+    advisory: Advisory
+    concerns: tuple[tuple[str, tuple[Platform, ...]], ...]
+    """The products (as people read them) and platforms with installations it concerns."""
+    hosts: int
+    installations: int
+
+    @property
+    def where(self) -> str:
+        """`Zoom Workplace on linux, macos, windows; Zoom Workplace VDI Client on windows`."""
+        return "; ".join(
+            f"{name} on {', '.join(p.value for p in platforms)}"
+            for name, platforms in self.concerns
+        )
+
+    @property
+    def text(self) -> str:
+        """The whole line: id, severity, aliases, title, what it concerns, what to do."""
+        a = self.advisory
+        aliases = f", {', '.join(a.aliases)}" if a.aliases else ""
+        kev = ", known exploited" if a.kev else ""
+        hosts = f"{self.hosts} host{'s' if self.hosts != 1 else ''}"
+        return (
+            f"{a.id} ({a.severity_label}{kev}{aliases}): {a.title}. Affected versions not "
+            f"published yet: {self.where} ({hosts}). Check the vendor's advisory "
+            f"(vcaudit advisory {a.id})."
+        )
+
+
+def to_review(report: AuditReport) -> list[ReviewItem]:
+    """The advisories to review, most severe first, each with the products, platforms and
+    hosts it concerns."""
+    found: dict[str, tuple[Advisory, dict[str, set[Platform]], set[str], list[int]]] = {}
+    for g in report.groups:
+        for advisory in g.assessment.review:
+            entry = found.setdefault(advisory.id, (advisory, {}, set(), [0]))
+            entry[1].setdefault(g.product, set()).add(g.platform)
+            entry[2].update(g.host_names)
+            entry[3][0] += g.installations
+    items = [
+        ReviewItem(
+            advisory,
+            tuple(
+                (name, tuple(sorted(platforms, key=lambda p: p.value)))
+                for name, platforms in sorted(products.items(), key=lambda i: i[0].casefold())
+            ),
+            len(hosts),
+            count[0],
+        )
+        for advisory, products, hosts, count in found.values()
+    ]
+    return sorted(items, key=lambda i: (-i.advisory.counted_risk, i.advisory.id))
 
 
 def retired(assessment: Assessment) -> bool:

@@ -14,7 +14,7 @@ from itertools import islice
 
 from vcaudit.models import AuditReport, Risk
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, upgrade_target
+from vcaudit.output.groups import group, next_steps, review_ids, to_review, upgrade_target
 from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
@@ -106,11 +106,24 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     ]
     if s.ignored:
         out.append(f'<tr><td>with ignored advisories</td><td class="n">{s.ignored}</td></tr>')
+    if s.review:
+        out.append(f'<tr><td>with advisories to review</td><td class="n">{s.review}</td></tr>')
     out.append("</tbody></table>")
     steps = next_steps(report)
     if steps:
         out.append("<h2>Next steps</h2><ul>")
         out += [f"<li>{_e(step.text, 600)}</li>" for step in steps]
+        out.append("</ul>")
+    review = to_review(report)
+    if review:
+        fails = (
+            ", but they fail the run at --fail-on (review: fail)" if report.fail_on_review else ""
+        )
+        out.append(
+            "<h2>To review</h2><p>Affected versions not published yet: never counted as a "
+            f"vulnerability{fails}.</p><ul>"
+        )
+        out += [f"<li>{_e(item.text, 600)}</li>" for item in review]
         out.append("</ul>")
     groups = group(report)
     if groups:
@@ -122,15 +135,19 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         ]
         for g in groups:
             a = g.assessment
-            ids = ", ".join(_e(hit.advisory.id, 80) for hit in a.hits)
-            failing = " ⚠" if reaches(a, report.fail_on, report.strict) else ""
+            ids = ", ".join(_e(hit.advisory.id, 80) for hit in a.hits) or _e(a.reason)
+            to_check = _e(review_ids(a, 5), 400)
+            why = f"{ids}; {to_check}" if ids and to_check else ids or to_check
+            failing = (
+                " ⚠" if reaches(a, report.fail_on, report.strict, report.fail_on_review) else ""
+            )
             out.append(
                 f"<tr>{_risk_cell(a.risk)}"
                 f'<td data-key="{a.status.rank}">{a.status.value}{failing}</td>'
                 f"<td>{_e(g.product)}</td><td><code>{_e(g.version)}</code></td>"
                 f'<td>{g.platform.value}</td><td class="n">{g.hosts}</td>'
                 f"<td>{_e(upgrade_target(a))}</td><td>{_e(g.owner)}</td>"
-                f"<td>{ids or _e(a.reason)}</td></tr>"
+                f"<td>{why}</td></tr>"
             )
         out.append("</tbody></table>")
     if len(report.findings):

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from vcaudit.inventory.aggregate import RereadFindings, batch_findings
 from vcaudit.models import (
+    Advisory,
     AdvisoryHit,
     Assessment,
     AuditReport,
@@ -54,11 +55,23 @@ def _advisory(hit: AdvisoryHit) -> dict[str, Any]:
 
 
 def _ignored(item: IgnoredHit) -> dict[str, Any]:
-    return {
+    out = {
         **_advisory(item.hit),
         "reason": item.reason,
         "until": item.until.isoformat() if item.until else None,
     }
+    if not item.hit.advisory.range_known:
+        out["range"] = "unknown"  # an advisory to review that the policy accepts
+    return out
+
+
+def _review(advisory: Advisory) -> dict[str, Any]:
+    """An advisory to review: its affected versions are not published yet, so it has no
+    fixed version; shown, never part of status or risk."""
+    out = _advisory(AdvisoryHit(advisory, ""))
+    del out["fixed"]
+    out["range"] = "unknown"
+    return out
 
 
 def installation(finding: Finding) -> dict[str, Any]:
@@ -87,6 +100,7 @@ def installation(finding: Finding) -> dict[str, Any]:
         "tags": list(inst.tags),
         "advisories": [_advisory(hit) for hit in assessment.hits],
         "ignored": [_ignored(item) for item in assessment.ignored],
+        "review": [_review(advisory) for advisory in assessment.review],
         "due": assessment.due.isoformat() if assessment.due else None,
         "overdue": assessment.overdue,
         "source": {"file": inst.source.file, "line": inst.source.line},
@@ -106,7 +120,11 @@ def document(report: AuditReport, *, with_installations: bool = True) -> dict[st
             "publisher": feed.publisher,
             "source": feed.location,
         },
-        "policy": {"fail_on": report.fail_on.label, "strict": report.strict},
+        "policy": {
+            "fail_on": report.fail_on.label,
+            "strict": report.strict,
+            "review": "fail" if report.fail_on_review else "show",
+        },
         "as_of": report.as_of.isoformat() if report.as_of else None,
         "summary": {
             "hosts": summary.hosts,
@@ -114,6 +132,7 @@ def document(report: AuditReport, *, with_installations: bool = True) -> dict[st
             "worst_risk": summary.worst.label,
             "failing": summary.failing,
             "ignored": summary.ignored,
+            "review": summary.review,
             "by_status": {status.value: count for status, count in summary.by_status},
             "by_risk": {risk.label: count for risk, count in summary.by_risk},
         },
@@ -264,7 +283,9 @@ class _RowEncoder:
                     "or_later",
                 )
             ),
-            ",\n".join(_field(k, row[k]) for k in ("advisories", "ignored", "due", "overdue")),
+            ",\n".join(
+                _field(k, row[k]) for k in ("advisories", "ignored", "review", "due", "overdue")
+            ),
         )
         self._cache[id(assessment)] = (assessment, parts)
         return parts

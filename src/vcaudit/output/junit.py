@@ -2,7 +2,8 @@
 
 One testcase per installation, passing ones included, so dashboards show coverage. A
 testcase fails exactly when its finding fails the run (at or above --fail-on), with the
-failure typed by status: vulnerable, eol, unsupported, unapproved or outdated. Unknown
+failure typed by status: vulnerable, eol, unsupported, unapproved or outdated (or review,
+when only an advisory to review fails it under `review: fail`). Unknown
 products and versions are skipped (an error under --strict). Names are unique (GitLab keeps
 only the first of equal names): host, product, version, platform and the inventory row.
 """
@@ -14,15 +15,15 @@ from collections import defaultdict
 
 from vcaudit.models import AuditReport, Finding, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import replace_with, retired, upgrade_advice
-from vcaudit.policy import reaches
+from vcaudit.output.groups import replace_with, retired, review_ids, upgrade_advice
+from vcaudit.policy import fails_for_review_only, reaches
 from vcaudit.sanitize import xml_safe
 
 
 def _detail(finding: Finding) -> str:
     a = finding.assessment
     inst = finding.installation
-    lines = [f"{a.status.value} ({a.risk.label}): {a.reason}"]
+    lines = [f"{a.status.value} ({a.risk.label})" + (f": {a.reason}" if a.reason else "")]
     for hit in a.hits:
         adv = hit.advisory
         cvss = f"; CVSS {adv.cvss.score}" if adv.cvss else ""
@@ -33,6 +34,12 @@ def _detail(finding: Finding) -> str:
     for item in a.ignored:
         until = f" until {item.until.isoformat()}" if item.until else ""
         lines.append(f"ignored {item.hit.advisory.id}{until}: {item.reason}")
+    for adv in a.review:
+        aliases = f" ({', '.join(adv.aliases)})" if adv.aliases else ""
+        lines.append(
+            f"review {adv.id}{aliases}: {adv.title}; {adv.severity_label}; affected versions "
+            "not published yet"
+        )
     if a.hits and retired(a):
         successor = replace_with(a)
         lines.append(f"end of life: replace it{' with ' + successor if successor else ''}")
@@ -58,8 +65,10 @@ def _message(finding: Finding) -> str:
         text += "; end of life"
     elif a.fixed_in:
         text += f"; fixed in {a.fixed_in}"
-    elif not ids:
+    elif not ids and a.reason:
         text += f": {a.reason}"
+    if a.review:
+        text += f"; {review_ids(a, 5)}"
     return xml_safe(text, 1000)
 
 
@@ -92,7 +101,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 file=xml_safe(inst.source.file),
                 time="0",
             )
-            failing = reaches(a, report.fail_on, report.strict)
+            failing = reaches(a, report.fail_on, report.strict, report.fail_on_review)
             if a.status is Status.UNKNOWN:
                 if failing:
                     counts["errors"] += 1
@@ -103,11 +112,15 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                     ET.SubElement(case, "skipped", message=_message(finding))
             elif failing:
                 counts["failures"] += 1
-                failure = ET.SubElement(
-                    case, "failure", type=a.status.value, message=_message(finding)
+                # An advisory to review fails a case only under `review: fail`.
+                kind = (
+                    "review"
+                    if fails_for_review_only(a, report.fail_on, report.strict, True)
+                    else a.status.value
                 )
+                failure = ET.SubElement(case, "failure", type=kind, message=_message(finding))
                 failure.text = _detail(finding)
-            elif a.status is not Status.CURRENT or a.ignored:
+            elif a.status is not Status.CURRENT or a.ignored or a.review:
                 out = ET.SubElement(case, "system-out")
                 out.text = _detail(finding)
         for key, value in counts.items():

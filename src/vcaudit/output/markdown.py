@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from vcaudit.models import Assessment, AuditReport, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, upgrade_target
+from vcaudit.output.groups import group, next_steps, review_ids, to_review, upgrade_target
 from vcaudit.policy import reaches
 from vcaudit.sanitize import markdown_safe
 
@@ -21,6 +21,13 @@ def _ids(a: Assessment) -> str:
     if len(ids) > MAX_IDS:
         text += f" +{len(ids) - MAX_IDS}"
     return text
+
+
+def _why(a: Assessment) -> str:
+    """The advisories that apply (else the reason), then those to review."""
+    why = _ids(a) or markdown_safe(a.reason, 200)
+    review = markdown_safe(review_ids(a, MAX_IDS), 400)
+    return f"{why}; {review}" if why and review else why or review
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
@@ -48,6 +55,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     lines += [f"| {status.value} | {count} |" for status, count in s.by_status if count]
     if s.ignored:
         lines.append(f"| (with ignored advisories) | {s.ignored} |")
+    if s.review:
+        lines.append(f"| (with advisories to review) | {s.review} |")
     lines.append("")
     groups = [g for g in group(report) if g.assessment.status is not Status.CURRENT]
     if groups:
@@ -60,8 +69,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         ]
         for g in groups:
             a = g.assessment
-            mark = " ⚠" if reaches(a, report.fail_on, report.strict) else ""
-            why = _ids(a) or markdown_safe(a.reason, 200)
+            mark = " ⚠" if reaches(a, report.fail_on, report.strict, report.fail_on_review) else ""
+            why = _why(a)
             lines.append(
                 f"| {a.risk.label}{mark} | {a.status.value} | {markdown_safe(g.product, 80)} | "
                 f"{markdown_safe(g.version, 60)} | {g.platform.value} | {g.hosts} | "
@@ -75,6 +84,22 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     if steps:
         lines += ["## Next steps", ""]
         lines += [f"- {markdown_safe(step.text, 600)}" for step in steps]
+        lines.append("")
+    review = to_review(report)
+    if review:
+        lines += [
+            "## To review",
+            "",
+            "Affected versions not published yet: never counted as a "
+            "vulnerability"
+            + (
+                ", but they fail the run at --fail-on (review: fail)."
+                if report.fail_on_review
+                else "."
+            ),
+            "",
+        ]
+        lines += [f"- {markdown_safe(item.text, 600)}" for item in review]
         lines.append("")
     if report.read:
         lines += ["## Inputs", ""]

@@ -1,8 +1,10 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
 
 One rule per advisory, plus rules for end-of-life, unsupported, unapproved and outdated
-clients. Results are grouped per (rule, product, version, platform), so a fleet of any size
-stays far below GitHub's 25,000 results per run; each result points at the first inventory
+clients, and one `vcaudit/review/<id>` rule per advisory to review (affected versions not
+published yet): level note and security-severity 0.0, as it is not a confirmed finding.
+Results are grouped per (rule, product, version, platform), so a fleet of any size stays far
+below GitHub's 25,000 results per run; each result points at the first inventory
 row of its group and carries a fingerprint that is stable across runs. Text is made inert
 for GitHub Actions logs and Markdown.
 """
@@ -89,6 +91,50 @@ class _Result:
     score: float
     members: list[Group] = field(default_factory=list)
     count: int = 0
+    review: Advisory | None = None
+    """The advisory to review this result is about (None for a finding)."""
+
+
+REVIEW_RULE = "vcaudit/review/"
+"""Rule ids of advisories to review: this prefix and the advisory id."""
+
+
+def _review_rule(advisory: Advisory) -> dict[str, Any]:
+    title = _text(advisory.title)
+    refs = "\n".join(f"- {markdown_safe(url, 0)}" for url in advisory.references)
+    ids = ", ".join(_text(i) for i in advisory.ids)
+    why = (
+        "Its affected versions are not published yet, so vcaudit cannot tell which "
+        "installations it affects. It is shown on every installation of the product on its "
+        "platforms, never counted as a vulnerability. Check them against the vendor's advisory."
+    )
+    help_text = (
+        f"To review: {title}\nIds: {ids}\nSeverity: {advisory.severity_label}"
+        + (f" (CVSS {advisory.cvss.score})" if advisory.cvss else "")
+        + f"\n{why}\nSources:\n"
+        + "\n".join(_text(u) for u in advisory.references)
+    )
+    help_markdown = (
+        f"**To review: {markdown_safe(advisory.title, MAX_TEXT)}**\n\n"
+        f"Ids: {markdown_safe(', '.join(advisory.ids), 0)}\n\n"
+        f"Severity: {advisory.severity_label}"
+        + (f" (CVSS {advisory.cvss.score})" if advisory.cvss else "")
+        + f"\n\n{why}\n\nSources:\n\n{refs}\n"
+    )
+    return {
+        "id": REVIEW_RULE + advisory.id,
+        "name": "Review" + ("".join(c for c in advisory.id if c.isalnum()) or "Advisory"),
+        "shortDescription": {"text": f"To review: {title}"[:MAX_TEXT]},
+        "fullDescription": {"text": f"{title}: affected versions not published yet"[:MAX_TEXT]},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "helpUri": advisory.references[0],
+        "defaultConfiguration": {"level": "note"},
+        "properties": {
+            "tags": ["security", "videoconferencing", "review"],
+            "precision": "low",
+            "security-severity": f"{_BAND[Risk.NONE]:.1f}",
+        },
+    }
 
 
 def _advisory_score(advisory: Advisory) -> float:
@@ -182,6 +228,16 @@ def _collect(
                 result = results[key] = _Result(rule_id, level, g, score)
             result.members.append(g)
             result.count += g.installations
+        for advisory in a.review:
+            rule = rules.setdefault(REVIEW_RULE + advisory.id, _review_rule(advisory))
+            key = (rule["id"], a.product.id, g.version, g.platform.value)
+            result = results.get(key)
+            if result is None:
+                result = results[key] = _Result(
+                    rule["id"], "note", g, _BAND[Risk.NONE], review=advisory
+                )
+            result.members.append(g)
+            result.count += g.installations
     return rules, results
 
 
@@ -208,9 +264,16 @@ def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
     if retired(a):
         successor = replace_with(a)
         action = f" Replace it with {_text(successor)}." if successor else " Replace it."
+    said = f"{_text(a.reason)}.{action}"
+    if item.review is not None:
+        said = (
+            f"to review: {_text(item.review.id)} ({item.review.severity_label}) concerns it, "
+            "but its affected versions are not published yet; check them against the vendor's "
+            "advisory."
+        )
     message = (
         f"{_text(g.product)} {_text(g.version)} on {g.platform.value}: "
-        f"{_text(a.reason)}.{action} {len(hosts)} host{'s' if len(hosts) != 1 else ''}: "
+        f"{said} {len(hosts)} host{'s' if len(hosts) != 1 else ''}: "
         f"{listed}."
     )
     product_id = a.product.id if a.product else ""
@@ -249,6 +312,7 @@ def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
             "hosts": len(hosts),
             "fixedIn": a.fixed_in or None,
             "owner": g.owner or None,
+            **({"review": True} if item.review is not None else {}),
         },
     }
 

@@ -18,7 +18,15 @@ from rich.text import Text
 from vcaudit.console import make_console
 from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, short_ids, upgrade_advice, upgrade_target
+from vcaudit.output.groups import (
+    group,
+    next_steps,
+    review_ids,
+    short_ids,
+    to_review,
+    upgrade_advice,
+    upgrade_target,
+)
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -85,6 +93,14 @@ def _summary(report: AuditReport) -> list[Text]:
                 style="dim",
             )
         )
+    if s.review:
+        lines.append(
+            Text(
+                f"  {s.review} installation{'s' if s.review != 1 else ''} with advisories to "
+                "review (affected versions not published yet)",
+                style="yellow",
+            )
+        )
     return lines
 
 
@@ -92,7 +108,14 @@ _OS = {Platform.WINDOWS: "win", Platform.MACOS: "mac", Platform.LINUX: "linux"}
 
 
 def _why(a: Assessment) -> str:
-    """The short reason shown in the table; the JSON report carries the full sentence."""
+    """The short reason shown in the table, then the advisories to review; the JSON report
+    carries the full sentence."""
+    why = _reason(a)
+    review = review_ids(a, _MAX_IDS)
+    return f"{why}; {review}" if why and review else why or review
+
+
+def _reason(a: Assessment) -> str:
     product = a.product
     ended = ""
     if product is not None and product.lifecycle.eol:
@@ -263,6 +286,19 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 break_on_hyphens=False,
             )
             console.print(Text("\n".join(lines)))
+    review = to_review(report)
+    if review:
+        console.print()
+        console.print(Text("To review (affected versions not published yet)", style="bold"))
+        for item in review:
+            lines = textwrap.wrap(
+                terminal_safe(item.text, 600),
+                width=max(options.width, 40),
+                initial_indent="  - ",
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
+            console.print(Text("\n".join(lines)))
     failing = report.summary.failing
     console.print()
     if failing:
@@ -271,6 +307,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             f": {failing} installation{'s' if failing != 1 else ''} at or above "
             f"--fail-on {report.fail_on.label}"
             + (" or unknown (--strict)" if report.strict else "")
+            + (" or with an advisory to review at that level" if report.fail_on_review else "")
         )
     else:
         verdict = Text("PASS", style="bold green")
