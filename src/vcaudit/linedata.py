@@ -18,7 +18,10 @@ class YamlProblem(Exception):
 class LineDict(dict[str, Any]):
     """A mapping that knows the line of each key."""
 
-    line: int = 0
+    # Slots: a document may hold a million of these, and an instance dict each would double
+    # what they cost.
+    __slots__ = ("key_lines", "line")
+    line: int
     key_lines: dict[str, int]
 
     def line_of(self, key: str) -> int:
@@ -29,5 +32,6 @@ class LineDict(dict[str, Any]):
 class LineList(list[Any]):
     """A sequence that knows the line of each item."""
 
-    line: int = 0
+    __slots__ = ("item_lines", "line")
+    line: int
     item_lines: list[int]
