@@ -106,13 +106,15 @@ def test_osv_export_validates_against_the_official_schema(
         record = json.loads(path.read_text(encoding="utf-8"))
         errors = [e.message for e in validator.iter_errors(record)]
         assert errors == [], path.name
-    sample = json.loads((out_dir / "x_vcaudit-zoom-vdi-ZSB-24008.json").read_text(encoding="utf-8"))
+    # One record per vendor advisory: ZSB-24008's products are its affected entries.
+    sample = json.loads((out_dir / "x_vcaudit-ZSB-24008.json").read_text(encoding="utf-8"))
     assert sample["aliases"] == ["ZSB-24008", "CVE-2024-24691"]
-    assert sample["affected"][0]["ranges"][0]["events"] == [
+    vdi = [a for a in sample["affected"] if a["database_specific"]["product"] == "zoom-vdi"]
+    assert vdi[0]["ranges"][0]["events"] == [
         {"introduced": "0"},
         {"fixed": "5.16.10"},
     ]
-    assert sample["affected"][0]["database_specific"]["excluded_versions"] == [
+    assert vdi[0]["database_specific"]["excluded_versions"] == [
         "5.14.14",
         "5.15.12",
     ]
