@@ -14,6 +14,8 @@ from pathlib import Path
 from vcaudit.errors import InputError
 from vcaudit.fields import Fields
 from vcaudit.models import Risk
+from vcaudit.notify.addresses import check_domain_pattern, parse_address
+from vcaudit.notify.kinds import webhook_url_problem
 from vcaudit.policy import DeviceRules, IgnoreRule, LagRule, Policy, VersionSpec
 
 DEFAULT_NAME = "vcaudit.yaml"
@@ -45,8 +47,11 @@ class MailConfig:
     timeout: float | None = None
     attach: tuple[str, ...] = ()
     route_to_owners: bool = True
+    allowed_domains: tuple[str, ...] = ()
+    """Domains owner mail may go to; empty: those of `from` and `to`."""
     webhooks: tuple[str, ...] = ()
     webhook_format: str = ""
+    webhook_timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +261,7 @@ def _mail_section(email: Fields | None, hooks: Fields | None) -> MailConfig:
     if email is not None:
         email.only(
             "to", "from", "smtp_host", "smtp_port", "security", "user", "password_file",
-            "ca_file", "timeout", "attach", "route_to_owners",
+            "ca_file", "timeout", "attach", "route_to_owners", "allowed_domains",
         )  # fmt: skip
         if "password" in email.data:
             raise email.fail("password", "never put the password here")
@@ -267,12 +272,28 @@ def _mail_section(email: Fields | None, hooks: Fields | None) -> MailConfig:
         for kind in attach:
             if kind not in _ATTACH:
                 raise email.fail("attach", f"expected json or csv, got {kind!r}")
-        timeout = email.number("timeout")
+        timeout = _seconds(email, "timeout")
+        port = email.integer("smtp_port", minimum=1)
+        if port is not None and port > 65535:
+            raise email.fail("smtp_port", "expected a port from 1 to 65535")
+        for key in ("to", "from"):
+            for address in email.texts(key) if key == "to" else (email.text(key),):
+                if address:
+                    try:
+                        parse_address(address)
+                    except ValueError as exc:
+                        raise email.fail(key, f"not a plain email address: {exc}") from None
+        domains = []
+        for pattern in email.texts("allowed_domains"):
+            try:
+                domains.append(check_domain_pattern(pattern))
+            except ValueError as exc:
+                raise email.fail("allowed_domains", str(exc)) from None
         mail = MailConfig(
             to=email.texts("to"),
             sender=email.text("from"),
             smtp_host=email.text("smtp_host"),
-            smtp_port=email.integer("smtp_port", minimum=1),
+            smtp_port=port,
             security=security,
             user=email.text("user"),
             password_file=email.text("password_file"),
@@ -280,18 +301,33 @@ def _mail_section(email: Fields | None, hooks: Fields | None) -> MailConfig:
             timeout=timeout,
             attach=attach,
             route_to_owners=email.flag("route_to_owners", default=True),
+            allowed_domains=tuple(domains),
         )
     if hooks is not None:
-        hooks.only("urls", "format")
+        hooks.only("urls", "format", "timeout")
         fmt = hooks.text("format")
         if fmt and fmt not in _WEBHOOK_FORMATS:
             raise hooks.fail("format", f"expected one of {', '.join(_WEBHOOK_FORMATS)}")
         urls = hooks.texts("urls")
         for url in urls:
-            if not url.startswith(("https://", "http://")):
-                raise hooks.fail("urls", "expected http(s) URLs")
-        mail = replace(mail, webhooks=urls, webhook_format=fmt)
+            problem = webhook_url_problem(url)
+            if problem:
+                raise hooks.fail("urls", problem)
+        mail = replace(
+            mail, webhooks=urls, webhook_format=fmt, webhook_timeout=_seconds(hooks, "timeout")
+        )
     return mail
+
+
+def _seconds(fields: Fields, key: str) -> float | None:
+    """A deadline in seconds: above 0, at most a day."""
+    try:
+        value = fields.number(key)
+    except OverflowError:  # an integer too large for a float
+        value = float("inf")
+    if value is not None and not 0 < value <= 86400:
+        raise fields.fail(key, "expected a number of seconds above 0 and at most 86400")
+    return value
 
 
 def _feed_section(fields: Fields | None, name: str) -> tuple[str, str]:
@@ -426,10 +462,14 @@ sla:
 #   user: vcaudit
 #   password_file: /etc/vcaudit/smtp-password
 #   attach: [csv]
+#   timeout: 30                 # seconds for each whole SMTP session, however slow the server
 #   route_to_owners: true       # owners with an email address get their own findings
+#   allowed_domains: [example.com, "*.example.com"]  # only these get owner mail (default:
+#                               # the domains of from and to); other owners go to `to`
 
 # Chat webhooks.
 # webhooks:
 #   urls: [https://hooks.slack.com/services/...]
 #   format: slack               # json | slack | teams
+#   timeout: 15                 # seconds for each whole request, reading the answer included
 """

@@ -1,21 +1,36 @@
 """Change detection for cron summaries: what is new, resolved or riskier since the last run.
 
 The state file keeps one entry per open finding (an installation with a risk above none),
-keyed by host, product and platform, with its risk, status and advisory ids. It is written
-atomically after every run, so a crash never leaves half a state behind.
+keyed by host, product and platform, with its risk, status and advisory ids. Nothing is lost
+between runs:
+
+- a run holds a lock (`FILE.lock`, beside the state) from reading the state to saving it, so
+  two runs never compare against the same old state (a second run waits, then gives up with
+  one line and sends nothing);
+- the new state is written to a temporary file beside the target *before* anything is sent
+  (so a folder that cannot take it stops the run before any mail), and renamed into place
+  only when every delivery succeeded; otherwise the previous state stays as it was and the
+  next run reports the same changes again, never everything as new;
+- a state file that is not vcaudit's (not UTF-8, not JSON, nested too deeply, a lone
+  surrogate, a FIFO or a device) is one line and exit 3, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable
+import os
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vcaudit.errors import InputError
-from vcaudit.files import atomic_write
+from vcaudit.errors import DeliveryError, InputError
 from vcaudit.models import Finding, Risk
 
 STATE_VERSION = 1
@@ -97,49 +112,206 @@ def open_entries(findings: Iterable[Finding]) -> dict[str, Entry]:
     return entries
 
 
-def read_state(path: Path) -> tuple[dict[str, Entry], str]:
-    """The entries and time of the last run; empty when there was none."""
+MAX_STATE_BYTES = 512 * 1024 * 1024
+"""A state of a million open findings takes about 250 MiB; more is not a state file."""
+_HINT = "delete it to start afresh; the next run will report everything as new"
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside the state (kept, never deleted: deleting a lock races)."""
+    return path.with_name(path.name + ".lock")
+
+
+def check_state_path(path: Path) -> None:
+    """Refuse a state whose folder is missing or not writable, or that is not a file, before
+    anything is audited or sent."""
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise InputError(str(path), f"cannot keep the state here: the folder {folder} {what}")
+    if path.exists() and not path.is_file():
+        raise InputError(str(path), "cannot keep the state here: not a regular file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(str(path), f"cannot keep the state here: the folder {folder} is read-only")
+
+
+@contextlib.contextmanager
+def locked(path: Path, wait: float) -> Iterator[None]:
+    """Hold the state's lock for the block; wait up to `wait` seconds for another run."""
+    lock = lock_path(path)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(lock, flags, 0o600)
+    except OSError as exc:
+        raise InputError(
+            str(path), f"cannot keep the state here: cannot create {lock.name}: {exc.strerror}"
+        ) from None
+    try:
+        give_up = time.monotonic() + wait
+        while not _try_lock(fd):
+            if time.monotonic() >= give_up:
+                raise DeliveryError(
+                    f"{path}: another vcaudit run is using this state file (it holds "
+                    f"{lock.name}); waited {wait:g} s, sent nothing; the next run will report "
+                    "these changes"
+                )
+            time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The state file's bytes (None when there is none), bounded by what is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        return {}, ""
+        return None
     except OSError as exc:
         raise InputError(str(path), f"cannot read the state file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(str(path), "not a regular file", hint=_HINT)
+        try:
+            data = handle.read(MAX_STATE_BYTES + 1)
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read the state file: {exc.strerror}") from None
+    if len(data) > MAX_STATE_BYTES:
+        raise InputError(str(path), "larger than a vcaudit state file can be", hint=_HINT)
+    return data
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: expected text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{key}: holds a lone surrogate") from None
+    return value
+
+
+def read_state(path: Path) -> tuple[dict[str, Entry], str]:
+    """The entries and time of the last run; empty when there was none."""
+    data = _read_bytes(path)
+    if data is None:
+        return {}, ""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            str(path), f"not a vcaudit state file (not UTF-8 at byte {exc.start})", hint=_HINT
+        ) from None
     try:
         doc = json.loads(text)
-        if doc.get("version") != STATE_VERSION:
+        if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
             raise ValueError("unknown state version")
         entries = {}
         for item in doc["findings"]:
+            if not isinstance(item, dict):
+                raise ValueError("findings: expected objects")
+            host, product, platform = (_text(item[k], k) for k in ("host", "product", "platform"))
             entry = Entry(
-                key=_key(item["host"], item["product"], item["platform"]),
-                host=str(item["host"]),
-                product=str(item["product"]),
-                platform=str(item["platform"]),
-                version=str(item["version"]),
-                risk=Risk.from_label(item["risk"]),
-                status=str(item["status"]),
-                advisories=tuple(str(a) for a in item["advisories"]),
-                owner=str(item.get("owner", "")),
+                key=_key(host, product, platform),
+                host=host,
+                product=product,
+                platform=platform,
+                version=_text(item["version"], "version"),
+                risk=Risk.from_label(_text(item["risk"], "risk")),
+                status=_text(item["status"], "status"),
+                advisories=tuple(_text(a, "advisories") for a in item["advisories"]),
+                owner=_text(item.get("owner", ""), "owner"),
             )
             entries[entry.key] = entry
-        return entries, str(doc.get("run_at", ""))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return entries, _text(doc.get("run_at", ""), "run_at")
+    except RecursionError:
         raise InputError(
-            str(path),
-            f"not a vcaudit state file ({exc})",
-            hint="delete it to start afresh; the next run will report everything as new",
+            str(path), "not a vcaudit state file (nested too deeply)", hint=_HINT
         ) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(str(path), f"not a vcaudit state file ({exc})", hint=_HINT) from None
 
 
-def write_state(path: Path, entries: dict[str, Entry], run_at: dt.datetime) -> None:
-    """Remember this run's open findings."""
+def _document(entries: dict[str, Entry], run_at: dt.datetime) -> bytes:
     doc = {
         "version": STATE_VERSION,
         "run_at": run_at.isoformat(),
         "findings": [entries[k].to_json() for k in sorted(entries)],
     }
-    atomic_write(path, json.dumps(doc, indent=1) + "\n")
+    return (json.dumps(doc, indent=1) + "\n").encode("utf-8", "surrogateescape")
+
+
+class StagedState:
+    """This run's state, written beside the target and put in place only by `commit`."""
+
+    def __init__(self, path: Path, entries: dict[str, Entry], run_at: dt.datetime) -> None:
+        self.path = path
+        data = _document(entries, run_at)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise InputError(
+                str(path), f"cannot keep the state here: {exc.strerror}; nothing was sent"
+            ) from None
+        self._tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            self.discard()
+            raise DeliveryError(
+                f"{path}: cannot write the new state: {exc.strerror}; nothing was sent"
+            ) from None
+
+    def commit(self) -> None:
+        """Put the new state in place; DeliveryError (the previous one kept) on failure."""
+        try:
+            with contextlib.suppress(OSError):
+                os.chmod(self._tmp, _mode_for(self.path))
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise DeliveryError(
+                f"{self.path}: delivered, but the new state could not be saved: "
+                f"{exc.strerror}; the next run will report these changes again"
+            ) from None
+
+    def discard(self) -> None:
+        """Forget the new state; the previous one stays."""
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        return 0o600
+
+
+def write_state(path: Path, entries: dict[str, Entry], run_at: dt.datetime) -> None:
+    """Remember this run's open findings (stage and commit at once)."""
+    StagedState(path, entries, run_at).commit()
 
 
 def compare(previous: dict[str, Entry], current: dict[str, Entry], previous_run: str) -> Changes:

@@ -1,4 +1,5 @@
-"""The choices notification options take (no heavy imports: the CLI reads these at start)."""
+"""The choices notification options take, and their checks (no heavy imports: the CLI reads
+these at start)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,36 @@ class WebhookFormat(StrEnum):
     JSON = "json"
     SLACK = "slack"
     TEAMS = "teams"
+
+
+def webhook_url_problem(url: str) -> str:
+    """Why `url` cannot be a webhook address ("" when it can): an http(s) URL with a host,
+    a valid port and no spaces or control characters."""
+    from urllib.parse import urlsplit
+
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "expected an http(s) URL without spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it validates the port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected an http(s) URL with a host"
+    return ""
+
+
+def shown_url(url: str) -> str:
+    """The part of a webhook URL that may be printed: scheme, host and port. Webhook URLs
+    carry their secret in the path, the query or user:password@, so the rest is hidden."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(invalid URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{port}/..."

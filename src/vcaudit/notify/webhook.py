@@ -1,8 +1,11 @@
 """Webhooks: post the summary as JSON, or as a Slack or Microsoft Teams incoming-webhook message.
 
 Text in Slack messages is escaped as Slack asks (&, <, >), so an inventory value can never
-become a link or a mention; Teams cards use plain TextBlocks. Any failure becomes one
-DeliveryError line (exit 5). httpx is imported only when a webhook is configured.
+become a link or a mention; Teams cards use plain TextBlocks. Each request has one overall
+deadline (connecting, TLS, sending, and reading the answer, however slowly the server
+trickles it), and at most `MAX_ANSWER_BYTES` of the answer are read, uncompressed. Any
+failure becomes one DeliveryError line (exit 5) that shows the URL's scheme and host only
+(webhook URLs carry their secret). httpx is imported only when a webhook is configured.
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ from typing import Any
 from vcaudit.errors import DeliveryError
 from vcaudit.models import AuditReport, Risk
 from vcaudit.notify.changes import Changes
+from vcaudit.notify.deadline import Watchdog
 from vcaudit.notify.digest import Digest
-from vcaudit.notify.kinds import WebhookFormat
+from vcaudit.notify.kinds import WebhookFormat, shown_url
 from vcaudit.output.groups import group, next_steps, to_review, upgrade_advice
 from vcaudit.sanitize import terminal_safe
 
 MAX_LINES = 20
+DEFAULT_TIMEOUT = 15.0
+MAX_ANSWER_BYTES = 64 * 1024
+"""What is read of a webhook's answer: enough for any error text, never a flood."""
 
 
 _STEP_WIDTH = 600
@@ -144,16 +151,70 @@ def payload(
     }
 
 
-def post(url: str, body: dict[str, Any], timeout: float = 15.0) -> None:
-    """POST the payload; DeliveryError on a connection failure or a non-2xx answer."""
+def post(url: str, body: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> None:
+    """POST the payload within `timeout` seconds in all; DeliveryError on a connection
+    failure, the deadline, or a non-2xx answer."""
     import httpx
 
-    shown = url.split("?")[0]  # webhook URLs carry their secret in the path or query
-    if "/" in shown[8:]:
-        shown = shown[: shown.index("/", 8)] + "/..."
-    try:
-        response = httpx.post(url, json=body, timeout=timeout)
-    except httpx.HTTPError as exc:
-        raise DeliveryError(f"webhook {shown} failed: {type(exc).__name__}") from None
-    if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"webhook {shown} answered {response.status_code}")
+    shown = shown_url(url)
+    with Watchdog(timeout) as watchdog:
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            # httpcore reports each new connection; its socket goes under the watchdog.
+            if event == "connection.connect_tcp.complete":
+                sock = info["return_value"].get_extra_info("socket")
+                if sock is not None:
+                    watchdog.watch(sock)
+
+        try:
+            status, answer = _exchange(url, body, timeout, trace)
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            if watchdog.expired:
+                raise DeliveryError(
+                    f"webhook {shown} did not answer within {timeout:g} s "
+                    "(--webhook-timeout bounds the whole request); stopped"
+                ) from None
+            raise DeliveryError(f"webhook {shown} failed: {type(exc).__name__}") from None
+    if not 200 <= status < 300:
+        detail = terminal_safe(_redact(" ".join(answer.split()), url), 200)
+        raise DeliveryError(
+            f"webhook {shown} answered {status}" + (f": {detail}" if detail else "")
+        )
+
+
+def _redact(text: str, url: str) -> str:
+    """`text` without any piece of the URL's secret (servers often echo the path they
+    could not find: "Cannot POST /hook/SECRET")."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    secrets = [parts.path, parts.query, parts.username or "", parts.password or ""]
+    secrets += [piece for piece in parts.path.split("/") if len(piece) > 3]
+    secrets += [piece for piece in parts.query.split("&") if len(piece) > 3]
+    for secret in sorted({s for s in secrets if len(s) > 1}, key=len, reverse=True):
+        for form in (secret, unquote(secret)):
+            text = text.replace(form, "...")
+    return text
+
+
+def _exchange(url: str, body: dict[str, Any], timeout: float, trace: Any) -> tuple[int, str]:
+    """The status and the start of the answer (text, when it is not compressed)."""
+    import httpx
+
+    # identity: a compressed answer could expand a thousandfold past the read limit.
+    headers = {"Accept-Encoding": "identity"}
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=False) as client,
+        client.stream(
+            "POST", url, json=body, headers=headers, extensions={"trace": trace}
+        ) as response,
+    ):
+        answer = bytearray()
+        for chunk in response.iter_raw(16 * 1024):
+            answer += chunk
+            if len(answer) >= MAX_ANSWER_BYTES:
+                break
+        text = ""
+        if response.headers.get("Content-Encoding", "identity").lower() == "identity":
+            text = bytes(answer[:MAX_ANSWER_BYTES]).decode("utf-8", "replace")
+        return response.status_code, text
