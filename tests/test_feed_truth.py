@@ -374,3 +374,34 @@ def test_the_kev_status_of_bundled_advisories(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "advisory", "ZSB-26023")  # published 2026-11-10
     assert code == 0
     assert "  exploited: unchecked: published after the CISA KEV catalog of 2025-08-25" in out
+
+
+# --- item 6: advisories whose builds can be compared ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("product", "platform", "version", "advisory", "applies"),
+    [
+        # Talos named two macOS builds of new Teams (record versions and description).
+        ("teams", Platform.MACOS, "24046.2812.2722.8193", "CVE-2024-41138", True),
+        ("teams", Platform.MACOS, "24046.2813.2770.1094", "CVE-2024-42004", True),
+        ("teams", Platform.MACOS, "24046.2813.2770.1095", "CVE-2024-42004", False),
+        ("teams", Platform.WINDOWS, "24046.2813.2770.1094", "CVE-2024-41138", False),
+        # NVD's configuration for CVE-2021-1536 names Webex Teams 3.0.15485.0 on Windows only.
+        ("webex", Platform.WINDOWS, "3.0.15485.0", "CVE-2021-1536", True),
+        ("webex", Platform.WINDOWS, "3.0.15711.0", "CVE-2021-1536", False),
+        ("webex", Platform.MACOS, "3.0.15485.0", "CVE-2021-1536", False),
+    ],
+)
+def test_single_named_builds(
+    bundled_feed: Feed,
+    product: str,
+    platform: Platform,
+    version: str,
+    advisory: str,
+    applies: bool,
+) -> None:
+    found = bundled_feed.product(product)
+    assert found is not None
+    hits = Matcher(TODAY).match(found, platform, version).hits
+    assert any(advisory in h.advisory.ids for h in hits) is applies
