@@ -359,17 +359,21 @@ def _verdict(
             Risk.NONE,
             f"newer than the feed's latest release {match.latest}: the feed may be stale",
         )
+    # "current" is a claim: where the latest release is unknown, or the version cannot be
+    # compared with it, no advisory applies but nothing says the client is current.
     if match.behind_latest is None and match.latest:
         return (
-            Status.CURRENT,
+            Status.UNKNOWN,
             Risk.NONE,
-            f"cannot tell whether it is behind the latest release {match.latest}",
+            f"no advisory applies, but it cannot be told whether it is behind the latest "
+            f"release {match.latest}",
         )
     if not match.latest:
         return (
-            Status.CURRENT,
+            Status.UNKNOWN,
             Risk.NONE,
-            "no advisory applies; the feed has no latest release for this platform",
+            "no advisory applies, but the feed has no latest release for this platform to "
+            "tell whether it is current",
         )
     return Status.CURRENT, Risk.NONE, ""
 

@@ -375,6 +375,11 @@ class Identifier:
             closest = self._closest(name)
             hint = f" (closest: {closest})" if closest else ""
             return NotIdentified(f"{name!r} is not a product in the feed{hint}", closest=closest)
+        if len({c.product.id for c in claims}) == 1:
+            # No other product claims the name: its version shape has nothing to tell apart
+            # (an end-of-life client with an odd version is still that client).
+            best = claims[0]
+            return Identified(best.product, best.installer, best.how, best.note)
         fitting = [c for c in claims if self._fits(c.product, version)]
         if not fitting:
             return NotIdentified(_misfit(name, version, claims))
