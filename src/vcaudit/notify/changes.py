@@ -283,7 +283,7 @@ class StagedState:
                 f"{path}: cannot write the new state: {exc.strerror}; nothing was sent"
             ) from None
 
-    def commit(self) -> None:
+    def commit(self, *, after_sending: bool = False) -> None:
         """Put the new state in place; DeliveryError (the previous one kept) on failure."""
         try:
             with contextlib.suppress(OSError):
@@ -291,9 +291,10 @@ class StagedState:
             os.replace(self._tmp, self.path)
         except OSError as exc:
             self.discard()
+            done = "delivered, but " if after_sending else ""
             raise DeliveryError(
-                f"{self.path}: delivered, but the new state could not be saved: "
-                f"{exc.strerror}; the next run will report these changes again"
+                f"{self.path}: {done}the new state could not be saved: {exc.strerror}; "
+                "the previous one is kept, and the next run will report these changes again"
             ) from None
 
     def discard(self) -> None:

@@ -211,7 +211,7 @@ def _deliver(
             staged.discard()
         else:
             try:
-                staged.commit()
+                staged.commit(after_sending=True)
             except DeliveryError as exc:
                 failures.append(str(exc))
     return Result(tuple(failures), tuple(sent), notes=notes)
