@@ -223,9 +223,11 @@ class Identifier:
         """The platform a name implies on its own (a bundle id, an `.app`, a deb package, a
         Windows DisplayName), or None when it could be several."""
         name = name.strip()
+        if name.casefold().endswith(".app"):
+            return Platform.MACOS  # an application bundle, whoever's it is
         claims = self._claims(name, "", None)
         if not claims:
-            return Platform.MACOS if name.casefold().endswith(".app") else None
+            return None
         # What the strongest claims say: `zoom` is a feed id and a deb package, so no one platform.
         found = {c.platform for c in claims if c.level == claims[0].level}
         return found.pop() if len(found) == 1 else None
@@ -370,11 +372,11 @@ class Identifier:
         claims = self._claims(name, publisher, platform)
         helper = self._not_client(name, publisher)
         if helper is not None and not any(c.level == _EXACT for c in claims):
-            return _not_client_verdict(name, helper)
+            return _not_client_verdict(helper)
         if not claims:
             closest = self._closest(name)
             hint = f" (closest: {closest})" if closest else ""
-            return NotIdentified(f"{name!r} is not a product in the feed{hint}", closest=closest)
+            return NotIdentified(f"not a product in the feed{hint}", closest=closest)
         if len({c.product.id for c in claims}) == 1:
             # No other product claims the name: its version shape has nothing to tell apart
             # (an end-of-life client with an odd version is still that client).
@@ -382,13 +384,12 @@ class Identifier:
             return Identified(best.product, best.installer, best.how, best.note)
         fitting = [c for c in claims if self._fits(c.product, version)]
         if not fitting:
-            return NotIdentified(_misfit(name, version, claims))
+            return NotIdentified(_misfit(version, claims))
         best = fitting[0]
         shaped = {c.product.name for c in fitting if c.product.id in self._shapes}
         if not version and len(shaped) > 1:
             return NotIdentified(
-                f"{name!r} could be {' or '.join(sorted(shaped))}; the row has no version to "
-                "tell them apart"
+                f"could be {' or '.join(sorted(shaped))}; the row has no version to tell them apart"
             )
         return Identified(best.product, best.installer, best.how, best.note)
 
@@ -418,12 +419,12 @@ def _any_name(rule: _Rule, name: str) -> bool:
     return any(rule.name.fullmatch(v) for v in name_variants(name))
 
 
-def _not_client_verdict(name: str, helper: _NotClient) -> NotIdentified:
+def _not_client_verdict(helper: _NotClient) -> NotIdentified:
     what, product = helper.rule.what, helper.product.name
     if helper.rule.other_product:
-        return NotIdentified(f"{name!r} is {what}; the feed does not cover it")
+        return NotIdentified(f"{what}; the feed does not cover it")
     return NotIdentified(
-        f"{name!r} is {_article(what)} {what} of {product}, not a client: nothing to audit",
+        f"{_article(what)} {what} of {product}, not a client: nothing to audit",
         not_client=True,
     )
 
@@ -432,15 +433,12 @@ def _article(what: str) -> str:
     return "an" if what[:1].casefold() in "aeiou" else "a"
 
 
-def _misfit(name: str, version: str, claims: list[_Claim]) -> str:
+def _misfit(version: str, claims: list[_Claim]) -> str:
     shapes: list[str] = []
     for product in _unique(c.product for c in claims):
         ident = product.identify
         shapes.append(f"{product.name} ({ident.versions_text or ident.versions or 'any'})")
-    return (
-        f"version {version!r} of {name!r} fits none of the products with that name: "
-        + "; ".join(shapes)
-    )
+    return f"version {version!r} fits none of the products with this name: " + "; ".join(shapes)
 
 
 def _unique(products: Iterable[Product]) -> Iterator[Product]:

@@ -130,8 +130,8 @@ def _reason(a: Assessment) -> str:
         return f"below enforced minimum {a.minimum}"
     if a.status is Status.OUTDATED:
         return "behind the latest release"
-    if a.status is Status.UNKNOWN and a.product is None:
-        return "not a product in the feed"
+    # An unidentified row says why (not in the feed and the closest rule, an add-in, a version
+    # that fits none of the products sharing the name).
     return a.reason
 
 
