@@ -240,6 +240,15 @@ def test_without_a_latest_any_range_above_the_fix_breaks_or_later() -> None:
     assert upgrade_advice(a) == "upgrade to 2.0.0 (some releases from 9.0.0 on are affected)"
 
 
+def test_without_a_latest_a_clean_fix_is_never_or_later() -> None:
+    # Nothing known affects releases after 2.0.0, but with no latest release there is no
+    # "up to the latest" to check: the clean release is named alone.
+    demo = product(FIXED_IN_2, latest=None)
+    a = verdict(demo, "1.0.0")
+    assert (a.upgrade_to, a.or_later) == ("2.0.0", False)
+    assert "or later" not in upgrade_advice(a)
+
+
 def test_the_release_table_gives_the_first_clean_release_after_a_range_without_a_fix() -> None:
     # A-1 names no fix (last affected 1.4.0); the table knows 1.4.2 shipped on Windows.
     demo = product(

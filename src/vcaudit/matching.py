@@ -409,7 +409,9 @@ class _Ladder:
             if self.platform in r.source.platforms and _may_affect_after(r, smallest, top)
         ]
         if not breaking:
-            return Upgrade(smallest.raw, holds=True, to=smallest.raw)
+            # Without a latest release nothing shows every release after it is clean: the
+            # clean release is named alone, never "or later".
+            return Upgrade(smallest.raw, holds=latest is not None, to=smallest.raw)
         starts = [r.introduced for r in breaking]
         affected_from = ""
         if all(versioning.less_than(smallest, s) is True for s in starts):
