@@ -445,3 +445,22 @@ def test_mail_and_webhooks_word_the_same_advice() -> None:
         body = json.dumps(webhook.payload(fmt, report, mail, None))
         assert "or later" not in body
         assert "to 3.0.0, the latest" in body
+
+
+def test_a_retired_products_installer_is_removed_and_hosts_are_in_natural_order(
+    bundled_feed: Feed,
+) -> None:
+    rows = [
+        make_installation("Teams Machine-Wide Installer", "1.6.0.27573", host=f"pc-{n}")
+        for n in (10, 2, 1)
+    ]
+    rows.append(make_installation("Microsoft Teams", "1.6.00.376", host="pc-3"))
+    report = run_audit(rows, bundled_feed, Policy(), TODAY)
+    steps = [step.text for step in next_steps(report)]
+    assert (
+        "Replace Microsoft Teams classic on windows on 1 host (pc-3) with Microsoft Teams" in steps
+    )
+    assert (
+        "Remove Microsoft Teams classic (machine-wide installer) on windows on 3 hosts "
+        "(pc-1, pc-2, pc-10): it installs a retired client"
+    ) in steps

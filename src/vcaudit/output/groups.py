@@ -13,6 +13,7 @@ never counted as a finding (DESIGN.md, Risk model).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
@@ -208,12 +209,26 @@ _HOST_WIDTH = 40
 
 
 def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
-    """The first `most` hosts in sorted order and a count of the rest: `a, b +3 more`."""
-    ordered = sorted(hosts)
+    """The first `most` hosts in natural order (pc-2 before pc-10) and a count of the rest:
+    `a, b +3 more`."""
+    ordered = sorted(hosts, key=_natural)
     shown = ", ".join(
         h if len(h) <= _HOST_WIDTH else h[: _HOST_WIDTH - 1] + "…" for h in ordered[:most]
     )
     return shown + (f" +{len(ordered) - most} more" if len(ordered) > most else "")
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that orders the numbers in names by value: `(device 2 of 37)` before
+    `(device 10 of 37)`."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        for part in _DIGITS.split(text)
+        if part
+    )
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 def _version_key(a: Assessment) -> tuple[int, ...]:
@@ -241,9 +256,11 @@ def _merged(assessments: list[Assessment]) -> Assessment:
 class _Kind(IntEnum):
     """What a next step asks for, in the order steps of equal risk are listed."""
 
-    REPLACE = 0
-    UPGRADE = 1
-    WATCH = 2
+    REMOVE = 0
+    """A retired product's machine-wide installer: it only puts the retired client back."""
+    REPLACE = 1
+    UPGRADE = 2
+    WATCH = 3
     """No clean release is known: watch for a fix."""
 
 
@@ -258,8 +275,9 @@ class _Pending:
 
 def _kind(assessment: Assessment) -> _Kind:
     if retired(assessment):
-        # Upgrading a retired product only buys time: the step is to replace it.
-        return _Kind.REPLACE
+        # Upgrading a retired product only buys time: the step is to replace it, and to
+        # remove the installer that would put it back on every new profile.
+        return _Kind.REMOVE if assessment.installer else _Kind.REPLACE
     return _Kind.UPGRADE if assessment.upgrade_to else _Kind.WATCH
 
 
@@ -286,7 +304,9 @@ def next_steps(report: AuditReport) -> list[Step]:
             f"{name} on {platform.value} on {count} host{'s' if count != 1 else ''} "
             f"({hosts_named(step.hosts)})"
         )
-        if kind is _Kind.REPLACE:
+        if kind is _Kind.REMOVE:
+            text = f"Remove {where}: it installs a retired client"
+        elif kind is _Kind.REPLACE:
             successor = replace_with(step.verdicts[0])
             text = f"Replace {where}" + (f" with {successor}" if successor else "")
         elif kind is _Kind.UPGRADE:
