@@ -465,6 +465,7 @@ def scan(
         names = list(inventory or [])
         stdin_stream: BinaryIO | None = None
         piped_note = ""
+        piped = None
         if not names:
             from vcaudit.inventory.piped import piped_input
 
@@ -589,6 +590,15 @@ def scan(
         if not quiet:
             for warning in report.warnings:
                 typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+        if piped is not None and piped.sent_late():
+            # The report above is of this machine; an inventory piped too late must not pass
+            # for having been audited (nor be mailed as such).
+            raise InputError(
+                "<stdin>",
+                "sent an inventory after the wait for it, so it was not audited: the report "
+                "is of this machine",
+                hint="name the input '-' (vcaudit scan -) to wait for a slow producer",
+            )
         delivery_failed = False
         if deliver_to is not None:
             from vcaudit.notify.deliver import deliver

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import BinaryIO
 
-DEFAULT_WAIT = 3.0
+DEFAULT_WAIT = 10.0
 """Seconds a pipe on standard input has to send its first bytes."""
 
 
@@ -29,6 +29,19 @@ class Piped:
     None when there is none."""
     note: str = ""
     """Why standard input was not read, when that is worth saying."""
+    silent_fd: int | None = None
+    """A pipe that sent nothing in time: checked again at the end (`sent_late`)."""
+
+    def sent_late(self) -> bool:
+        """Whether the silent pipe has sent bytes since: an inventory that came too late
+        must not pass for an audit of it."""
+        if self.silent_fd is None:
+            return False
+        try:
+            ready, _, _ = select.select([self.silent_fd], [], [], 0)
+            return bool(ready) and bool(os.read(self.silent_fd, 1))
+        except (OSError, ValueError):
+            return False
 
 
 class _Prefixed(io.RawIOBase):
@@ -87,6 +100,7 @@ def piped_input(stdin: BinaryIO | None = None, wait: float = DEFAULT_WAIT) -> Pi
             None,
             f"standard input sent nothing in {wait:g} s, so this machine was audited; "
             "name the input '-' to wait for standard input",
+            silent_fd=fd,
         )
     head = os.read(fd, 65536)
     if not head:
