@@ -390,3 +390,8 @@ def test_bad_records_of_json_and_yaml_are_all_named(
     for line in lines:
         assert f"{path}, {line}" in err
     assert err.rstrip().endswith(f"{path}: 2 rows cannot be used; nothing was audited")
+
+
+def test_identify_an_empty_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["identify", "  "]) == 2
+    assert "identify: NAME must not be empty" in capsys.readouterr().err

@@ -1371,6 +1371,8 @@ def identify_command(
         from vcaudit import versioning
         from vcaudit.inventory.identify import Identified, Identifier
 
+        if not name.strip():
+            raise UsageError("identify: NAME must not be empty")
         loaded = _load_feed(feed, cache_dir)
         identifier = Identifier(loaded.products)
         found = identifier.resolve(name, publisher, platform, version)
