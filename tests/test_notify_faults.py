@@ -263,7 +263,7 @@ def test_a_trickling_mail_server_is_cut_at_the_deadline(
     assert code == 5, err
     assert f"the mail server 127.0.0.1:{server.port} did not finish within 1 s" in err
     # The owner's message failed: the server is not tried again for the other one.
-    assert "1 more message not attempted after the mail server failed" in err
+    assert "1 more message not attempted after the failure above" in err
     assert server.connections == 1
     assert json.loads(report.read_text(encoding="utf-8"))["summary"]["installations"] == 2
     assert not state.exists()  # not delivered: the next run reports it all again
@@ -332,6 +332,7 @@ def test_a_webhook_answer_is_read_up_to_a_small_cap(
     )
     assert code == 0, err
     assert "posted a webhook" in err
+    assert "was not mailed" not in err  # no mail configured: owners are no concern
     for thread in server.threads:
         thread.join(timeout=GENEROUS)
     # What the client read, plus what the kernel buffers held when it hung up.
@@ -409,6 +410,28 @@ def test_bad_delivery_settings_in_the_policy_file(
     assert code == 3, err
     assert message in err
     assert str(config) in err
+
+
+def test_a_dry_run_folder_that_cannot_be_made_stops_the_other_messages(
+    capsys: pytest.CaptureFixture[str], fleet: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "mail"
+    blocker.write_text("a file, not a folder\n", encoding="utf-8")
+    code, _, err = run(
+        capsys,
+        "scan",
+        str(fleet),
+        *BASE,
+        "--email-to",
+        "ops@example.com",
+        "--email-from",
+        "vcaudit@example.com",
+        "--email-dry-run",
+        str(blocker),
+    )
+    assert code == 5
+    assert err.count(f"cannot create {blocker}: File exists") == 1
+    assert "1 more message not attempted after the failure above" in err
 
 
 # --- owners --------------------------------------------------------------------------------

@@ -124,8 +124,8 @@ class _Routing:
 
 
 def _route(report: AuditReport, settings: NotifySettings) -> _Routing:
-    routing = _Routing(settings.owner_domains)
-    if settings.route_to_owners:
+    routing = _Routing(settings.owner_domains if settings.email_from else ())
+    if settings.route_to_owners and settings.email_from:
         for finding in report.findings:
             address = routing.address(finding.owner)
             if address:
@@ -272,7 +272,7 @@ def _send_all(
     if not_tried:
         failures.append(
             f"{not_tried} more message{'s' if not_tried != 1 else ''} not attempted after "
-            "the mail server failed"
+            "the failure above"
         )
     for url in settings.webhooks:
         body = payload(settings.webhook_format, report, digest_mod.build(report, overall), overall)

@@ -37,8 +37,9 @@ _MAX_AUTH_ROUNDS = 5
 
 
 class MailServerError(DeliveryError):
-    """The mail server itself failed (unreachable, too slow, TLS, login, sender refused):
-    the other messages of this run would fail the same way, so they are not attempted."""
+    """The mail server itself failed (unreachable, too slow, TLS, login, sender refused; or
+    the dry run's folder): the other messages of this run would fail the same way, so they
+    are not attempted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +282,8 @@ def write_eml(message: EmailMessage, directory: Path, name: str) -> Path:
     """Write the message as an .eml file (for --email-dry-run)."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DeliveryError(f"cannot create {directory}: {exc.strerror}") from None
+    except OSError as exc:  # no message can be written there: stop, like a dead server
+        raise MailServerError(f"cannot create {directory}: {exc.strerror}") from None
     path = directory / f"{name}.eml"
     atomic_write(path, message.as_bytes())
     return path
