@@ -226,8 +226,8 @@ class CountedFile:
         """One string per host name, shared by every set that holds it."""
         self.path = ""
         """Where the file can be opened again ("" when it cannot)."""
-        self.signature: tuple[int, int] | None = None
-        """The file's size and modification time when it was counted."""
+        self.signature: native.Signature | None = None
+        """The file's size and modification time when it was counted, and its bytes' digest."""
         self.parse_all = False
         """Set once line texts prove not to repeat (a user column that differs from line to
         line, say): remembering them would only cost time, so every line is parsed."""

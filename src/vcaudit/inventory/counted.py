@@ -27,8 +27,10 @@ def parse_count(value: Any, name: str, line: int, field: str) -> int | None:
     text = str(value).strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # `²` is a digit to isdigit, not to int
         raise InputError(name, f"expected a number, got {value!r}", line=line, field=field)
+    if len(text) > len(str(MAX_COUNT)):
+        raise InputError(name, f"more than {MAX_COUNT} installations", line=line, field=field)
     count = int(text)
     if count > MAX_COUNT:
         raise InputError(

@@ -11,14 +11,16 @@ Shapes accepted by JSON and YAML:
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
+import io
 import json
 import json.decoder
 import json.scanner
 import os
 import re
 import stat
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import Any, BinaryIO
@@ -92,47 +94,172 @@ def _decode_one(raw: bytes, number: int, name: str) -> str:
 
 _BLOCK = 1 << 19
 """Bytes read at a time by `decoded_blocks`."""
+MAX_LINE = 8 * 1024 * 1024
+"""Bytes of one line of a line-by-line format (CSV, JSON Lines, the tools' text exports):
+a longer one is broken or hostile input (a stream without newlines, `/dev/zero`), refused
+before it fills memory. A CSV field is limited to 1 MiB, one osqueryd result line (a host's
+whole snapshot) holds a few hundred KiB."""
+MAX_DOCUMENT = 256 * 1024 * 1024
+"""Bytes of a document read whole (JSON, YAML), whatever its lines."""
+
+
+class Signature:
+    """What a regular file held when it was read: its size and modification time when it
+    was opened, and the SHA-256 of every byte read from it, known once it was read to its
+    end. Two reads of one file are the same bytes only when both digests are equal: size
+    and time alone miss an edit that keeps the size within the clock's resolution, or puts
+    the time back."""
+
+    __slots__ = ("_hash", "digest", "mtime_ns", "size")
+
+    def __init__(self, size: int, mtime_ns: int) -> None:
+        self.size = size
+        self.mtime_ns = mtime_ns
+        self._hash = hashlib.sha256()
+        self.digest: bytes | None = None
+        """The SHA-256 of the file's bytes, once they were all read (None until then)."""
+
+    def same_stat(self, other: Signature | None) -> bool:
+        """Whether `other` saw the same size and modification time (a cheap first test)."""
+        return other is not None and (self.size, self.mtime_ns) == (other.size, other.mtime_ns)
+
+    def update(self, data: bytes) -> None:
+        self._hash.update(data)
+
+    def finish(self) -> None:
+        if self.digest is None:
+            self.digest = self._hash.digest()
 
 
 class ByteLines:
-    """The lines of a stream whose first bytes were already read: iterated as file iteration
-    gives them, or read in blocks of whole lines (`decoded_blocks`)."""
+    """The lines of a stream whose first bytes were already read: iterated line by line,
+    read in blocks of whole lines (`decoded_blocks`), or whole (`document_text`).
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    What is read is bounded whatever the stream claims to be: no line longer than
+    `MAX_LINE` is kept in memory, so a stream without newlines stops with an error."""
+
+    def __init__(self, head: bytes, rest: BinaryIO, name: str = "") -> None:
         self._head = head
         self._rest = rest
+        self.name = name
+        """How errors name the input."""
+        self._signature: Signature | None = None
+        self._started = False
 
     def __iter__(self) -> Iterator[bytes]:
-        *complete, partial = self._head.split(b"\n")
-        first = [line + b"\n" for line in complete]
-        if partial:
-            first.append(partial + self._rest.readline())
-        return chain(first, self._rest)
+        for block in self.blocks():
+            yield from io.BytesIO(block)  # split at b"\n" only, in C
 
-    def signature(self) -> tuple[int, int] | None:
-        """(size, modification time) of a regular file, to tell whether it changed; None
-        for anything else (a pipe, a terminal)."""
+    def head(self) -> bytes:
+        """The first bytes, before any is read (at most a few KiB)."""
+        return b"" if self._started else self._head
+
+    def signature(self) -> Signature | None:
+        """What a regular file holds, to tell whether it changed between two reads (ask
+        before reading it: the digest covers what is read after); None for anything else
+        (a pipe, a terminal)."""
+        if self._signature is not None:
+            return self._signature
         try:
             found = os.fstat(self._rest.fileno())
         except (OSError, ValueError, AttributeError):
             return None
-        if not stat.S_ISREG(found.st_mode):
+        if not stat.S_ISREG(found.st_mode) or self._started:
             return None
-        return found.st_size, found.st_mtime_ns
+        self._signature = Signature(found.st_size, found.st_mtime_ns)
+        self._signature.update(self._head)
+        return self._signature
 
-    def blocks(self, size: int = 0) -> Iterator[bytes]:
+    def _read(self, size: int) -> bytes:
+        self._started = True
+        data = self._rest.read(size)
+        if self._signature is not None:
+            if data:
+                self._signature.update(data)
+            else:
+                self._signature.finish()
+        return data
+
+    def blocks(self, size: int = 0, name: str = "") -> Iterator[bytes]:
         """Blocks of about `size` bytes (default `_BLOCK`), each ending with a newline but
-        maybe the last."""
+        maybe the last; a line longer than `MAX_LINE` is an error naming it."""
         size = size or _BLOCK
         pending = self._head
-        while data := self._rest.read(size):
+        self._head = b""
+        lines = 0
+        while data := self._read(size):
             data = pending + data
             cut = data.rfind(b"\n") + 1
             pending = data[cut:]
             if cut:
+                lines += data.count(b"\n", 0, cut)
                 yield data[:cut]
+            if len(pending) > MAX_LINE:
+                raise InputError(
+                    name or self.name,
+                    f"the line is longer than {MAX_LINE // (1024 * 1024)} MiB",
+                    line=lines + 1,
+                    hint="an inventory has a record per line; a stream without newlines (such as"
+                    " /dev/zero) never ends",
+                )
         if pending:
             yield pending
+
+    def chunks(self, limit: int, name: str = "") -> Iterator[bytes]:
+        """The stream's bytes as they come, at most `limit` of them (more is an error)."""
+        size = len(self._head)
+        if self._head:
+            yield self._head
+            self._head = b""
+        while data := self._read(_BLOCK):
+            size += len(data)
+            if size > limit:
+                raise _too_large(name or self.name, limit)
+            yield data
+
+
+def _too_large(name: str, limit: int) -> InputError:
+    return InputError(
+        name,
+        f"is larger than {limit // (1024 * 1024)} MiB, too large to read as one document",
+        hint="export CSV or JSON Lines, which are read row by row",
+    )
+
+
+def document_text(lines: Iterable[bytes], name: str, limit: int = MAX_DOCUMENT) -> str:
+    """A whole document as text, at most `limit` bytes of it; bytes that are not UTF-8, or
+    a NUL, stop with the line number. Any line length is fine (minified JSON is one line)."""
+    chunks = lines.chunks(limit, name) if isinstance(lines, ByteLines) else iter(lines)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    parts: list[str] = []
+    size = newlines = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(name, limit)
+        held = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            at = max(exc.start - held, 0)
+            raise InputError(
+                name,
+                "not UTF-8 text",
+                line=newlines + chunk.count(b"\n", 0, at) + 1,
+                hint="save the file as UTF-8",
+            ) from None
+        if "\x00" in text:
+            line = newlines + text.count("\n", 0, text.index("\x00")) + 1
+            raise InputError(name, "contains a NUL byte", line=line)
+        newlines += text.count("\n")
+        parts.append(text)
+    try:
+        parts.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        raise InputError(
+            name, "not UTF-8 text (it ends inside a character)", line=newlines + 1
+        ) from None
+    return "".join(parts).removeprefix("\ufeff")
 
 
 def _joined(lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -144,7 +271,7 @@ def _joined(lines: Iterable[bytes]) -> Iterator[bytes]:
 def decoded_blocks(lines: Iterable[bytes], name: str) -> Iterator[list[str]]:
     """The lines as text without their newlines, many at a time; bytes that are not UTF-8,
     or a NUL, stop with the line number."""
-    blocks = lines.blocks() if isinstance(lines, ByteLines) else _joined(lines)
+    blocks = lines.blocks(name=name) if isinstance(lines, ByteLines) else _joined(lines)
     number = 0
     first = True
     for block in blocks:
@@ -370,10 +497,7 @@ def read_jsonl(
     for number, text in enumerate(decoded_lines(lines, name), start=1):
         if not text.strip():
             continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(name, f"not valid JSON: {exc.msg}", line=number) from None
+        row = json_line(text, name, number)
         if not isinstance(row, dict):
             raise InputError(name, "expected a JSON object", line=number)
         try:
@@ -388,42 +512,155 @@ def read_jsonl(
         raise InputError(name, "the file is empty")
 
 
+MAX_JSON_VALUES = 5_000_000
+"""Values (objects, arrays, strings, numbers...) of a JSON document read whole: the worst
+shape (empty objects) then needs about 500 MB, and an export of 5,000 hosts with 150
+applications each fits. JSON Lines are read a line at a time."""
+MAX_DIGITS = 100
+"""Digits of a JSON integer: Python refuses more than 4300, no field needs more than 20."""
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _LineObject(dict[str, Any]):
-    line: int = 0
+    __slots__ = ("line",)  # a document may hold millions: no instance dict each
+    line: int
 
 
-def _line_decoder(text: str) -> json.JSONDecoder:
-    """A decoder whose objects remember their line (the pure-Python scanner allows hooks)."""
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-    decoder = json.JSONDecoder()
-    base: Callable[..., tuple[dict[str, Any], int]] = vars(json.decoder)["JSONObject"]
+class _JsonLimit(Exception):
+    """A JSON document breaks one of the limits; `at` is where, when known."""
 
-    def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> tuple[Any, int]:
+    def __init__(self, problem: str, at: int | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.at = at
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits) > MAX_DIGITS:
+        raise _JsonLimit(f"a number of {len(digits)} digits is too long (at most {MAX_DIGITS})")
+    return int(digits)
+
+
+def _line_decoder(text: str, max_values: int) -> json.JSONDecoder:
+    """A decoder whose objects remember their line, and that counts the values it reads (the
+    pure-Python scanner allows hooks; the C scanner would not)."""
+    decoder = json.JSONDecoder(parse_int=_bounded_int)
+    base_object: Callable[..., tuple[dict[str, Any], int]] = vars(json.decoder)["JSONObject"]
+    base_array: Callable[..., tuple[list[Any], int]] = vars(json.decoder)["JSONArray"]
+    # Objects are met in the order they start, so lines are counted as the text is crossed.
+    crossed = [0, 1]  # offset counted up to, and the line there
+    values = [0]
+    counting: list[Callable[[str, int], tuple[Any, int]]] = []
+
+    def counted(scan_once: Callable[[str, int], tuple[Any, int]]) -> Callable[..., Any]:
+        if not counting:
+
+            def scan(string: str, idx: int) -> tuple[Any, int]:
+                values[0] += 1
+                if values[0] > max_values:
+                    raise _JsonLimit(
+                        f"more than {max_values:,} values, too large to read as one document",
+                        idx,
+                    )
+                try:
+                    return scan_once(string, idx)
+                except _JsonLimit as limit:
+                    if limit.at is None:
+                        limit.at = idx
+                    raise
+
+            counting.append(scan)
+        return counting[0]
+
+    def parse_object(
+        s_and_end: tuple[str, int], strict: bool, scan_once: Any, *args: Any, **kwargs: Any
+    ) -> tuple[Any, int]:
         start = s_and_end[1]
-        value, end = base(s_and_end, *args, **kwargs)
+        if start > crossed[0]:
+            crossed[1] += text.count("\n", crossed[0], start)
+            crossed[0] = start
+        line = crossed[1]
+        value, end = base_object(s_and_end, strict, counted(scan_once), *args, **kwargs)
         obj = _LineObject(value)
-        obj.line = bisect_right(newlines, start - 1) + 1
+        obj.line = line
         return obj, end
 
-    # The pure-Python scanner reads `parse_object` from the decoder, so this hook sees every
-    # object's start offset; the C scanner would not.
+    def parse_array(s_and_end: tuple[str, int], scan_once: Any, *args: Any) -> tuple[Any, int]:
+        return base_array(s_and_end, counted(scan_once), *args)
+
+    # The pure-Python scanner reads these hooks from the decoder when it is made.
     vars(decoder)["parse_object"] = parse_object
+    vars(decoder)["parse_array"] = parse_array
     make_scanner: Callable[[json.JSONDecoder], object] = vars(json.scanner)["py_make_scanner"]
     vars(decoder)["scan_once"] = make_scanner(decoder)
     return decoder
 
 
-def parse_json(lines: Iterable[bytes], name: str) -> Any:
-    """A whole JSON document whose objects know their line (`line_of`)."""
-    text = "".join(decoded_lines(lines, name))
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def parse_json(lines: Iterable[bytes], name: str, max_values: int = MAX_JSON_VALUES) -> Any:
+    """A whole JSON document whose objects know their line (`line_of`): at most
+    `MAX_DOCUMENT` bytes and `max_values` values, numbers of at most `MAX_DIGITS` digits,
+    text without lone surrogates (`\\ud800` alone is no character)."""
+    text = document_text(lines, name)
     if not text.strip():
         raise InputError(name, "the file is empty")
     try:
-        return _line_decoder(text).decode(text)
+        data = _line_decoder(text, max_values).decode(text)
     except json.JSONDecodeError as exc:
         raise InputError(name, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    except _JsonLimit as exc:
+        line = _line_at(text, exc.at) if exc.at is not None else None
+        hint = "CSV and JSON Lines are read row by row" if "values" in exc.problem else ""
+        raise InputError(name, exc.problem, line=line, hint=hint) from None
     except RecursionError:
         raise InputError(name, "JSON nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_surrogates(data, name, 1)
+    return data
+
+
+def json_line(text: str, name: str, line: int) -> Any:
+    """One line of JSON Lines (or of an osqueryd log): its value, or an error naming the
+    line (bad JSON, a number too long, nesting too deep, a lone surrogate)."""
+    try:
+        value = json.loads(text, parse_int=_bounded_int)
+    except json.JSONDecodeError as exc:
+        raise InputError(name, f"not valid JSON: {exc.msg}", line=line) from None
+    except _JsonLimit as exc:
+        raise InputError(name, exc.problem, line=line) from None
+    except RecursionError:
+        raise InputError(name, "JSON nested too deeply", line=line) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_surrogates(value, name, line)
+    return value
+
+
+def _refuse_surrogates(data: Any, name: str, line: int) -> None:
+    """Fail on the first text (key or value) holding a lone surrogate: JSON can escape one
+    (`\\ud800`), but it is no character, and no output could write it."""
+    stack: list[tuple[Any, int]] = [(data, line)]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, str):
+            found = _SURROGATE.search(value)
+            if found:
+                raise InputError(
+                    name,
+                    f"not valid JSON: \\u{ord(found.group()):04x} is half of a surrogate pair,"
+                    " not a character",
+                    line=at,
+                )
+        elif isinstance(value, dict):
+            at = _line(value, at)
+            for key, item in reversed(value.items()):
+                stack.append((item, at))
+                stack.append((key, at))
+        elif isinstance(value, list):
+            stack.extend((item, at) for item in reversed(value))
 
 
 def line_of(value: Any, fallback: int = 1) -> int:
@@ -442,7 +679,7 @@ def read_yaml(
     lines: Iterable[bytes], name: str, options: records.RowOptions | None = None
 ) -> Iterator[Installation]:
     """A YAML document in one of the native shapes."""
-    text = "".join(decoded_lines(lines, name))
+    text = document_text(lines, name)
     if not text.strip():
         raise InputError(name, "the file is empty")
     from vcaudit import yamlio  # PyYAML only when YAML is read

@@ -17,7 +17,6 @@ new version. The host is `hostIdentifier` (what `--host_identifier` chose); the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +166,7 @@ def _counter(entry: Mapping[str, Any]) -> int | None:
     value = entry.get("counter")
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
         return int(value)
     return None
 
@@ -215,10 +214,7 @@ def read_results_log(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Ite
         if not text.strip():
             continue
         count += 1
-        try:
-            entry = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(name, f"not valid JSON: {exc.msg}", line=number) from None
+        entry = native.json_line(text, name, number)
         if not isinstance(entry, dict):
             raise InputError(name, "expected a JSON object per line", line=number)
         host = _log_host(entry) or _host(name, ctx)

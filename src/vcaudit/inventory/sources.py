@@ -342,7 +342,7 @@ def _opened(name: str, fmt: InputFormat, stdin: BinaryIO | None) -> Iterator[_In
         if not head:
             raise InputError(shown, "the file is empty")
         chosen = detect(name, head) if fmt is InputFormat.AUTO else fmt
-        yield _Input(shown, chosen, native.ByteLines(head, rest), source)
+        yield _Input(shown, chosen, native.ByteLines(head, rest, shown), source)
     except OSError as exc:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
     finally:
@@ -436,9 +436,14 @@ def reopen_counted(counted: CountedFile) -> Iterator[Iterable[bytes]]:
         raise InputError(counted.name, "cannot be read a second time")
     with _opened(counted.path, InputFormat.CSV, None) as opened:
         lines = opened.lines
-        if not isinstance(lines, native.ByteLines) or lines.signature() != counted.signature:
+        again = lines.signature() if isinstance(lines, native.ByteLines) else None
+        if again is None or not again.same_stat(counted.signature):
             raise InputError(opened.shown, "changed while it was being read; run vcaudit again")
         yield lines
+        # Read to its end again: the bytes must be the ones counted, not only their size and
+        # time (an edit within the clock's resolution keeps both).
+        if again.digest is None or again.digest != counted.signature.digest:
+            raise InputError(opened.shown, "changed while it was being read; run vcaudit again")
 
 
 def rereadable(names: Sequence[str], fmt: InputFormat) -> bool:

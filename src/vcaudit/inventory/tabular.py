@@ -188,8 +188,10 @@ def _read_json(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[
 
 def read_intune(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
     """Intune discovered apps as CSV or JSON."""
-    buffered = list(lines)
-    first = b"".join(buffered[:1]).lstrip(b"\xef\xbb\xbf \t\r\n")
+    # Decided from the first bytes, so the file is streamed (never held as a list of lines).
+    buffered = lines if isinstance(lines, native.ByteLines) else list(lines)
+    head = buffered.head() if isinstance(buffered, native.ByteLines) else b"".join(buffered[:1])
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if first.startswith((b"{", b"[")):
         yield from _read_json(buffered, name, ctx)
         return
