@@ -111,9 +111,9 @@ def test_the_bundled_feed_exports_one_record_per_vendor_id(
     # ZSB-26014: a range for Zoom Workplace, none yet for the VDI client and the SDK.
     entries = {e["database_specific"]["product"]: e for e in by_id["ZSB-26014"]["affected"]}
     assert entries["zoom"]["ranges"][0]["events"] == [{"introduced": "0"}, {"fixed": "7.0.0"}]
-    for product in ("zoom-vdi", "zoom-sdk"):
-        assert "ranges" not in entries[product]
-        assert entries[product]["database_specific"]["range"] == "unknown"
+    for unranged in ("zoom-vdi", "zoom-sdk"):
+        assert "ranges" not in entries[unranged]
+        assert entries[unranged]["database_specific"]["range"] == "unknown"
     # ZSB-26017 is one bulletin for two CVEs of two products, each entry keeping its title.
     zsb = by_id["ZSB-26017"]
     assert zsb["aliases"] == ["ZSB-26017", "CVE-2026-53415", "CVE-2026-53416"]
