@@ -20,6 +20,7 @@ from vcaudit.policy import DeviceRules, IgnoreRule, LagRule, Policy, VersionSpec
 
 DEFAULT_NAME = "vcaudit.yaml"
 MAX_BYTES = 1024 * 1024
+MAX_SLA_DAYS = 3650
 
 _TOP_KEYS = (
     "fail_on", "strict", "review", "max_feed_age_days", "ignore", "approved", "owners",
@@ -124,8 +125,9 @@ def _ignore(fields: Fields, index: int) -> IgnoreRule:
         raise fields.fail("versions", "a version range needs the product it applies to")
     spec = VersionSpec.parse(versions) if versions else None
     if versions and spec is None:
+        shown = versions if len(versions) <= 60 else versions[:60] + "…"
         raise fields.fail(
-            "versions", f"expected comparisons like '>=5.16.0, <5.17.0', got {versions!r}"
+            "versions", f"expected comparisons like '>=5.16.0, <5.17.0', got {shown!r}"
         )
     return IgnoreRule(
         id=rule_id,
@@ -198,6 +200,9 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
         sla.only("critical", "high", "medium", "low")
         for key in ("critical", "high", "medium", "low"):
             days = sla.integer(key, minimum=0)
+            if days is not None and days > MAX_SLA_DAYS:
+                # A due date must be a date: 999999999 days is past the year 9999.
+                raise sla.fail(key, f"must be at most {MAX_SLA_DAYS} days (ten years)")
             if days is not None:
                 sla_days.append((Risk.from_label(key), days))
     approved = doc.texts("approved") if doc.has("approved") else None
@@ -356,15 +361,20 @@ def load_policy(path: Path) -> LoadedConfig:
     """Read and parse a policy file."""
     name = str(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(name, "the policy file is larger than 1 MiB")
-        text = path.read_bytes().decode("utf-8-sig")
+        with path.open("rb") as handle:
+            # What is read is bounded, whatever stat says: /dev/zero has size 0, a pipe
+            # (`--config <(...)`) has none.
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(name, "no such policy file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(name, f"not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(name, "the policy file is larger than 1 MiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(name, f"not UTF-8 text (byte {exc.start})") from None
     return parse_policy(text, name)
 
 

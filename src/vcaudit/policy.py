@@ -37,7 +37,12 @@ from vcaudit.models import (
     Status,
 )
 
-_COMPARISON = re.compile(r"^\s*(<=|>=|<|>|==|=)?\s*([0-9][0-9A-Za-z.() ]*?)\s*$")
+# Operators longest first, so `<=` is never read as `<` and a bound `=5`. Comparisons are
+# split and stripped with string methods, and a bound matched by one character class: each
+# step is linear in the text (a pattern of `\s*` around a lazy class that allows spaces, as
+# before, backtracked quadratically on a long run of spaces).
+_OPERATORS = ("<=", ">=", "==", "<", ">", "=")
+_BOUND = re.compile(r"[0-9][0-9A-Za-z.() ]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +56,12 @@ class VersionSpec:
         """Parse `text`; None when it is not a list of comparisons."""
         clauses: list[tuple[str, str]] = []
         for part in text.split(","):
-            found = _COMPARISON.match(part)
-            if not found or not found.group(2):
+            comparison = part.strip()
+            op = next((o for o in _OPERATORS if comparison.startswith(o)), "")
+            bound = comparison[len(op) :].strip()
+            if not _BOUND.fullmatch(bound) or not _comparable(bound):
                 return None
-            clauses.append((found.group(1) or "==", found.group(2)))
+            clauses.append((op or "==", bound))
         return cls(tuple(clauses))
 
     def contains(self, product: Product, version: versioning.Version | None) -> bool:
@@ -80,6 +87,12 @@ class VersionSpec:
             if ok is not True:
                 return False
         return True
+
+
+def _comparable(bound: str) -> bool:
+    """Whether some version scheme reads `bound` (else a rule would silently match nothing:
+    `5.x`, or a part of thousands of digits)."""
+    return any(versioning.parse_feed_version(scheme, bound) for scheme in versioning.Scheme)
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +451,12 @@ def _due(
         start = match.latest_date
     else:
         start = None
-    return start + dt.timedelta(days=days) if start is not None else None
+    if start is None:
+        return None
+    try:
+        return start + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max  # past year 9999: no deadline a calendar can hold
 
 
 def review_risk(assessment: Assessment) -> Risk:

@@ -28,6 +28,9 @@ class Scheme(StrEnum):
 
 # A part larger than any real version part: the top of a prefix's range.
 _TOP = 1 << 62
+MAX_PART_DIGITS = 18
+"""Digits of one numeric part: a longer part is no version (and would pass `_TOP`, or
+Python's 4300-digit limit on reading integers); such a string parses to None."""
 # Versions compare as tuples padded with zeros to this many parts (`4.41.98` == `4.41.98.0`).
 WIDTH = 8
 
@@ -78,9 +81,21 @@ def _strip_packaging(raw: str) -> str:
 def _numbers(text: str) -> tuple[int, ...] | None:
     if not _NUMERIC.fullmatch(text):
         return None
-    parts = tuple(int(p) for p in text.split("."))
+    pieces = text.split(".")
     # Longer than any vendor writes: not a version vcaudit can place.
-    return parts if len(parts) < WIDTH else None
+    if len(pieces) >= WIDTH or any(len(p) > MAX_PART_DIGITS for p in pieces):
+        return None
+    return tuple(int(p) for p in pieces)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def longest_number(raw: str) -> int:
+    """The digits of the longest run of digits in `raw` (0 for short strings, quickly)."""
+    if len(raw) <= MAX_PART_DIGITS:
+        return 0
+    return max(map(len, _DIGITS.findall(raw)), default=0)
 
 
 class BuildTable:

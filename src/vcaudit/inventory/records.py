@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcaudit import versioning
 from vcaudit.errors import InputError
 from vcaudit.models import Installation, Ownership, Platform, Source
 
@@ -134,6 +135,20 @@ def _text(row: Mapping[str, Any], key: str, file: str, line: int) -> str:
     return text
 
 
+def _version(row: Mapping[str, Any], file: str, line: int) -> str:
+    text = _text(row, "version", file, line)
+    digits = versioning.longest_number(text)
+    if digits > versioning.MAX_PART_DIGITS:
+        raise InputError(
+            file,
+            f"a number of {digits} digits is not a version (at most "
+            f"{versioning.MAX_PART_DIGITS} digits in a part)",
+            line=line,
+            field="version",
+        )
+    return text
+
+
 def _tags(row: Mapping[str, Any], file: str, line: int) -> tuple[str, ...]:
     value = row.get("tags")
     if value is None:
@@ -200,7 +215,7 @@ def installation(
         host=host,
         platform=platform,
         product=product,
-        version=_text(row, "version", file, line),
+        version=_version(row, file, line),
         source=Source(file, line),
         publisher=_text(row, "publisher", file, line),
         owner=_text(row, "owner", file, line),
@@ -227,6 +242,7 @@ def imported(
     row = {"host": host, "product": product, "version": version, "publisher": publisher,
            "user": user, "owner": owner}  # fmt: skip
     clean = {key: _text(row, key, file, line) for key in row}
+    clean["version"] = _version(row, file, line)
     if not clean["host"]:
         raise InputError(file, "no host name", line=line, field="host")
     if not clean["product"]:
@@ -258,6 +274,7 @@ def csv_builder(
     platforms, ownerships = _PLATFORMS, _OWNERSHIP
     company = Ownership.COMPANY
     implied: dict[str, Platform | None] = {}
+    longest_number, max_digits = versioning.longest_number, versioning.MAX_PART_DIGITS
 
     def slow(row: list[str], line: int) -> Installation:
         return installation({column: row[i] for column, i in index.items()}, file, line, options)
@@ -281,11 +298,14 @@ def csv_builder(
             ownership = found
         if sum(map(len, row)) > MAX_VALUE:
             return slow(row, line)
+        version = row[i_version].strip()
+        if longest_number(version) > max_digits:
+            return slow(row, line)
         return Installation(
             host=host,
             platform=platform,
             product=product,
-            version=row[i_version].strip(),
+            version=version,
             source=Source(file, line),
             publisher=row[i_publisher].strip() if i_publisher is not None else "",
             owner=row[i_owner].strip() if i_owner is not None else "",
