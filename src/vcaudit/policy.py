@@ -262,6 +262,9 @@ def assess(
         else:
             ignored.append(IgnoredHit(unranged, rule.reason, rule.until, rule.index))
     status, risk, reason = _verdict(match, policy, today, context, tuple(active))
+    if match.version is not None and match.version.placed:
+        # A build the release table does not list: say where it was placed, and how.
+        reason = f"{reason}; {match.version.placed}" if reason else match.version.placed
     if context.personal and policy.personal is not None and policy.personal.raise_risk:
         risk = _raise(risk)
     due = _due(match, policy, today, status, risk, tuple(active))

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 from vcaudit.models import Platform, Release
 
@@ -43,6 +44,12 @@ class Version:
     parts: tuple[int, ...]
     exact: bool = True
     build: str = ""
+    placed: str = ""
+    """How the release table placed a build it does not list, for the report ("placed between
+    5.12.0 and 5.12.2 by build number"); empty when it was not placed that way."""
+    span: tuple[tuple[int, ...], tuple[int, ...]] | None = field(default=None, repr=False)
+    """For a placed build, the releases it lies between (both may be it: a release can have
+    several builds); None otherwise. Narrows `low` and `high` inside the prefix `parts`."""
     low: tuple[int, ...] = field(init=False, repr=False, compare=False)
     """The smallest version this stands for, padded to WIDTH parts."""
     high: tuple[int, ...] = field(init=False, repr=False, compare=False)
@@ -52,6 +59,8 @@ class Version:
         pad = (0,) * (WIDTH - len(self.parts))
         low = self.parts + pad
         high = low if self.exact else (*self.parts, _TOP, *pad[1:])
+        if self.span is not None:
+            low, high = (bound + (0,) * (WIDTH - len(bound)) for bound in self.span)
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
 
@@ -66,8 +75,10 @@ _EPOCH = re.compile(r"^\d+:")
 _REVISION = re.compile(r"-\d[0-9A-Za-z.+~]*$")
 # `5.16.10 (25689)`: Zoom's macOS short version and its Windows per-user DisplayVersion.
 _PAREN_BUILD = re.compile(r"^(?P<version>\d+(?:\.\d+)*)\s*\((?P<build>\d+)\)$")
-# Below this a Zoom third part is a patch number; from it on, a build number (MSI form).
-_ZOOM_MIN_BUILD = 1000
+# Below this a Zoom third part is a patch number (none has reached 20); from it on, a build
+# number: the MSI form (`5.7.522` is 5.7.0.522, winget Zoom.Zoom 5.7.522) and the 2020-21
+# `X.Y.BUILD.MMDD` versions (`5.4.53391.1108`, flathub us.zoom.Zoom) put a build third.
+_ZOOM_MIN_BUILD = 100
 
 
 def _strip_packaging(raw: str) -> str:
@@ -98,29 +109,83 @@ def longest_number(raw: str) -> int:
     return max(map(len, _DIGITS.findall(raw)), default=0)
 
 
-class BuildTable:
-    """A product's release table: build number -> release parts, per platform."""
+def _build_key(build: str) -> tuple[int, str]:
+    """Orders digit strings as numbers without converting them (a build may be any length)."""
+    digits = build.lstrip("0")
+    return len(digits), digits
 
-    __slots__ = ("_any", "_by_platform")
+
+def _dotted(parts: tuple[int, ...]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+class BuildTable:
+    """A product's release table: build number -> release parts, per platform and minor line.
+
+    Builds grow within a platform's minor line: Zoom's counters restart between lines (the
+    Windows one at 6.5.0), never inside one. So a build the table does not list, but that lies
+    between two listed builds of its platform and minor line, is placed between their releases
+    (`between`), both included: a release can have several builds (Windows 5.7.5 is 939 and
+    1020). Never across a minor line, never past a line's lowest or highest listed build (nothing
+    bounds it there: a number from another counter would look older or newer than every
+    release), and never on a platform where some line's listed builds do not grow with their
+    releases (Zoom's Linux builds restart within a line: 5.12.2.4816, then 5.12.6.173).
+    """
+
+    __slots__ = ("_any", "_exact", "_lines", "_unordered")
 
     def __init__(self, releases: Iterable[Release]) -> None:
-        self._by_platform: dict[tuple[Platform, str], tuple[int, ...]] = {}
-        self._any: dict[str, tuple[int, ...]] = {}
+        self._exact: dict[tuple[Platform, tuple[int, ...], str], tuple[int, ...]] = {}
+        self._any: dict[tuple[tuple[int, ...], str], tuple[int, ...]] = {}
+        rows: dict[tuple[Platform, tuple[int, ...]], set[tuple[tuple[int, str], tuple[int, ...]]]]
+        rows = {}
         for release in releases:
             parts = _numbers(release.version)
-            if parts is None:
+            if parts is None or len(parts) < 2:
                 continue
+            line = parts[:2]
             for platform, build in release.builds:
-                self._by_platform[(platform, build)] = parts
-                self._any.setdefault(build, parts)
+                self._exact.setdefault((platform, line, build), parts)
+                self._any.setdefault((line, build), parts)
+                rows.setdefault((platform, line), set()).add((_build_key(build), parts))
+        self._lines = {key: tuple(sorted(found)) for key, found in rows.items()}
+        self._unordered = tuple(
+            sorted(
+                key
+                for key, found in self._lines.items()
+                if any(a[0] == b[0] or a[1] > b[1] for a, b in pairwise(found))
+            )
+        )
 
-    def release_of(self, build: str, platform: Platform | None) -> tuple[int, ...] | None:
-        """The release whose build on `platform` (else on any platform) is `build`."""
-        if platform is not None:
-            found = self._by_platform.get((platform, build))
-            if found is not None:
-                return found
-        return self._any.get(build)
+    def release_of(
+        self, build: str, line: tuple[int, ...], platform: Platform | None
+    ) -> tuple[int, ...] | None:
+        """The release of minor line `line` whose build on `platform` is `build` (on any
+        platform when the platform is not known: builds differ per platform)."""
+        if platform is None:
+            return self._any.get((line, build))
+        return self._exact.get((platform, line, build))
+
+    def between(
+        self, build: str, line: tuple[int, ...], platform: Platform | None
+    ) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The releases of the listed builds of `line` on `platform` nearest below and above
+        `build`, which the table does not list; None when either is missing or the platform's
+        builds are not known to grow within a line."""
+        if platform is None or any(p is platform for p, _line in self._unordered):
+            return None
+        rows = self._lines.get((platform, line), ())
+        key = _build_key(build)
+        below = [release for found, release in rows if found < key]
+        above = [release for found, release in rows if found > key]
+        if not below or not above or len(below) + len(above) != len(rows):
+            return None
+        return below[-1], above[0]
+
+    def unordered_lines(self) -> tuple[tuple[Platform, tuple[int, ...]], ...]:
+        """The (platform, minor line) pairs whose listed builds do not grow with their
+        releases; no build is placed by number on those platforms."""
+        return self._unordered
 
 
 EMPTY_TABLE = BuildTable(())
@@ -161,15 +226,29 @@ def _parse_zoom(
     if len(parts) == 4:
         if build:
             return None
-        return Version(raw, parts[:3], build=str(parts[3]))
+        if parts[2] < _ZOOM_MIN_BUILD:
+            return Version(raw, parts[:3], build=str(parts[3]))
+        # 2020-21 `X.Y.BUILD.MMDD` (`5.4.53391.1108`): a build third and a date last, so it
+        # is placed like the MSI form below.
+        parts = parts[:3]
     if len(parts) == 3 and not build and parts[2] >= _ZOOM_MIN_BUILD:
         # The Windows MSI DisplayVersion is major.minor.build with the patch dropped
-        # (6.2.3.47507 is reported as 6.2.47507): only the release table can place it.
-        msi_build = str(parts[2])
-        release = table.release_of(msi_build, platform)
-        if release is not None and release[:2] == parts[:2]:
+        # (6.2.3.47507 is reported as 6.2.47507): only the release table can place it, by the
+        # build's own row, else between the rows of its line around it.
+        msi_build, line = str(parts[2]), parts[:2]
+        release = table.release_of(msi_build, line, platform)
+        if release is not None:
             return Version(raw, release, build=msi_build)
-        return Version(raw, parts[:2], exact=False, build=msi_build)
+        span = table.between(msi_build, line, platform)
+        if span is not None:
+            below, above = (_dotted(p) for p in span)
+            note = (
+                f"placed between {below} and {above} by build number"
+                if below != above
+                else f"placed at {below} by build number (between two of its builds)"
+            )
+            return Version(raw, line, False, msi_build, placed=note, span=span)
+        return Version(raw, line, exact=False, build=msi_build)
     if len(parts) == 2:
         return Version(raw, parts, exact=False, build=build)
     if build:
