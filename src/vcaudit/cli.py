@@ -8,13 +8,14 @@ other exception becomes exit 70 with a request to report it (the trace only with
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gc
 import os
 import shutil
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
@@ -23,7 +24,7 @@ import typer
 
 from vcaudit import __version__
 from vcaudit.console import ColorMode, use_color
-from vcaudit.errors import InputError, UsageError, VcauditError
+from vcaudit.errors import InputError, OutputError, UsageError, VcauditError
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.writer import InventoryFormat
 from vcaudit.models import AuditReport, ExitCode, Feed, Installation, Ownership, Platform, Risk
@@ -136,10 +137,39 @@ def _today(as_of: str | None) -> dt.date:
         raise UsageError(f"--as-of: expected a date like 2026-01-31, got {as_of!r}") from None
 
 
+@contextmanager
+def _stdout_report() -> Iterator[None]:
+    """Writing a report to standard output: a full disk or a closed pipe is one line and
+    exit 3, like a report file that cannot be written (README, exit codes)."""
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as exc:
+        _silence_stdout()
+        raise OutputError(
+            f"standard output: cannot write the report: {exc.strerror or exc}"
+        ) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null once writing to it failed, so the interpreter's
+    last flush of what is still buffered does not fail again on the way out."""
+    with suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+
+
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG})
+"""Errors only a write gives: printing to a full disk or a closed pipe."""
+
+
 def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        with _stdout_report():
+            sys.stdout.write(text)
         return
     from vcaudit.files import atomic_write
 
@@ -164,8 +194,8 @@ def _write_report(
 
     write = writer_for(fmt)
     if output is None or str(output) == "-":
-        write(report, options, sys.stdout)
-        sys.stdout.flush()
+        with _stdout_report():
+            write(report, options, sys.stdout)
         return
     from vcaudit.files import atomic_stream
     from vcaudit.inventory.aggregate import RereadFindings
@@ -474,6 +504,9 @@ def scan(
                 names, stdin_stream = ["-"], piped.stream
             piped_note = piped.note
         extra = _parse_reports(reports or [])
+        from vcaudit.files import check_outputs
+
+        check_outputs([output, *(path for _fmt, path in extra)], names)
         today = _today(as_of)
         loaded_config = _load_config(config)
         policy = loaded_config.policy if loaded_config else _default_policy()
@@ -1508,6 +1541,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         typer.echo("vcaudit: interrupted", err=True)
         return 130
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:
+            # Printing failed (`vcaudit ... > /dev/full`, a closed pipe): the command's
+            # output is lost, which the user must hear about, but it is no bug.
+            _silence_stdout()
+            typer.echo(f"vcaudit: error: cannot write the output: {exc.strerror}", err=True)
+            return int(ExitCode.BAD_INPUT)
         if _State.debug or "--debug" in args:
             traceback.print_exc()
         typer.echo(
