@@ -4,14 +4,17 @@ Inventory names, hosts and advisory titles come from other programs, people and 
 Before any of it reaches an output it passes through the function for that output:
 
 - `terminal_safe`: control characters (ESC sequences, CR, BEL, NUL...) and Unicode direction
-  overrides are shown as visible escapes; `::` is split so a line can never become a GitHub
-  Actions workflow command; very long values are shortened.
+  overrides are shown as visible escapes; `::` and `#[` are split so a line can never become a
+  GitHub Actions workflow command (`::error::` at a line's start, or the legacy `##[error]`
+  anywhere in a line); very long values are shortened.
 - `markdown_safe`: the same, plus Markdown and HTML metacharacters escaped and pipes
   neutralised so a value stays inside its table cell.
 - `xml_safe`: characters XML 1.0 cannot carry become visible escapes (the XML writer escapes
   the markup characters).
 - `csv_safe`: a cell that a spreadsheet would run as a formula is prefixed with `'`.
-JSON needs none of this: it carries text unchanged and escaped by the encoder.
+- `json_safe`: JSON text (reports printed to a CI log) with the `[` of every `#[` escaped as
+  `\u005b`, so no line holds the legacy `##[command]`; readers decode the same values.
+JSON needs nothing else: it carries text unchanged and escaped by the encoder.
 """
 
 from __future__ import annotations
@@ -25,10 +28,14 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\
 _XML_UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
 )
-# A word joiner between the colons keeps the text readable but never `::` (workflow
-# commands such as `::error::` or `::add-mask::` start with it).
-_WORKFLOW = re.compile("::")
+# A word joiner after every `:` followed by `:`, and every `#` followed by `[`, keeps the text
+# readable but holds neither `::` (workflow commands such as `::error::` or `::add-mask::`
+# start a line with it) nor `##[` (the runner's legacy form, `##[add-mask]`, `##[error]`, is
+# found anywhere in a line: actions/runner ActionCommand.TryParse). Lookaheads, so `:::`
+# loses every pair, not only the first.
+_WORKFLOW = re.compile(r":(?=:)|#(?=\[)")
 _WORD_JOINER = "\u2060"
+_SPLIT = "\\g<0>" + _WORD_JOINER
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>&|~!#])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -45,9 +52,10 @@ def _cut(text: str, limit: int) -> str:
 
 
 def terminal_safe(text: str, limit: int = 200) -> str:
-    """`text` with controls escaped and `::` split, cut to `limit` characters (0: no cut)."""
+    """`text` with controls escaped and `::` and `#[` split, cut to `limit` characters (0: no
+    cut)."""
     safe = _UNSAFE.sub(_escape, text)
-    safe = _WORKFLOW.sub(":" + _WORD_JOINER + ":", safe)
+    safe = _WORKFLOW.sub(_SPLIT, safe)
     return _cut(safe, limit)
 
 
@@ -60,7 +68,7 @@ def markdown_safe(text: str, limit: int = 200) -> str:
 def xml_safe(text: str, limit: int = 0) -> str:
     """`text` that an XML 1.0 document can carry; markup characters are left to the writer."""
     safe = _XML_UNSAFE.sub(_escape, text)
-    safe = _WORKFLOW.sub(":" + _WORD_JOINER + ":", safe)
+    safe = _WORKFLOW.sub(_SPLIT, safe)
     return _cut(safe, limit)
 
 
@@ -69,3 +77,9 @@ def csv_safe(text: str) -> str:
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def json_safe(text: str) -> str:
+    """JSON text in which no line holds `#[`: a `#` is only ever inside a string in JSON, so
+    the `[` after it is written as the escape `\\u005b`, which every reader decodes back."""
+    return text.replace("#[", "#\\u005b") if "#[" in text else text

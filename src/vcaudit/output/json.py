@@ -27,6 +27,7 @@ from vcaudit.models import (
     Source,
 )
 from vcaudit.output import RenderOptions
+from vcaudit.sanitize import json_safe
 
 SCHEMA_VERSION = 1
 
@@ -159,7 +160,8 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     head = document(report, with_installations=False)
     text = json.dumps({**head, "installations": []}, indent=2, ensure_ascii=True)
     opening, _, closing = text.rpartition('"installations": []')
-    stream.write(opening + '"installations": [')
+    # json_safe: a report printed to a CI log holds no `##[command]` (see sanitize).
+    stream.write(json_safe(opening) + '"installations": [')
     encoder = _RowEncoder()
     first = True
     findings = report.findings
@@ -172,11 +174,11 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
         if len(piece) > 4096:
             # A piece of many installations: written as it is, not copied into a new string.
             stream.write("\n" if first else ",\n")
-            stream.write(piece)
+            stream.write(json_safe(piece))
         else:
-            stream.write(("\n" if first else ",\n") + piece)
+            stream.write(("\n" if first else ",\n") + json_safe(piece))
         first = False
-    stream.write(("\n  ]" if not first else "]") + closing + "\n")
+    stream.write(("\n  ]" if not first else "]") + json_safe(closing) + "\n")
 
 
 # Stand-ins for a row's own values: encoded, each occurs once in an installation's text.

@@ -21,7 +21,7 @@ from typing import Any
 from vcaudit.models import Advisory, AuditReport, Group, Risk, Status
 from vcaudit.output import RenderOptions
 from vcaudit.output.groups import replace_with, retired, upgrade_advice
-from vcaudit.sanitize import markdown_safe, terminal_safe
+from vcaudit.sanitize import json_safe, markdown_safe, terminal_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/vcaudit/vcaudit"
@@ -360,4 +360,5 @@ def document(report: AuditReport) -> dict[str, Any]:
 def render(report: AuditReport, options: RenderOptions) -> str:
     """The SARIF log, indented, with a final newline."""
     del options
-    return json.dumps(document(report), indent=2, ensure_ascii=True) + "\n"
+    # json_safe: a SARIF file printed to a CI log holds no `##[command]` (see sanitize).
+    return json_safe(json.dumps(document(report), indent=2, ensure_ascii=True)) + "\n"
