@@ -35,6 +35,7 @@ from vcaudit.models import (
     Product,
     Release,
     Risk,
+    VersionScheme,
 )
 from vcaudit.notify import digest, webhook
 from vcaudit.notify.kinds import WebhookFormat
@@ -83,7 +84,7 @@ def product(
         id="demo",
         name="Demo Meet",
         vendor="Example",
-        version_scheme="dotted",
+        version_scheme=VersionScheme.DOTTED,
         identify=Identification(),
         lifecycle=Lifecycle(),
         minimum_versions=(

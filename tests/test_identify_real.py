@@ -21,6 +21,7 @@ from vcaudit.models import (
     NotClientRule,
     Platform,
     Product,
+    VersionScheme,
     WindowsRule,
 )
 
@@ -269,7 +270,7 @@ def _product(
         id=product_id,
         name=name,
         vendor="Example",
-        version_scheme="dotted",
+        version_scheme=VersionScheme.DOTTED,
         identify=Identification(
             windows=windows, names=names, macos=macos, versions=versions, not_clients=not_clients
         ),

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 import pytest
 
 from vcaudit import versioning
-from vcaudit.models import Platform, Release
+from vcaudit.cli import main
+from vcaudit.errors import FeedError
+from vcaudit.feed import compiled
+from vcaudit.feed.load import load_feed
+from vcaudit.models import Feed, Platform, Release
 from vcaudit.versioning import BuildTable, Scheme, Version, at_most, less_than, parse, same
 
 ZOOM_TABLE = BuildTable(
@@ -126,3 +134,101 @@ def test_skype_two_part_windows_version_is_a_prefix() -> None:
     full = parse(Scheme.SKYPE, "8.133.0.202")
     assert full is not None
     assert full.exact
+
+
+# One scheme object per vendor scheme: what the feed writes, what the loader accepts
+
+
+@pytest.mark.parametrize(
+    ("scheme", "raw", "parts", "build"),
+    [
+        (Scheme.DOTTED, "4.41.98", (4, 41, 98), ""),
+        # Skype's inventory `8.133` is a prefix; in the feed it is a range bound, exact.
+        (Scheme.SKYPE, "8.133", (8, 133), ""),
+        (Scheme.SKYPE, "8.133.0.202", (8, 133, 0, 202), ""),
+        # Zoom forms the release table would place are exact numbers in the feed.
+        (Scheme.ZOOM, "6.2", (6, 2), ""),
+        (Scheme.ZOOM, "6.2.47507", (6, 2, 47507), ""),
+        (Scheme.ZOOM, "5.4.53391.1108", (5, 4, 53391, 1108), ""),
+        (Scheme.ZOOM, "5.16.10.25689", (5, 16, 10), "25689"),
+        (Scheme.ZOOM, "5.12.2 (8964)", (5, 12, 2), "8964"),
+    ],
+)
+def test_feed_versions_are_exact_under_every_scheme(
+    scheme: Scheme, raw: str, parts: tuple[int, ...], build: str
+) -> None:
+    parsed = versioning.parse_feed_version(scheme, raw)
+    assert parsed is not None
+    assert (parsed.parts, parsed.exact, parsed.build) == (parts, True, build)
+
+
+def test_each_scheme_reads_inventory_versions_its_own_way() -> None:
+    # The same string, three schemes: only Skype reads two parts as a prefix, only Zoom
+    # places an MSI build with the release table.
+    assert parse(Scheme.DOTTED, "8.133") == Version("8.133", (8, 133))
+    assert parse(Scheme.SKYPE, "8.133") == Version("8.133", (8, 133), exact=False)
+    msi = "6.2.47507"
+    assert parse(Scheme.DOTTED, msi, Platform.WINDOWS, ZOOM_TABLE) == Version(msi, (6, 2, 47507))
+    assert parse(Scheme.SKYPE, msi, Platform.WINDOWS, ZOOM_TABLE) == Version(msi, (6, 2, 47507))
+    zoom = parse(Scheme.ZOOM, msi, Platform.WINDOWS, ZOOM_TABLE)
+    assert zoom == Version(msi, (6, 2, 3), build="47507")
+
+
+PRODUCT_FILE = "id: demo\nname: Demo\nvendor: Example\nversion_scheme: {scheme}\n"
+FEED_META = "schema_version: 1\ngenerated_at: '2026-01-01T00:00:00Z'\npublisher: tests\n"
+
+
+def _feed_dir(tmp_path: Path, scheme: str) -> Path:
+    (tmp_path / "feed.yaml").write_text(FEED_META, encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text(PRODUCT_FILE.format(scheme=scheme), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("scheme", list(Scheme))
+def test_loaded_product_carries_its_scheme_member(tmp_path: Path, scheme: Scheme) -> None:
+    (product,) = load_feed(_feed_dir(tmp_path, scheme.value)).products
+    assert product.version_scheme is scheme
+
+
+def test_product_without_a_scheme_is_dotted(tmp_path: Path) -> None:
+    (tmp_path / "feed.yaml").write_text(FEED_META, encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text("id: demo\nname: D\nvendor: E\n", encoding="utf-8")
+    (product,) = load_feed(tmp_path).products
+    assert product.version_scheme is Scheme.DOTTED
+
+
+@pytest.mark.parametrize("name", ["semver", "Zoom"])
+def test_unknown_scheme_is_one_line_naming_file_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    (tmp_path / "feed").mkdir()
+    feed = _feed_dir(tmp_path / "feed", name)
+    message = f"demo.yaml, line 4: version_scheme: unknown scheme {name!r}"
+    with pytest.raises(FeedError) as caught:
+        load_feed(feed)
+    assert str(caught.value).endswith(message)
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("host,platform,product,version\nh,windows,demo,1.0\n", encoding="utf-8")
+    code = main(["scan", str(fleet), "--feed", str(feed)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (4, "")
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_compiled_feed_keeps_the_scheme_member(test_feed: Feed) -> None:
+    data = compiled.dumps(test_feed, version="1", source="s")
+    schemes = [p.version_scheme for p in compiled.loads(data, version="1", source="s").products]
+    assert schemes == [p.version_scheme for p in test_feed.products]
+    assert all(type(s) is Scheme for s in schemes)
+
+
+def test_compiled_feed_with_an_unknown_scheme_is_refused(test_feed: Feed) -> None:
+    head, _, payload = compiled.dumps(test_feed, version="1", source="s").partition(b"\n")
+    doc = json.loads(payload)
+    doc["products"][0]["version_scheme"] = "semver"
+    changed = json.dumps(doc).encode()
+    header = {**json.loads(head), "payload": hashlib.sha256(changed).hexdigest()}
+    forged = json.dumps(header, sort_keys=True).encode() + b"\n" + changed
+    with pytest.raises(compiled.Mismatch, match="not a VersionScheme: 'semver'"):
+        compiled.loads(forged, version="1", source="s")

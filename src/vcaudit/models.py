@@ -22,6 +22,18 @@ class Platform(StrEnum):
     LINUX = "linux"
 
 
+class VersionScheme(StrEnum):
+    """How a product writes its versions: the `version_scheme` a product file may name.
+
+    Each member has one scheme object in `versioning.SCHEMES` that reads the vendor's
+    spellings; the enum lives here so that `Product` can name it without importing versioning.
+    """
+
+    DOTTED = "dotted"
+    ZOOM = "zoom"
+    SKYPE = "skype"
+
+
 class Ownership(StrEnum):
     """Who owns the device: the organisation, or an employee (BYOD)."""
 
@@ -306,7 +318,7 @@ class Product:
     id: str
     name: str
     vendor: str
-    version_scheme: str
+    version_scheme: VersionScheme
     identify: Identification
     lifecycle: Lifecycle
     minimum_versions: tuple[MinimumVersion, ...]

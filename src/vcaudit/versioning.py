@@ -6,25 +6,25 @@ parts are the whole version or only a prefix of it. A prefix arises where the in
 information (the Zoom Windows MSI drops the patch number, the Skype EXE reports only
 major.minor); comparisons against a prefix answer `None` when the answer depends on the
 missing parts. A string a scheme cannot place parses to `None`, never to a guess.
+
+Each `Scheme` member (a product file's `version_scheme`) has one `VendorScheme` object in
+`SCHEMES`: how that vendor's inventories and the feed spell its versions. A new scheme is its
+member in `models.VersionScheme`, its class here and its entry in `SCHEMES`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import pairwise
+from types import MappingProxyType
+from typing import Protocol
 
-from vcaudit.models import Platform, Release
+from vcaudit.models import Platform, Release, VersionScheme
 
-
-class Scheme(StrEnum):
-    """The version schemes a product file may name."""
-
-    DOTTED = "dotted"
-    ZOOM = "zoom"
-    SKYPE = "skype"
+Scheme = VersionScheme
+"""The version schemes a product file may name (defined beside `Product` in models)."""
 
 
 # A part larger than any real version part: the top of a prefix's range.
@@ -191,47 +191,91 @@ class BuildTable:
 EMPTY_TABLE = BuildTable(())
 
 
-def parse(
-    scheme: Scheme | str,
-    raw: str,
-    platform: Platform | None = None,
-    table: BuildTable = EMPTY_TABLE,
-) -> Version | None:
-    """Parse `raw` under `scheme`; None when the scheme cannot place it."""
-    text = _strip_packaging(raw)
-    if not text:
-        return None
-    if scheme == Scheme.ZOOM:
-        return _parse_zoom(raw, text, platform, table)
-    if scheme == Scheme.SKYPE:
-        parts = _numbers(text)
-        if parts is None:
-            return None
-        # The Skype Windows EXE reports only major.minor (`8.133`) for any 8.133.x.y.
-        return Version(raw, parts, exact=len(parts) != 2)
-    parts = _numbers(text)
+class VendorScheme(Protocol):
+    """How one vendor spells its versions, in inventories and in the feed."""
+
+    def parse(self, raw: str, platform: Platform | None, table: BuildTable) -> Version | None:
+        """An inventory's `raw` version as reported on `platform` (None when not known), placed
+        with the product's release `table`; None when the scheme cannot place it."""
+        ...
+
+    def parse_feed(self, raw: str) -> Version | None:
+        """A version as the feed writes it, always exact (a range bound, a release)."""
+        ...
+
+
+def _dotted_version(raw: str) -> Version | None:
+    """`raw` as plain dotted numbers, after packaging decorations; None when it is not."""
+    parts = _numbers(_strip_packaging(raw))
     return Version(raw, parts) if parts is not None else None
 
 
-def _parse_zoom(
-    raw: str, text: str, platform: Platform | None, table: BuildTable
-) -> Version | None:
-    build = ""
-    paren = _PAREN_BUILD.match(text)
-    if paren:
-        text, build = paren["version"], paren["build"]
-    parts = _numbers(text)
-    if parts is None or len(parts) < 2 or len(parts) > 4:
-        return None
-    if len(parts) == 4:
-        if build:
+class DottedScheme:
+    """Plain dotted numbers (`4.41.98`), the same in inventories and the feed."""
+
+    __slots__ = ()
+
+    def parse(self, raw: str, platform: Platform | None, table: BuildTable) -> Version | None:
+        return _dotted_version(raw)
+
+    def parse_feed(self, raw: str) -> Version | None:
+        return _dotted_version(raw)
+
+
+class SkypeScheme:
+    """Skype: dotted, except that the Windows EXE reports only major.minor."""
+
+    __slots__ = ()
+
+    def parse(self, raw: str, platform: Platform | None, table: BuildTable) -> Version | None:
+        version = _dotted_version(raw)
+        if version is None or len(version.parts) != 2:
+            return version
+        # The Skype Windows EXE reports only major.minor (`8.133`) for any 8.133.x.y.
+        return Version(raw, version.parts, exact=False)
+
+    def parse_feed(self, raw: str) -> Version | None:
+        # The feed writes Skype's releases in four parts; a two-part feed version is a range
+        # bound like any other, so read it as dotted.
+        return _dotted_version(raw)
+
+
+class ZoomScheme:
+    """Zoom: `X.Y.Z (BUILD)`, the MSI's `X.Y.BUILD` and the 2020-21 `X.Y.BUILD.MMDD`, placed
+    by the release table's build numbers."""
+
+    __slots__ = ()
+
+    def parse(self, raw: str, platform: Platform | None, table: BuildTable) -> Version | None:
+        text = _strip_packaging(raw)
+        build = ""
+        paren = _PAREN_BUILD.match(text)
+        if paren:
+            text, build = paren["version"], paren["build"]
+        parts = _numbers(text)
+        if parts is None or len(parts) < 2 or len(parts) > 4:
             return None
-        if parts[2] < _ZOOM_MIN_BUILD:
-            return Version(raw, parts[:3], build=str(parts[3]))
-        # 2020-21 `X.Y.BUILD.MMDD` (`5.4.53391.1108`): a build third and a date last, so it
-        # is placed like the MSI form below.
-        parts = parts[:3]
-    if len(parts) == 3 and not build and parts[2] >= _ZOOM_MIN_BUILD:
+        if len(parts) == 4:
+            if build:
+                return None
+            if parts[2] < _ZOOM_MIN_BUILD:
+                return Version(raw, parts[:3], build=str(parts[3]))
+            # 2020-21 `X.Y.BUILD.MMDD` (`5.4.53391.1108`): a build third and a date last, so it
+            # is placed like the MSI form below.
+            parts = parts[:3]
+        if len(parts) == 3 and not build and parts[2] >= _ZOOM_MIN_BUILD:
+            return self._msi(raw, parts, platform, table)
+        if len(parts) == 2:
+            return Version(raw, parts, exact=False, build=build)
+        if build:
+            # `X.Y.Z (BUILD)`: prefer the table when it knows the build, it is authoritative.
+            return Version(raw, parts, build=build)
+        return Version(raw, parts)
+
+    @staticmethod
+    def _msi(
+        raw: str, parts: tuple[int, ...], platform: Platform | None, table: BuildTable
+    ) -> Version:
         # The Windows MSI DisplayVersion is major.minor.build with the patch dropped
         # (6.2.3.47507 is reported as 6.2.47507): only the release table can place it, by the
         # build's own row, else between the rows of its line around it.
@@ -249,12 +293,33 @@ def _parse_zoom(
             )
             return Version(raw, line, False, msi_build, placed=note, span=span)
         return Version(raw, line, exact=False, build=msi_build)
-    if len(parts) == 2:
-        return Version(raw, parts, exact=False, build=build)
-    if build:
-        # `X.Y.Z (BUILD)`: prefer the table when it knows the build, it is authoritative.
-        return Version(raw, parts, build=build)
-    return Version(raw, parts)
+
+    def parse_feed(self, raw: str) -> Version | None:
+        version = self.parse(raw, None, EMPTY_TABLE)
+        if version is None or not version.exact:
+            # A feed version is exact: what the Zoom forms cannot place is read as dotted.
+            return _dotted_version(raw)
+        return version
+
+
+SCHEMES: Mapping[Scheme, VendorScheme] = MappingProxyType(
+    {
+        Scheme.DOTTED: DottedScheme(),
+        Scheme.ZOOM: ZoomScheme(),
+        Scheme.SKYPE: SkypeScheme(),
+    }
+)
+"""The scheme object for each member of `Scheme`."""
+
+
+def parse(
+    scheme: Scheme,
+    raw: str,
+    platform: Platform | None = None,
+    table: BuildTable = EMPTY_TABLE,
+) -> Version | None:
+    """Parse the inventory version `raw` under `scheme`; None when the scheme cannot place it."""
+    return SCHEMES[scheme].parse(raw, platform, table)
 
 
 def less_than(v: Version, bound: Version) -> bool | None:
@@ -291,12 +356,6 @@ def sort_key(v: Version) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def parse_feed_version(scheme: Scheme | str, raw: str) -> Version | None:
-    """Parse a version written in the feed; feed versions must be exact."""
-    version = parse(scheme, raw)
-    if version is None or not version.exact:
-        # The feed writes Skype's releases in four parts; a two-part feed version is a range
-        # bound like any other, so read it as dotted.
-        parts = _numbers(_strip_packaging(raw))
-        return Version(raw, parts) if parts is not None else None
-    return version
+def parse_feed_version(scheme: Scheme, raw: str) -> Version | None:
+    """Parse a version written in the feed under `scheme`; feed versions are exact."""
+    return SCHEMES[scheme].parse_feed(raw)

@@ -43,6 +43,7 @@ from vcaudit.models import (
     Release,
     Risk,
     Source,
+    VersionScheme,
     WindowsRule,
 )
 
@@ -324,7 +325,7 @@ def _platforms(fields: Fields, key: str) -> frozenset[Platform]:
     return frozenset(out)
 
 
-def _version(fields: Fields, key: str, scheme: str, value: str | None = None) -> str:
+def _version(fields: Fields, key: str, scheme: VersionScheme, value: str | None = None) -> str:
     text = fields.text(key) if value is None else value
     if text and versioning.parse_feed_version(scheme, text) is None:
         raise fields.fail(key, f"version {text!r} does not parse under the {scheme} scheme")
@@ -338,9 +339,11 @@ def _read_product(doc: Fields, expected_id: str | None, source_file: str) -> Pro
         raise doc.fail("id", "use lower-case letters, digits and dashes")
     if expected_id is not None and product_id != expected_id:
         raise doc.fail("id", f"must match the file name ({expected_id})")
-    scheme = doc.text("version_scheme", default="dotted")
-    if scheme not in set(versioning.Scheme):
-        raise doc.fail("version_scheme", f"unknown scheme {scheme!r}")
+    scheme_name = doc.text("version_scheme", default="dotted")
+    try:
+        scheme = VersionScheme(scheme_name)
+    except ValueError:
+        raise doc.fail("version_scheme", f"unknown scheme {scheme_name!r}") from None
     advisories = tuple(_read_advisory(item, scheme) for item in doc.items("advisories"))
     seen: dict[str, int] = {}
     for item, advisory in zip(doc.items("advisories"), advisories, strict=True):
@@ -448,7 +451,7 @@ def _read_lifecycle(fields: Fields | None) -> Lifecycle:
     )
 
 
-def _read_minimum(fields: Fields, scheme: str) -> MinimumVersion:
+def _read_minimum(fields: Fields, scheme: VersionScheme) -> MinimumVersion:
     fields.only("version", "platforms", "effective", "source", "notes")
     return MinimumVersion(
         version=_version(fields, "version", scheme, fields.text("version", required=True)),
@@ -458,7 +461,9 @@ def _read_minimum(fields: Fields, scheme: str) -> MinimumVersion:
     )
 
 
-def _read_latest(fields: Fields | None, scheme: str) -> tuple[tuple[Platform, LatestRelease], ...]:
+def _read_latest(
+    fields: Fields | None, scheme: VersionScheme
+) -> tuple[tuple[Platform, LatestRelease], ...]:
     if fields is None:
         return ()
     out: list[tuple[Platform, LatestRelease]] = []
@@ -483,7 +488,7 @@ def _read_latest(fields: Fields | None, scheme: str) -> tuple[tuple[Platform, La
     return tuple(sorted(out))
 
 
-def _read_release(fields: Fields, scheme: str) -> Release:
+def _read_release(fields: Fields, scheme: VersionScheme) -> Release:
     fields.only("version", "builds", "date", "source", "notes")
     builds = fields.sub("builds")
     pairs: list[tuple[Platform, str]] = []
@@ -520,7 +525,7 @@ _UNRANGED_KEYS = ("range", "platforms")
 platforms it concerns, instead of `affected`."""
 
 
-def _read_advisory(fields: Fields, scheme: str) -> Advisory:
+def _read_advisory(fields: Fields, scheme: VersionScheme) -> Advisory:
     fields.only(*_ADVISORY_KEYS, *_UNRANGED_KEYS)
     severity = fields.text("severity", required=True).lower()
     if severity not in _SEVERITIES:
@@ -562,7 +567,7 @@ def _read_advisory(fields: Fields, scheme: str) -> Advisory:
 
 
 def _read_affected(
-    fields: Fields, scheme: str
+    fields: Fields, scheme: VersionScheme
 ) -> tuple[tuple[AffectedRange, ...], frozenset[Platform], bool]:
     """The affected ranges, the platforms they cover, and whether a range is known at all.
 
@@ -615,7 +620,7 @@ def _read_cvss(fields: Fields | None) -> Cvss | None:
     )
 
 
-def _read_range(fields: Fields, scheme: str) -> AffectedRange:
+def _read_range(fields: Fields, scheme: VersionScheme) -> AffectedRange:
     fields.only("platforms", "introduced", "fixed", "last_affected", "excluded", "notes")
     introduced = _version(fields, "introduced", scheme) or "0"
     fixed = _version(fields, "fixed", scheme)
