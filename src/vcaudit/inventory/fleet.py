@@ -24,6 +24,7 @@ Counted (no host names; each version counts as `hosts_count` installations):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,16 @@ from typing import Any
 from vcaudit.errors import InputError
 from vcaudit.inventory import counted, native, records
 from vcaudit.inventory.context import ReadContext
+from vcaudit.inventory.interface import Head
 from vcaudit.models import Installation, Platform
+
+_KEYS = re.compile(r'"(software|software_titles)"\s*:\s*\[|"hosts_count"|"software_title"')
+
+
+def sniff(head: Head) -> bool:
+    """JSON with a software list, a title, or a version's `hosts_count`."""
+    return head.json and _KEYS.search(head.text) is not None
+
 
 _SOURCES = {
     "programs": Platform.WINDOWS,

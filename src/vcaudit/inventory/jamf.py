@@ -14,7 +14,14 @@ from typing import Any
 from vcaudit.errors import InputError
 from vcaudit.inventory import native, records
 from vcaudit.inventory.context import ReadContext
+from vcaudit.inventory.interface import Head
 from vcaudit.models import Installation, Platform
+
+
+def sniff(head: Head) -> bool:
+    """JSON whose computers have `applications` beside `general` (or a page's `results`)."""
+    text = head.text
+    return head.json and '"applications"' in text and ('"general"' in text or '"results"' in text)
 
 
 def _text(row: Mapping[str, Any], key: str) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 from vcaudit.errors import InputError
 from vcaudit.inventory import native, records
 from vcaudit.inventory.context import ReadContext
+from vcaudit.inventory.interface import Head
 from vcaudit.models import Installation, Platform
 
 _RPM_ARCH = r"x86_64|noarch|i[3-6]86|aarch64|armv7hl|armv7l|ppc64le|ppc64|s390x|riscv64|src"
@@ -57,6 +58,56 @@ _FLATPAK_TITLES = (
 _FLATPAK_TITLE = re.compile("|".join(re.escape(t) for t in _FLATPAK_TITLES))
 _SNAP_BADGES = ("**", "*", "\u2713", "\u272a")
 """snapd cmd/snap/color.go: verified and starred publishers, when piped and on a terminal."""
+
+
+# A line of plain `rpm -qa` (or `%{NEVRA}`): the whole line one package, or a key rpm trusts.
+_RPM_LINE = re.compile(
+    rf"^(gpg-pubkey-[0-9a-f]+-[0-9a-f]+|\S+-(\d+:)?[^-\s]+-[^-\s]+\.({_RPM_ARCH}))$"
+)
+
+
+def sniff_snap(head: Head) -> bool:
+    """`snap list`'s header: `Name  Version  Rev ...`."""
+    words = head.plain.split()
+    return not head.json and words[:2] == ["Name", "Version"] and "Rev" in words
+
+
+def sniff_flatpak(head: Head) -> bool:
+    """`flatpak list`'s header, as printed on a terminal."""
+    return not head.json and flatpak_header(head.plain) is not None
+
+
+def flatpak_shaped(head: Head) -> bool:
+    """Piped `flatpak list` (no header): tab-separated, an application ID (`us.zoom.Zoom`)
+    in one of the first two fields."""
+    return head.tabbed and any(_APP_ID.match(f.strip()) for f in head.first_line.split("\t")[:2])
+
+
+def sniff_dpkg(head: Head) -> bool:
+    """`dpkg -l`'s header."""
+    return not head.json and dpkg_list_header(head.first_line)
+
+
+def dpkg_shaped(head: Head) -> bool:
+    """`dpkg-query -W`: tab-separated, and neither piped flatpak nor rpm output."""
+    return head.tabbed and not flatpak_shaped(head) and not rpm_shaped(head)
+
+
+def sniff_rpm(head: Head) -> bool:
+    """Plain `rpm -qa` or `%{NEVRA}`: `name-[epoch:]version-release.arch` alone on a line."""
+    return not head.json and _RPM_LINE.match(head.first_line.strip()) is not None
+
+
+def rpm_shaped(head: Head) -> bool:
+    """`rpm -qa --qf` with tabs: four fields or more, the second the epoch (`(none)` or a
+    number), and no flatpak application ID."""
+    fields = head.first_line.split("\t")
+    return (
+        head.tabbed
+        and not flatpak_shaped(head)
+        and len(fields) >= 4
+        and (fields[1].strip() == "(none)" or fields[1].strip().isdigit())
+    )
 
 
 def deb_installed(status: str) -> bool | None:

@@ -17,6 +17,7 @@ new version. The host is `hostIdentifier` (what `--host_identifier` chose); the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,39 @@ from typing import Any
 from vcaudit.errors import InputError
 from vcaudit.inventory import linux_cli, native, records
 from vcaudit.inventory.context import ReadContext
+from vcaudit.inventory.interface import Head
 from vcaudit.models import Installation, Platform
+
+# Columns only osquery's software tables have (vcaudit's own JSON names none of them).
+_OSQUERY_KEYS = re.compile(
+    r'"(bundle_identifier|bundle_short_version|package_family_name|identifying_number|'
+    r"uninstall_string|install_location|maintainer|revision|auto_updates|summary|release|"
+    r'epoch)"'
+)
+# vcaudit's own JSON names host, platform and product with text values.
+_NATIVE_KEYS = re.compile(r'"(host|platform|product)"\s*:\s*"')
+_LOG_KEYS = ('"snapshot"', '"diffResults"', '"columns"')
+
+
+def sniff_osqueryi(head: Head) -> bool:
+    """`osqueryi --json` output: JSON naming a software table's own columns, and not
+    vcaudit's host, platform and product."""
+    return (
+        head.json
+        and _OSQUERY_KEYS.search(head.text) is not None
+        and not _NATIVE_KEYS.search(head.text)
+    )
+
+
+def sniff_results_log(head: Head) -> bool:
+    """An osqueryd results log: a `hostIdentifier` on the first line, or one object per
+    line in snapshot, batch or event form."""
+    first = head.first_line
+    return head.json and (
+        ('"hostIdentifier"' in first and head.text.startswith("{"))
+        or (head.object_per_line and any(key in first for key in _LOG_KEYS))
+    )
+
 
 MSIX_SINCE = (
     "osquery before 5.17 does not list MSIX packages such as the new Microsoft Teams: "

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import codecs
 import io
-import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from vcaudit.errors import InputError
-from vcaudit.inventory import fleet, jamf, linux_cli, native, osquery, tabular
-from vcaudit.inventory.aggregate import Aggregate, CountedFile, aggregate_csv
+from vcaudit.inventory import native, registry
 from vcaudit.inventory.context import InputRead, ReadContext
 from vcaudit.inventory.formats import InputFormat
-from vcaudit.inventory.records import RowOptions
+from vcaudit.inventory.interface import Aggregate, CountedFile, Counter, Head, Source
+from vcaudit.inventory.interface import Reader as Reader  # the type of READERS' values
+from vcaudit.inventory.registry import SOURCES
 from vcaudit.models import Installation
 
 if TYPE_CHECKING:
@@ -37,108 +37,13 @@ STDIN = "-"
 _SNIFF_BYTES = 4096
 
 
-Reader = Callable[[Iterable[bytes], str, ReadContext], Iterator[Installation]]
-
-
-def _native(
-    read: Callable[[Iterable[bytes], str, RowOptions], Iterator[Installation]],
-) -> Reader:
-    """Native inventories list only conferencing clients: every row is kept, read with the
-    run's row options (mapped columns, the platform of rows that give none)."""
-
-    def reader(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:
-        return read(lines, name, ctx.rows)
-
-    return reader
-
-
-READERS: dict[InputFormat, Reader] = {
-    InputFormat.CSV: _native(native.read_csv),
-    InputFormat.JSON: _native(native.read_json),
-    InputFormat.JSONL: _native(native.read_jsonl),
-    InputFormat.YAML: _native(native.read_yaml),
-    InputFormat.OSQUERY: osquery.read_osqueryi,
-    InputFormat.OSQUERY_LOG: osquery.read_results_log,
-    InputFormat.FLEET: fleet.read_fleet,
-    InputFormat.INTUNE: tabular.read_intune,
-    InputFormat.JAMF: jamf.read_jamf,
-    InputFormat.CONFIGMGR: tabular.read_configmgr,
-    InputFormat.DPKG: linux_cli.read_dpkg,
-    InputFormat.RPM: linux_cli.read_rpm,
-    InputFormat.FLATPAK: linux_cli.read_flatpak,
-    InputFormat.SNAP: linux_cli.read_snap,
-}
-
-_EXTENSIONS = {
-    ".csv": InputFormat.CSV,
-    ".tsv": InputFormat.CSV,
-    ".tab": InputFormat.CSV,
-    ".json": InputFormat.JSON,
-    ".jsonl": InputFormat.JSONL,
-    ".ndjson": InputFormat.JSONL,
-    ".yaml": InputFormat.YAML,
-    ".yml": InputFormat.YAML,
-}
-
-
-_OSQUERY_KEYS = re.compile(
-    r'"(bundle_identifier|bundle_short_version|package_family_name|identifying_number|'
-    r"uninstall_string|install_location|maintainer|revision|auto_updates|summary|release|"
-    r'epoch)"'
-)
-# vcaudit's own JSON names host, platform and product with text values.
-_NATIVE_KEYS = re.compile(r'"(host|platform|product)"\s*:\s*"')
-_APP_ID = re.compile(r"^[A-Za-z][\w-]*(\.[\w-]+){2,}$")
-# Column titles of spreadsheet inventories, compared without case, spaces, `_` or `-`: a tab-
-# or semicolon-separated first line naming two of them is a header, and the file a native
-# CSV (dpkg-query and rpm print no header).
-_HEADER_WORDS = frozenset(
-    w.replace(" ", "")
-    for w in (
-        "host", "hostname", "host name", "computer", "computer name", "computername",
-        "device", "device name", "machine", "machine name", "endpoint", "asset", "asset name",
-        "platform", "os", "operating system", "os name", "os platform", "os version",
-        "product", "product name", "application", "application name", "app", "app name",
-        "software", "software name", "display name", "program", "program name", "name",
-        "package", "package name", "title",
-        "version", "display version", "app version", "application version",
-        "software version", "product version", "bundle version", "short version",
-        "publisher", "vendor", "manufacturer", "owner", "ownership", "user", "user name",
-        "username", "email", "tags", "last seen", "lastseen", "bundle id", "bundle identifier",
-    )
-)  # fmt: skip
-_RPM_ARCHES = r"(x86_64|noarch|i[3-6]86|aarch64|armv7hl|armv7l|ppc64le|ppc64|s390x|riscv64|src)"
-_RPM_LINE = re.compile(
-    rf"^(gpg-pubkey-[0-9a-f]+-[0-9a-f]+|\S+-(\d+:)?[^-\s]+-[^-\s]+\.{_RPM_ARCHES})$"
-)
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+READERS: dict[InputFormat, Reader] = {f: source.reader for f, source in SOURCES.items()}
+"""Every format's reader (`registry.SOURCES` holds them with their sniffers)."""
 
 
 def sniff(head: bytes) -> InputFormat:
-    """Guess a format from the first bytes of an input: tool exports first, then native."""
-    text = _head_text(head).lstrip("\ufeff \t\r\n")
-    first_line = text.partition("\n")[0].rstrip("\r")
-    if text.startswith(("[", "{")):
-        return _sniff_json(text, first_line)
-    plain = _ANSI.sub("", first_line)
-    if plain.split()[:2] == ["Name", "Version"] and "Rev" in plain.split():
-        return InputFormat.SNAP
-    if linux_cli.flatpak_header(plain) is not None:
-        return InputFormat.FLATPAK
-    kind = tabular.looks_like(text)
-    if kind:
-        return InputFormat(kind)
-    if first_line.startswith(("---", "hosts:", "installations:", "- ", "#")):
-        return InputFormat.YAML
-    if linux_cli.dpkg_list_header(first_line):
-        return InputFormat.DPKG
-    if _RPM_LINE.match(first_line.strip()):
-        return InputFormat.RPM
-    if _is_header(first_line):
-        return InputFormat.CSV
-    if "\t" in first_line and "," not in first_line:
-        return _sniff_tabbed(first_line)
-    return InputFormat.CSV
+    """Guess a format from the first bytes of an input (`registry` says in which order)."""
+    return registry.sniff(Head.of(_head_text(head)))
 
 
 def _head_text(head: bytes) -> str:
@@ -148,67 +53,11 @@ def _head_text(head: bytes) -> str:
     return head[len(bom) :].decode(encoding or "utf-8", errors="replace")
 
 
-def _is_header(first_line: str) -> bool:
-    """Whether a tab- or semicolon-separated first line is a spreadsheet's header row."""
-    for delimiter in ("\t", ";"):
-        cells = first_line.split(delimiter)
-        if len(cells) < 2:
-            continue
-        known = sum(
-            1 for cell in cells if re.sub(r"[\s_\-\"']", "", cell).casefold() in _HEADER_WORDS
-        )
-        if known >= 2:
-            return True
-    return False
-
-
-def _sniff_json(text: str, first_line: str) -> InputFormat:
-    if text.startswith("{"):
-        rest = text.partition("\n")[2]
-        one_per_line = first_line.rstrip().endswith("}") and rest.lstrip().startswith("{")
-        if '"hostIdentifier"' in first_line or (
-            one_per_line
-            and any(k in first_line for k in ('"snapshot"', '"diffResults"', '"columns"'))
-        ):
-            return InputFormat.OSQUERY_LOG
-        if one_per_line:
-            return InputFormat.JSONL
-    if re.search(r'"(software|software_titles)"\s*:\s*\[|"hosts_count"|"software_title"', text):
-        return InputFormat.FLEET
-    if '"applications"' in text and ('"general"' in text or '"results"' in text):
-        return InputFormat.JAMF
-    if re.search(r'"(ApplicationName|deviceCount|displayName|detectedApps)"', text):
-        return InputFormat.INTUNE
-    if _OSQUERY_KEYS.search(text) and not _NATIVE_KEYS.search(text):
-        return InputFormat.OSQUERY
-    return InputFormat.JSON
-
-
-def _sniff_tabbed(first_line: str) -> InputFormat:
-    fields = first_line.split("\t")
-    if any(_APP_ID.match(f.strip()) for f in fields[:2]):
-        return InputFormat.FLATPAK
-    if len(fields) >= 4 and (fields[1].strip() == "(none)" or fields[1].strip().isdigit()):
-        return InputFormat.RPM
-    return InputFormat.DPKG
-
-
-_NATIVE = {InputFormat.CSV, InputFormat.JSON, InputFormat.JSONL, InputFormat.YAML}
-_TABBED = {InputFormat.DPKG, InputFormat.RPM, InputFormat.FLATPAK}
-
-
 def detect(name: str, head: bytes) -> InputFormat:
     """The format of input `name`: a tool's export when the content says so, else the
     extension, else the content's shape."""
-    sniffed = sniff(head)
-    if name == STDIN:
-        return sniffed
-    suffix = Path(name).suffix.lower()
-    if suffix in (".tsv", ".tab") and sniffed in _TABBED:
-        return InputFormat.CSV  # a spreadsheet saved as tab-separated text, whatever its header
-    if sniffed not in _NATIVE:
-        return sniffed
-    return _EXTENSIONS.get(suffix, sniffed)
+    extension = None if name == STDIN else Path(name).suffix.lower()
+    return registry.decide(sniff(head), extension)
 
 
 def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
@@ -362,7 +211,7 @@ def read_inventory(
     with _opened(name, fmt, stdin) as opened:
         dropped = ctx.dropped
         count = 0
-        for installation in READERS[opened.format](opened.lines, opened.shown, ctx):
+        for installation in SOURCES[opened.format].reader(opened.lines, opened.shown, ctx):
             count += 1
             yield installation
         ctx.reads.append(opened.read(count, ctx.dropped - dropped))
@@ -392,38 +241,39 @@ def aggregate_inventories(
     stdin: BinaryIO | None = None,
     ctx: ReadContext | None = None,
 ) -> Iterator[Aggregate]:
-    """Every input as counted rows: native CSV counted as it is read, other formats row by
-    row (one count each)."""
+    """Every input as counted rows: a format with a counter (native CSV) counted as it is
+    read, other formats row by row (one count each)."""
     _stdin_once(names)
     ctx = ctx if ctx is not None else ReadContext()
     for name in names:
         with _opened(name, fmt, stdin) as opened:
             dropped = ctx.dropped
             count = 0
-            if opened.format is InputFormat.CSV:
+            source = SOURCES[opened.format]
+            if source.counter is not None:
                 path = "" if name == STDIN else name
-                for aggregate in _counted_csv(opened.lines, opened.shown, ctx, path):
+                for aggregate in _counted(source, source.counter, opened, ctx, path):
                     count += aggregate.count
                     yield aggregate
             else:
-                for inst in READERS[opened.format](opened.lines, opened.shown, ctx):
+                for inst in source.reader(opened.lines, opened.shown, ctx):
                     count += 1
                     yield Aggregate(inst, 1, {inst.host})
             ctx.reads.append(opened.read(count, ctx.dropped - dropped))
 
 
-def _counted_csv(
-    lines: Iterable[bytes], shown: str, ctx: ReadContext, path: str
+def _counted(
+    source: Source, counter: Counter, opened: _Input, ctx: ReadContext, path: str
 ) -> Iterator[Aggregate]:
-    """A native CSV counted; on a bad row, a file is read again row by row so that every bad
+    """An input counted; on a bad row, a file is read again row by row so that every bad
     row (up to the limit) is named at once, as the row-by-row reading names them."""
     try:
-        counted = list(aggregate_csv(lines, shown, ctx, path=path))
+        counted = list(counter(opened.lines, opened.shown, ctx, path=path))
     except InputError:
         if not path:
             raise  # standard input cannot be read twice: its first bad row is named
         again = ReadContext(rows=replace(ctx.rows, warn=None))
-        for _row in read_inventory(path, InputFormat.CSV, ctx=again):
+        for _row in read_inventory(path, source.format, ctx=again):
             pass
         raise
     yield from counted
@@ -446,19 +296,23 @@ def reopen_counted(counted: CountedFile) -> Iterator[Iterable[bytes]]:
             raise InputError(opened.shown, "changed while it was being read; run vcaudit again")
 
 
+def _countable(fmt: InputFormat) -> bool:
+    return fmt in SOURCES and SOURCES[fmt].counter is not None
+
+
 def rereadable(names: Sequence[str], fmt: InputFormat) -> bool:
-    """Whether every input is a native CSV in a regular file, so that counting its rows and
-    reading them again serves reports that list every installation."""
+    """Whether every input is of a countable format (native CSV) in a regular file, so that
+    counting its rows and reading them again serves reports that list every installation."""
     for name in names:
         if name == STDIN or not Path(name).is_file():
             return False
         if fmt is InputFormat.AUTO:
             try:
                 with _opened(name, fmt, None) as opened:
-                    if opened.format is not InputFormat.CSV:
+                    if not _countable(opened.format):
                         return False
             except InputError:
                 return False  # reading it will say what is wrong
-        elif fmt is not InputFormat.CSV:
+        elif not _countable(fmt):
             return False
     return True

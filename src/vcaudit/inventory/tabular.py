@@ -30,6 +30,7 @@ from typing import Any
 from vcaudit.errors import InputError
 from vcaudit.inventory import counted, native, records
 from vcaudit.inventory.context import ReadContext
+from vcaudit.inventory.interface import Head
 from vcaudit.models import Installation, Platform
 
 PER_USER_BLIND_SPOT = (
@@ -222,6 +223,21 @@ def read_configmgr(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Itera
             file=name,
             line=line,
         )
+
+
+_INTUNE_JSON_KEYS = re.compile(r'"(ApplicationName|deviceCount|displayName|detectedApps)"')
+
+
+def sniff_intune(head: Head) -> bool:
+    """Discovered apps: JSON with Intune's or Graph's keys, or a CSV with Intune's header."""
+    if head.json:
+        return _INTUNE_JSON_KEYS.search(head.text) is not None
+    return looks_like(head.text) == "intune"
+
+
+def sniff_configmgr(head: Head) -> bool:
+    """A CSV whose header has ConfigMgr's `DisplayName0` or `Version0`."""
+    return not head.json and looks_like(head.text) == "configmgr"
 
 
 def looks_like(head: str) -> str:
