@@ -1,10 +1,10 @@
 """The seam of inventory inputs: what a reader, a sniffer and a counter are, and the `Source`
 that ties them to one `InputFormat` in `registry.SOURCES`.
 
-The rest of vcaudit reads inventories through `sources` (open, sniff, read) and, for the
-counted fast path, through the types re-exported at the end of this module: `audit` builds
+The rest of vcaudit reads inventories through `sources` (open, sniff, read, count) and, for
+the counted fast path, through the types this module re-exports (`__all__`): `audit` builds
 reports from `Aggregate`s and `CountedFile`s without reaching into how a native CSV is
-counted (`aggregate`).
+counted and read again (`aggregate`).
 """
 
 from __future__ import annotations
