@@ -26,6 +26,7 @@ from typing import Any
 
 from vcaudit import versioning
 from vcaudit.errors import FeedError
+from vcaudit.feed import patterns
 from vcaudit.fields import Fields
 from vcaudit.models import (
     Advisory,
@@ -397,10 +398,10 @@ def _read_identify(fields: Fields | None) -> Identification:
 
 
 def _pattern(fields: Fields, key: str, pattern: str) -> None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise fields.fail(key, f"not a valid regular expression: {exc}") from None
+    """A valid pattern that cannot backtrack catastrophically (see `patterns`)."""
+    problem = patterns.problem(pattern)
+    if problem is not None:
+        raise fields.fail(key, problem)
 
 
 def _read_windows_rule(fields: Fields, *, any_platform: bool = False) -> WindowsRule:
