@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import make_installation, write_fleet
 from vcaudit import versioning
+from vcaudit.advice import next_steps, upgrade_advice, upgrade_target
 from vcaudit.audit import run_audit
 from vcaudit.cli import main
 from vcaudit.matching import Matcher
@@ -40,7 +41,6 @@ from vcaudit.models import (
 from vcaudit.notify import digest, webhook
 from vcaudit.notify.kinds import WebhookFormat
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
-from vcaudit.output.groups import next_steps, upgrade_advice, upgrade_target
 from vcaudit.policy import Policy, assess
 
 TODAY = dt.date(2026, 11, 27)

@@ -7,7 +7,6 @@ large fleet is reading it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -22,16 +21,11 @@ from vcaudit.models import (
     Feed,
     Finding,
     Findings,
-    Group,
     Installation,
     Ownership,
-    Platform,
-    Risk,
-    Source,
-    Status,
-    Summary,
 )
 from vcaudit.policy import Policy, RowContext
+from vcaudit.report import Tally
 from vcaudit.spool import DEFAULT_MEMORY_LIMIT, FindingStore
 
 
@@ -95,137 +89,6 @@ class Auditor:
         return assessment
 
 
-class _Tally:
-    """Summary counts and groups, kept as rows stream past.
-
-    Per row only a group's host set and count change; the counts by status and risk are
-    derived at the end from how many rows each group has, since a group has one verdict.
-    """
-
-    def __init__(self, fail_on: Risk, strict: bool, review: bool = False) -> None:
-        self.fail_on = fail_on
-        self.strict = strict
-        self.review = review
-        self.hosts: set[str] = set()
-        self.host_total: int | None = None
-        """The number of distinct hosts when known without `hosts` (one counted file)."""
-        self.total = 0
-        self.groups: dict[tuple[str, str, Platform, int, str], _GroupTally] = {}
-
-    def _group(self, installation: Installation, assessment: Assessment) -> _GroupTally:
-        """The group of a row: product, version, platform, verdict and owner."""
-        owner = installation.owner or assessment.owner
-        name = installation.product if assessment.product is None else ""
-        key = (name, installation.version, installation.platform, id(assessment), owner)
-        tally = self.groups.get(key)
-        if tally is None:
-            display = Finding(installation, assessment).display_name
-            tally = self.groups[key] = _GroupTally(assessment, installation.source, display)
-        return tally
-
-    def add(self, installation: Installation, assessment: Assessment) -> None:
-        self.total += 1
-        host = installation.host
-        self.hosts.add(host)
-        tally = self._group(installation, assessment)
-        tally.hosts.add(host)
-        tally.count += 1
-
-    def add_many(
-        self,
-        installation: Installation,
-        assessment: Assessment,
-        count: int,
-        hosts: set[str],
-        *,
-        total_hosts: bool = True,
-    ) -> None:
-        """`count` rows that differ from `installation` only in their host (and user).
-
-        The tally may keep `hosts` itself: callers hand over a set they no longer use. With
-        `total_hosts=False` the caller adds them to `self.hosts` itself.
-        """
-        self.total += count
-        if total_hosts:
-            self.hosts.update(hosts)
-        tally = self._group(installation, assessment)
-        if tally.count == 0:
-            tally.hosts = hosts  # taken over, not copied: the caller is done with it
-        else:
-            tally.hosts.update(hosts)
-        tally.count += count
-
-    def result(self) -> Summary:
-        by_status: Counter[Status] = Counter()
-        by_risk: Counter[Risk] = Counter()
-        failing = ignored = review = 0
-        for g in self.groups.values():
-            a = g.assessment
-            by_status[a.status] += g.count
-            by_risk[a.risk] += g.count
-            failing += (
-                g.count if policy_mod.reaches(a, self.fail_on, self.strict, self.review) else 0
-            )
-            ignored += g.count if a.ignored else 0
-            review += g.count if a.review else 0
-        return Summary(
-            hosts=self.host_total if self.host_total is not None else len(self.hosts),
-            installations=self.total,
-            by_status=tuple((s, by_status[s]) for s in Status),
-            by_risk=tuple((r, by_risk[r]) for r in sorted(Risk, reverse=True)),
-            worst=max((r for r, n in by_risk.items() if n), default=Risk.NONE),
-            failing=failing,
-            ignored=ignored,
-            review=review,
-        )
-
-    def grouped(self) -> tuple[Group, ...]:
-        return tuple(
-            Group(
-                product=g.display,
-                version=version,
-                platform=platform,
-                assessment=g.assessment,
-                installations=g.count,
-                hosts=len(g.hosts),
-                owner=owner,
-                host_names=g.hosts,
-                first=g.first,
-            )
-            for (_, version, platform, _, owner), g in self.groups.items()
-        )
-
-
-def _stale_hints(tally: _Tally) -> list[str]:
-    """Installed versions newer than the feed knows: the feed is probably out of date."""
-    ahead = sorted(
-        {
-            (g.display, version, platform.value)
-            for (_, version, platform, _, _), g in tally.groups.items()
-            if g.assessment.ahead_of_feed
-        }
-    )
-    if not ahead:
-        return []
-    shown = ", ".join(f"{name} {version} ({platform})" for name, version, platform in ahead[:3])
-    more = f" and {len(ahead) - 3} more" if len(ahead) > 3 else ""
-    return [
-        f"{shown}{more} {'is' if len(ahead) == 1 else 'are'} newer than the feed's latest "
-        "release: the feed may be stale (vcaudit feed update)"
-    ]
-
-
-class _GroupTally:
-    __slots__ = ("assessment", "count", "display", "first", "hosts")
-
-    def __init__(self, assessment: Assessment, first: Source, display: str) -> None:
-        self.assessment = assessment
-        self.first = first
-        self.display = display
-        self.hosts: set[str] = set()
-        self.count = 0
-
-
 def run_audit(
     installations: Iterable[Installation],
     feed: Feed,
@@ -245,7 +108,7 @@ def run_audit(
     """
     auditor = Auditor(feed, policy, today)
     findings = FindingStore(memory_limit, keep=keep_findings)
-    tally = _Tally(policy.fail_on, policy.strict, policy.fail_on_review)
+    tally = Tally(policy.fail_on, policy.strict, policy.fail_on_review)
     assess = auditor.assess
     count = tally.add
     if keep_findings:
@@ -257,35 +120,31 @@ def run_audit(
         for installation in installations:
             count(installation, assess(installation))
             findings.append_uncounted()
-    return _report(auditor, tally, findings, inputs, tool_version, warnings)
+    return _report(auditor, tally, findings, inputs, tool_version, warnings, keep_findings)
 
 
 def _report(
     auditor: Auditor,
-    tally: _Tally,
+    tally: Tally,
     findings: Findings,
     inputs: tuple[str, ...],
     tool_version: str,
     warnings: tuple[str, ...],
+    rows: bool,
 ) -> AuditReport:
     """The report of an audit once every row has been assessed and counted."""
-    policy = auditor.policy
-    return AuditReport(
-        feed=auditor.feed.info,
-        findings=findings,
-        summary=tally.result(),
-        fail_on=policy.fail_on,
-        strict=policy.strict,
-        fail_on_review=policy.fail_on_review,
+    return tally.finish(
+        auditor.feed.info,
+        findings,
+        rows=rows,
         tool_version=tool_version,
         inputs=inputs,
         warnings=(
             *warnings,
-            *policy_mod.rule_warnings(policy, auditor.used_rules, auditor.today),
-            *_stale_hints(tally),
+            *policy_mod.rule_warnings(auditor.policy, auditor.used_rules, auditor.today),
+            *tally.stale_hints(),
         ),
         as_of=auditor.today,
-        groups=tally.grouped(),
     )
 
 
@@ -313,7 +172,7 @@ def run_audit_counts(
         raise ValueError("host-scoped ignore rules need run_audit, row by row")
     auditor = Auditor(feed, policy, today)
     store = FindingStore(keep=False)
-    tally = _Tally(policy.fail_on, policy.strict, policy.fail_on_review)
+    tally = Tally(policy.fail_on, policy.strict, policy.fail_on_review)
     files: dict[int, CountedFile] = {}
     verdicts: dict[int, list[Assessment]] = {}
     for aggregate in aggregates:
@@ -342,15 +201,5 @@ def run_audit_counts(
     findings: Findings = store
     if reopen is not None:
         findings = RereadFindings(counted, verdicts, len(store), reopen)
-    return _report(auditor, tally, findings, inputs, tool_version, warnings)
-
-
-def subset(report: AuditReport, keep: Callable[[Finding], bool]) -> AuditReport:
-    """The same report restricted to some findings (one owner's, for routed mail)."""
-    tally = _Tally(report.fail_on, report.strict, report.fail_on_review)
-    kept = []
-    for finding in report.findings:
-        if keep(finding):
-            kept.append(finding)
-            tally.add(finding.installation, finding.assessment)
-    return replace(report, findings=tuple(kept), summary=tally.result(), groups=tally.grouped())
+    rows = reopen is not None
+    return _report(auditor, tally, findings, inputs, tool_version, warnings, rows)

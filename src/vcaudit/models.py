@@ -7,11 +7,11 @@ the terminal, so every other module can depend on it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Platform(StrEnum):
@@ -437,6 +437,26 @@ class Assessment:
     """Advisories of the product on this platform whose affected versions are not published
     yet (and that no ignore rule covers): shown to review, never counted in status or risk."""
 
+    @property
+    def review_risk(self) -> Risk:
+        """The highest severity among the advisories to review (known exploited: critical);
+        none when there is nothing to review. Never the verdict's risk: only `review: fail`
+        uses it, to decide whether the run fails."""
+        return max((a.counted_risk for a in self.review), default=Risk.NONE)
+
+
+def reaches(assessment: Assessment, fail_on: Risk, strict: bool, review: bool = False) -> bool:
+    """Whether one verdict fails a run with this threshold (`--fail-on none` never fails);
+    under `strict` an unknown product or version fails it (an add-in never does); with
+    `review` (the policy's `review: fail`), an advisory to review whose severity reaches the
+    threshold fails it too. The one rule: the summary's count, the exit code and every
+    format's marks follow it."""
+    if strict and assessment.status is Status.UNKNOWN and not assessment.not_client:
+        return True
+    if fail_on is Risk.NONE:
+        return False
+    return assessment.risk >= fail_on or (review and assessment.review_risk >= fail_on)
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -502,12 +522,93 @@ class Group:
     """The first inventory row of the group (where SARIF points)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One action for a person: upgrade, replace or remove a product on some hosts, or watch
+    for a fix when no clean release is known."""
+
+    text: str
+    hosts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether the run fails, and the threshold it was judged at."""
+
+    failing: int
+    """Installations at or above the threshold (see `reaches`)."""
+    fail_on: Risk
+    strict: bool = False
+    review: bool = False
+    """The policy's `review: fail`."""
+
+    @property
+    def passed(self) -> bool:
+        """Nothing reached the threshold."""
+        return not self.failing
+
+
 class Findings(Protocol):
-    """A re-iterable sequence of findings in input order (a tuple, or a disk-backed store)."""
+    """A re-iterable sequence of findings in input order (a tuple, a disk-backed store, or
+    counted files read again). Iterating never fails for want of rows: a report that kept
+    only counts iterates over nothing and says so in `AuditReport.rows`."""
 
     def __iter__(self) -> Iterator[Finding]: ...
 
     def __len__(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RowBatch:
+    """Rows read again from a counted file: each row is one of the file's distinct
+    installations (`firsts`, by number) but for its own host, user and line. A format that
+    writes many rows can encode each distinct installation once (see `BatchedFindings`)."""
+
+    firsts: Sequence[Installation]
+    """The first row of each distinct installation of the file, by number (the same object
+    for every batch of one file)."""
+    assessments: Sequence[Assessment]
+    """The verdict of each distinct installation, by number."""
+    numbers: Sequence[int]
+    hosts: Sequence[str]
+    users: Sequence[str]
+    lines: Sequence[int]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[Finding]:
+        """The batch's rows as findings."""
+        firsts = self.firsts
+        assessments = self.assessments
+        for number, host, user, line in zip(
+            self.numbers, self.hosts, self.users, self.lines, strict=True
+        ):
+            first = firsts[number]
+            yield Finding(
+                Installation(
+                    host=host,
+                    platform=first.platform,
+                    product=first.product,
+                    version=first.version,
+                    source=Source(first.source.file, line),
+                    publisher=first.publisher,
+                    owner=first.owner,
+                    ownership=first.ownership,
+                    user=user,
+                    tags=first.tags,
+                    last_seen=first.last_seen,
+                ),
+                assessments[number],
+            )
+
+
+@runtime_checkable
+class BatchedFindings(Findings, Protocol):
+    """Findings that can also be read a batch of rows at a time (counted files read again):
+    iterating them yields the same findings as iterating their batches."""
+
+    def batches(self) -> Iterator[RowBatch]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -532,3 +633,22 @@ class AuditReport:
     """The date the report judged against (due dates and lags depend on it)."""
     groups: tuple[Group, ...] = ()
     """Findings grouped as people read them, counted while the rows streamed past."""
+    steps: Sequence[Step] = ()
+    """What to do, most urgent first, decided from the groups (`report.py`)."""
+    rows: bool = True
+    """Whether `findings` lists every installation; False when the run kept only counts and
+    groups because no output asked for rows (a format that lists rows refuses such a report
+    before writing anything)."""
+
+    @property
+    def verdict(self) -> Verdict:
+        """Whether the run fails, and at what threshold."""
+        return Verdict(self.summary.failing, self.fail_on, self.strict, self.fail_on_review)
+
+    def fails(self, assessment: Assessment) -> bool:
+        """Whether one verdict fails this run (counted in `summary.failing`)."""
+        return reaches(assessment, self.fail_on, self.strict, self.fail_on_review)
+
+    def fails_for_review_only(self, assessment: Assessment) -> bool:
+        """The verdict fails this run only because of an advisory to review (`review: fail`)."""
+        return self.fails(assessment) and not reaches(assessment, self.fail_on, self.strict)

@@ -36,6 +36,7 @@ from vcaudit.models import (
     Risk,
     Status,
 )
+from vcaudit.models import reaches as models_reaches
 
 # Operators longest first, so `<=` is never read as `<` and a bound `=5`. Comparisons are
 # split and stripped with string methods, and a bound matched by one character class: each
@@ -463,21 +464,13 @@ def _due(
 
 
 def review_risk(assessment: Assessment) -> Risk:
-    """The highest severity among the advisories to review (known exploited: critical);
-    none when there is nothing to review. Never the verdict's risk: only `review: fail` uses
-    it, to decide whether the run fails."""
-    return max((a.counted_risk for a in assessment.review), default=Risk.NONE)
+    """The highest severity among the advisories to review (see `Assessment.review_risk`)."""
+    return assessment.review_risk
 
 
-def reaches(assessment: Assessment, fail_on: Risk, strict: bool, review: bool = False) -> bool:
-    """Whether one verdict fails a run with this threshold (`--fail-on none` never fails);
-    with `review` (the policy's `review: fail`), an advisory to review whose severity reaches
-    the threshold fails it too."""
-    if strict and assessment.status is Status.UNKNOWN and not assessment.not_client:
-        return True
-    if fail_on is Risk.NONE:
-        return False
-    return assessment.risk >= fail_on or (review and review_risk(assessment) >= fail_on)
+reaches = models_reaches
+"""Whether one verdict fails a run with this threshold: the one rule, kept in models so the
+report can answer it for every format (`AuditReport.fails`)."""
 
 
 def fails_for_review_only(

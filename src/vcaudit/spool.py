@@ -98,8 +98,8 @@ class FindingStore:
             self._batch = []
 
     def __iter__(self) -> Iterator[Finding]:
-        if not self._keep:
-            raise RuntimeError("this report kept only its summary and groups, not its rows")
+        # A store that keeps nothing (`keep=False`) yields nothing: the report says so in
+        # `AuditReport.rows`, and a format that lists rows refuses such a report up front.
         yield from self._memory
         if self._writer is None:
             return

@@ -33,7 +33,7 @@ from typing import cast
 from vcaudit.errors import InputError
 from vcaudit.inventory import native, records
 from vcaudit.inventory.context import ReadContext
-from vcaudit.models import Assessment, Finding, Installation, Source
+from vcaudit.models import Assessment, Finding, Installation, RowBatch
 
 # The fields, besides host and user, that decide an installation's verdict or its group.
 _KEY_FIELDS = (
@@ -429,44 +429,20 @@ class RereadFindings:
     def __len__(self) -> int:
         return self._total
 
-    def batches(self) -> Iterator[tuple[CountedFile, list[Assessment], ReadBatch]]:
-        """Each file's rows again, a batch at a time, with the verdicts by aggregate number."""
+    def batches(self) -> Iterator[RowBatch]:
+        """Each file's rows again, a batch at a time, with each counted installation and its
+        verdict by aggregate number (`models.BatchedFindings`)."""
         done = 0
         for counted in self.files:
             assessments = self._assessments[id(counted)]
+            firsts = [aggregate.installation for aggregate in counted.aggregates]
             with self._reopen(counted) as lines:
-                for batch in reread_csv(lines, counted):
-                    yield counted, assessments, batch
-                    done += len(batch[0])
+                for numbers, hosts, users, line_numbers in reread_csv(lines, counted):
+                    yield RowBatch(firsts, assessments, numbers, hosts, users, line_numbers)
+                    done += len(numbers)
                     if self.progress is not None:
                         self.progress(done)
 
     def __iter__(self) -> Iterator[Finding]:
-        for counted, assessments, batch in self.batches():
-            yield from batch_findings(counted, assessments, batch)
-
-
-def batch_findings(
-    counted: CountedFile, assessments: list[Assessment], batch: ReadBatch
-) -> Iterator[Finding]:
-    """The findings of rows read again: each its counted installation with its own host,
-    user and line."""
-    firsts = counted.aggregates
-    for number, host, user, line in zip(*batch, strict=True):
-        first = firsts[number].installation
-        yield Finding(
-            Installation(
-                host=host,
-                platform=first.platform,
-                product=first.product,
-                version=first.version,
-                source=Source(first.source.file, line),
-                publisher=first.publisher,
-                owner=first.owner,
-                ownership=first.ownership,
-                user=user,
-                tags=first.tags,
-                last_seen=first.last_seen,
-            ),
-            assessments[number],
-        )
+        for batch in self.batches():
+            yield from batch

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vcaudit.audit import subset
 from vcaudit.errors import DeliveryError
 from vcaudit.models import AuditReport, Finding
 from vcaudit.notify import attachments as attachments_mod
@@ -31,6 +30,7 @@ from vcaudit.notify.email import MailServerError, SmtpSettings, compose, send, w
 from vcaudit.notify.kinds import WebhookFormat
 from vcaudit.notify.webhook import DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT
 from vcaudit.notify.webhook import payload, post
+from vcaudit.report import subset
 
 STATE_WAIT = 30.0
 """How long a run waits for another one holding the state (`--state-wait`)."""

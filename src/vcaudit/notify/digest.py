@@ -9,21 +9,22 @@ only of counts and words vcaudit chose, so no inventory value reaches a mail hea
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vcaudit.models import Assessment, AuditReport, Group, Risk, Status
-from vcaudit.notify.changes import Changes, Entry
-from vcaudit.output.groups import (
+from vcaudit.advice import (
     ReviewItem,
-    Step,
     group,
     next_steps,
+    plural,
     review_ids,
     short_ids,
     to_review,
     upgrade_advice,
     upgrade_target,
 )
+from vcaudit.models import Assessment, AuditReport, Group, Risk, Status, Step
+from vcaudit.notify.changes import Changes, Entry
 from vcaudit.sanitize import terminal_safe
 
 _MAX_IDS = 4
@@ -70,7 +71,7 @@ def subject(report: AuditReport, changes: Changes | None) -> str:
         text = f"[vcaudit] all {s.installations} installations current"
     review = len(to_review(report))
     if review:
-        text += f"; {review} advisor{'ies' if review != 1 else 'y'} to review"
+        text += f"; {plural(review, 'advisory', 'advisories')} to review"
     if changes is not None and changes.any:
         parts = [f"{len(changes.new)} new"] if changes.new else []
         parts += [f"{len(changes.resolved)} resolved"] if changes.resolved else []
@@ -92,7 +93,7 @@ def _group_line(g: Group) -> tuple[str, str]:
     a = g.assessment
     head = (
         f"{a.risk.label:<9}{a.status.value:<12}{_t(g.product, 60)} {_t(g.version, 40)} "
-        f"({g.platform.value}), {g.hosts} host{'s' if g.hosts != 1 else ''}"
+        f"({g.platform.value}), {plural(g.hosts, 'host')}"
         + (f", owner {_t(g.owner, 60)}" if g.owner else "")
     )
     advice = upgrade_advice(a, short=True)
@@ -192,7 +193,7 @@ def _html(
     changes: Changes | None,
     intro: str,
     groups: list[Group],
-    steps: list[Step],
+    steps: Sequence[Step],
     feed_date: str,
     review: list[ReviewItem],
 ) -> str:

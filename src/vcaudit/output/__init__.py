@@ -1,17 +1,21 @@
-"""Report formatters: each takes the immutable AuditReport and returns text.
+"""Report formatters: each takes the immutable AuditReport and returns (or writes) text.
 
 Formatters read no clock, environment or globals, so the same report always renders to the
-same bytes. `FORMATTERS` maps every `OutputFormat` to its formatter; a test checks that none
-is missing.
+same bytes. `FORMATTERS` registers every `OutputFormat`: the module that formats it and its
+capabilities (whether it lists every installation, and so needs the report's rows kept or
+read again); a test checks that none is missing. Adding a format touches its module and the
+registry. Modules are imported only when first used (rich only for the table), so reading
+the registry costs nothing at start-up.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TextIO
+from types import MappingProxyType
+from typing import Protocol, TextIO
 
 from vcaudit.models import AuditReport
 
@@ -27,6 +31,11 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this format needs of a report (see `FORMATTERS`)."""
+        return FORMATTERS[self].capabilities
+
 
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
@@ -37,38 +46,113 @@ class RenderOptions:
     details: bool = False
 
 
-Formatter = Callable[[AuditReport, RenderOptions], str]
-Writer = Callable[[AuditReport, RenderOptions, TextIO], None]
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a format needs of a report, known without importing it."""
+
+    lists_rows: bool
+    """Lists every installation: the report must keep its rows, or read its files again
+    (otherwise the summary and the groups are enough, whatever the fleet's size)."""
+    rows_with_details: bool = False
+    """Lists installations only with `--details` (the table)."""
+    binary: bool = False
+    """Writes bytes rather than UTF-8 text (no format does yet)."""
+
+    def needs_rows(self, options: RenderOptions) -> bool:
+        """Whether rendering with `options` reads the report's installations one by one."""
+        return self.lists_rows or (self.rows_with_details and options.details)
 
 
-_MODULES = {
-    OutputFormat.TABLE: "table",
-    OutputFormat.JSON: "json",
-    OutputFormat.SARIF: "sarif",
-    OutputFormat.JUNIT: "junit",
-    OutputFormat.CSV: "csv",
-    OutputFormat.MARKDOWN: "markdown",
-    OutputFormat.HTML: "html",
-}
+Render = Callable[[AuditReport, RenderOptions], str]
+Write = Callable[[AuditReport, RenderOptions, TextIO], None]
 
 
-def formatter_for(fmt: OutputFormat) -> Formatter:
-    """The formatter of `fmt`, imported when first needed (rich only for the table)."""
-    module = importlib.import_module(f"vcaudit.output.{_MODULES[fmt]}")
-    render: Formatter = module.render
-    return render
+class Formatter(Protocol):
+    """One output format: renders a report whole, or writes it to a stream as it goes (JSON
+    and CSV stream their rows, so a million installations never sit in memory)."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def render(self, report: AuditReport, options: RenderOptions) -> str: ...
+
+    def write(self, report: AuditReport, options: RenderOptions, stream: TextIO) -> None: ...
 
 
-def writer_for(fmt: OutputFormat) -> Writer:
-    """A formatter that writes to a stream as it goes (JSON and CSV stream their rows, so a
-    million installations never sit in memory); other formats write their rendered text."""
-    module = importlib.import_module(f"vcaudit.output.{_MODULES[fmt]}")
-    streaming: Writer | None = getattr(module, "write", None)
-    if streaming is not None:
-        return streaming
-    render: Formatter = module.render
+@dataclass(frozen=True, slots=True)
+class _ModuleFormatter:
+    """A format module's `render` (and `write`, where it streams) behind `Formatter`."""
 
-    def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
-        stream.write(render(report, options))
+    fmt: OutputFormat
+    capabilities: Capabilities
+    _render: Render
+    _write: Write | None
 
-    return write
+    def _check(self, report: AuditReport, options: RenderOptions) -> None:
+        # Before a byte is written: a report of counts only would list no installation.
+        if self.capabilities.needs_rows(options) and not report.rows:
+            raise ValueError(
+                f"the {self.fmt.value} report lists every installation, but this report kept "
+                "only its counts (FORMATTERS capabilities decide which rows a run keeps)"
+            )
+
+    def render(self, report: AuditReport, options: RenderOptions) -> str:
+        self._check(report, options)
+        return self._render(report, options)
+
+    def write(self, report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
+        self._check(report, options)
+        if self._write is not None:
+            self._write(report, options, stream)
+        else:
+            stream.write(self._render(report, options))
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A format in the registry: its module (imported when first used) and capabilities."""
+
+    module: str
+    capabilities: Capabilities
+
+    def load(self, fmt: OutputFormat) -> Formatter:
+        """The formatter, its module imported now."""
+        module = importlib.import_module(f"vcaudit.output.{self.module}")
+        return _ModuleFormatter(
+            fmt, self.capabilities, module.render, getattr(module, "write", None)
+        )
+
+
+FORMATTERS: Mapping[OutputFormat, Registered] = MappingProxyType(
+    {
+        OutputFormat.TABLE: Registered("table", Capabilities(False, rows_with_details=True)),
+        OutputFormat.JSON: Registered("json", Capabilities(lists_rows=True)),
+        OutputFormat.SARIF: Registered("sarif", Capabilities(lists_rows=False)),
+        OutputFormat.JUNIT: Registered("junit", Capabilities(lists_rows=True)),
+        OutputFormat.CSV: Registered("csv", Capabilities(lists_rows=True)),
+        OutputFormat.MARKDOWN: Registered("markdown", Capabilities(lists_rows=False)),
+        OutputFormat.HTML: Registered("html", Capabilities(lists_rows=True)),
+    }
+)
+
+
+def formatter(fmt: OutputFormat) -> Formatter:
+    """The formatter of `fmt`, imported when first needed."""
+    return FORMATTERS[fmt].load(fmt)
+
+
+def formatter_for(fmt: OutputFormat) -> Render:
+    """The function that renders `fmt` whole."""
+    return formatter(fmt).render
+
+
+def writer_for(fmt: OutputFormat) -> Write:
+    """The function that writes `fmt` to a stream as it goes (JSON and CSV stream their rows;
+    other formats write their rendered text)."""
+    return formatter(fmt).write
+
+
+def write_attachment(report: AuditReport, kind: str, stream: TextIO) -> None:
+    """A report attached to a mail (`--email-attach json`), laid out as for a file: what
+    `notify.deliver` takes as its `write`."""
+    writer_for(OutputFormat(kind))(report, RenderOptions(), stream)

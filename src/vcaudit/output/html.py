@@ -12,10 +12,16 @@ import hashlib
 import html
 from itertools import islice
 
+from vcaudit.advice import (
+    group,
+    next_steps,
+    review_ids,
+    to_review,
+    upgrade_target,
+    verdict_words,
+)
 from vcaudit.models import AuditReport, Risk
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, review_ids, to_review, upgrade_target
-from vcaudit.policy import reaches
 from vcaudit.sanitize import terminal_safe
 
 MAX_ROWS = 10_000
@@ -74,16 +80,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     feed = report.feed
     feed_date = feed.generated_at.date().isoformat() if feed.generated_at else "unknown"
     as_of = report.as_of.isoformat() if report.as_of else "unknown"
-    if s.failing:
-        verdict = (
-            f'<p class="verdict fail">FAIL: {s.failing} installation'
-            f"{'s' if s.failing != 1 else ''} at or above --fail-on {report.fail_on.label}</p>"
-        )
-    else:
-        verdict = (
-            f'<p class="verdict pass">PASS: nothing at or above --fail-on '
-            f"{report.fail_on.label}</p>"
-        )
+    word, rest = verdict_words(report.verdict)
+    verdict = f'<p class="verdict {word.lower()}">{word}: {_e(rest)}</p>'
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -138,9 +136,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             ids = ", ".join(_e(hit.advisory.id, 80) for hit in a.hits) or _e(a.reason)
             to_check = _e(review_ids(a, 5), 400)
             why = f"{ids}; {to_check}" if ids and to_check else ids or to_check
-            failing = (
-                " ⚠" if reaches(a, report.fail_on, report.strict, report.fail_on_review) else ""
-            )
+            failing = " ⚠" if report.fails(a) else ""
             out.append(
                 f"<tr>{_risk_cell(a.risk)}"
                 f'<td data-key="{a.status.rank}">{a.status.value}{failing}</td>'

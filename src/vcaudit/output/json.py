@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from itertools import chain
 from operator import itemgetter
 from typing import Any, TextIO
 
-from vcaudit.inventory.aggregate import RereadFindings, batch_findings
 from vcaudit.models import (
     Advisory,
     AdvisoryHit,
     Assessment,
     AuditReport,
+    BatchedFindings,
     Finding,
     IgnoredHit,
     Installation,
@@ -166,8 +166,8 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     first = True
     findings = report.findings
     pieces = (
-        _reread(findings, encoder)
-        if isinstance(findings, RereadFindings)
+        _batched(findings, encoder)
+        if isinstance(findings, BatchedFindings)
         else map(encoder.encode, findings)
     )
     for piece in pieces:
@@ -187,7 +187,7 @@ _PIECE = 256
 """Installations joined into one piece of text when rows are read again."""
 
 
-def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
+def _batched(findings: BatchedFindings, encoder: _RowEncoder) -> Iterator[str]:
     """The installations of counted files read again, many per piece of text.
 
     Rows of one distinct installation differ only in host, user and line, so its text is
@@ -196,16 +196,17 @@ def _reread(findings: RereadFindings, encoder: _RowEncoder) -> Iterator[str]:
     again later (a tag that happens to equal it), those rows are encoded one by one.
     """
     enc = json.encoder.encode_basestring_ascii
-    templates: dict[int, dict[int, _Cut | None]] = {}  # by file, then aggregate number
-    for counted, assessments, batch in findings.batches():
-        numbers, hosts, users, lines = batch
-        known = templates.setdefault(id(counted), {})
+    # By file (its `firsts`, kept so that its id is never reused), then installation number.
+    templates: dict[int, tuple[Sequence[Installation], dict[int, _Cut | None]]] = {}
+    for batch in findings.batches():
+        numbers, hosts, users, lines = batch.numbers, batch.hosts, batch.users, batch.lines
+        firsts, assessments = batch.firsts, batch.assessments
+        known = templates.setdefault(id(firsts), (firsts, {}))[1]
         for number in set(numbers).difference(known):
-            first = counted.aggregates[number].installation
-            known[number] = _cut(encoder, first, assessments[number])
+            known[number] = _cut(encoder, firsts[number], assessments[number])
         cuts = list(map(known.__getitem__, numbers))
         if None in cuts:
-            yield from map(encoder.encode, batch_findings(counted, assessments, batch))
+            yield from map(encoder.encode, batch)
             continue
         if any(users):
             users_json = [enc(user) if user else "null" for user in users]

@@ -13,10 +13,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from vcaudit.advice import replace_with, retired, review_ids, upgrade_advice
 from vcaudit.models import AuditReport, Finding, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import replace_with, retired, review_ids, upgrade_advice
-from vcaudit.policy import fails_for_review_only, reaches
 from vcaudit.sanitize import xml_safe
 
 
@@ -101,7 +100,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 file=xml_safe(inst.source.file),
                 time="0",
             )
-            failing = reaches(a, report.fail_on, report.strict, report.fail_on_review)
+            failing = report.fails(a)
             if a.status is Status.UNKNOWN:
                 if failing:
                     counts["errors"] += 1
@@ -113,11 +112,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             elif failing:
                 counts["failures"] += 1
                 # An advisory to review fails a case only under `review: fail`.
-                kind = (
-                    "review"
-                    if fails_for_review_only(a, report.fail_on, report.strict, True)
-                    else a.status.value
-                )
+                kind = "review" if report.fails_for_review_only(a) else a.status.value
                 failure = ET.SubElement(case, "failure", type=kind, message=_message(finding))
                 failure.text = _detail(finding)
             elif a.status is not Status.CURRENT or a.ignored or a.review:

@@ -6,10 +6,17 @@ or a new table cell, and cannot become a workflow command in a CI log.
 
 from __future__ import annotations
 
+from vcaudit.advice import (
+    group,
+    next_steps,
+    plural,
+    review_ids,
+    to_review,
+    upgrade_target,
+    verdict_words,
+)
 from vcaudit.models import Assessment, AuditReport, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import group, next_steps, review_ids, to_review, upgrade_target
-from vcaudit.policy import reaches
 from vcaudit.sanitize import markdown_safe
 
 MAX_IDS = 5
@@ -34,14 +41,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     """The report as GitHub-flavoured Markdown."""
     del options
     s = report.summary
-    failing = s.failing
-    verdict = (
-        f"**FAIL**: {failing} installation{'s' if failing != 1 else ''} at or above "
-        f"`--fail-on {report.fail_on.label}`"
-        if failing
-        else f"**PASS**: nothing at or above `--fail-on {report.fail_on.label}`"
-    )
-    lines = ["# vcaudit report", "", verdict, ""]
+    word, rest = verdict_words(report.verdict, code=lambda flag: f"`{flag}`")
+    lines = ["# vcaudit report", "", f"**{word}**: {rest}", ""]
     feed = report.feed
     feed_date = feed.generated_at.date().isoformat() if feed.generated_at else "unknown"
     as_of = report.as_of.isoformat() if report.as_of else "unknown"
@@ -69,7 +70,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         ]
         for g in groups:
             a = g.assessment
-            mark = " ⚠" if reaches(a, report.fail_on, report.strict, report.fail_on_review) else ""
+            mark = " ⚠" if report.fails(a) else ""
             why = _why(a)
             lines.append(
                 f"| {a.risk.label}{mark} | {a.status.value} | {markdown_safe(g.product, 80)} | "
@@ -79,7 +80,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         lines.append("")
     current = sum(g.installations for g in group(report) if g.assessment.status is Status.CURRENT)
     if current:
-        lines += [f"{current} installation{'s' if current != 1 else ''} are current.", ""]
+        lines += [f"{plural(current, 'installation')} are current.", ""]
     steps = next_steps(report)
     if steps:
         lines += ["## Next steps", ""]

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from vcaudit.advice import replace_with, retired, upgrade_advice
 from vcaudit.models import Advisory, AuditReport, Group, Risk, Status
 from vcaudit.output import RenderOptions
-from vcaudit.output.groups import replace_with, retired, upgrade_advice
 from vcaudit.sanitize import json_safe, markdown_safe, terminal_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

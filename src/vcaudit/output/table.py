@@ -15,18 +15,20 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vcaudit.console import make_console
-from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
-from vcaudit.output import RenderOptions
-from vcaudit.output.groups import (
+from vcaudit.advice import (
     group,
     next_steps,
+    plural,
     review_ids,
     short_ids,
     to_review,
     upgrade_advice,
     upgrade_target,
+    verdict_words,
 )
+from vcaudit.console import make_console
+from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
+from vcaudit.output import RenderOptions
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -60,10 +62,7 @@ def _summary(report: AuditReport) -> list[Text]:
     s = report.summary
     feed = report.feed
     head = Text("vcaudit", style="bold")
-    head.append(
-        f": {s.hosts} host{'s' if s.hosts != 1 else ''}, "
-        f"{s.installations} installation{'s' if s.installations != 1 else ''}"
-    )
+    head.append(f": {plural(s.hosts, 'host')}, {plural(s.installations, 'installation')}")
     if feed.generated_at is not None:
         head.append(f"; feed of {feed.generated_at.date().isoformat()}")
     statuses = Text("  ")
@@ -88,16 +87,16 @@ def _summary(report: AuditReport) -> list[Text]:
     if s.ignored:
         lines.append(
             Text(
-                f"  {s.ignored} installation{'s' if s.ignored != 1 else ''} with advisories "
-                "ignored by the policy (see --details or the JSON report)",
+                f"  {plural(s.ignored, 'installation')} with advisories ignored by the policy "
+                "(see --details or the JSON report)",
                 style="dim",
             )
         )
     if s.review:
         lines.append(
             Text(
-                f"  {s.review} installation{'s' if s.review != 1 else ''} with advisories to "
-                "review (affected versions not published yet)",
+                f"  {plural(s.review, 'installation')} with advisories to review (affected "
+                "versions not published yet)",
                 style="yellow",
             )
         )
@@ -173,7 +172,7 @@ def _groups_list(report: AuditReport, *, styled: bool = True) -> list[Text | str
         risk, status = f"{a.risk.label:<9}", f"{a.status.value:<12}"
         name = terminal_safe(g.product, 60)
         rest = f" {terminal_safe(g.version, 40)} ({g.platform.value})"
-        rest += f", {g.hosts} host{'s' if g.hosts != 1 else ''}"
+        rest += f", {plural(g.hosts, 'host')}"
         if g.owner:
             rest += f", owner {terminal_safe(g.owner, 60)}"
         advice = upgrade_advice(a, short=True)
@@ -299,18 +298,9 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                 break_on_hyphens=False,
             )
             console.print(Text("\n".join(lines)))
-    failing = report.summary.failing
     console.print()
-    if failing:
-        verdict = Text("FAIL", style="bold red")
-        verdict.append(
-            f": {failing} installation{'s' if failing != 1 else ''} at or above "
-            f"--fail-on {report.fail_on.label}"
-            + (" or unknown (--strict)" if report.strict else "")
-            + (" or with an advisory to review at that level" if report.fail_on_review else "")
-        )
-    else:
-        verdict = Text("PASS", style="bold green")
-        verdict.append(f": nothing at or above --fail-on {report.fail_on.label}")
+    word, rest = verdict_words(report.verdict)
+    verdict = Text(word, style="bold green" if report.verdict.passed else "bold red")
+    verdict.append(f": {rest}")
     console.print(verdict)
     return buffer.getvalue()

@@ -1,34 +1,61 @@
-"""Grouping installations for people: one row per (product, version, platform, verdict).
+"""What every report and message says, decided once: the words of the upgrade advice, the
+next steps, the advisories to review, the PASS/FAIL verdict line and plurals.
 
-Tables, Markdown and emails show groups worst first with host counts, then the next steps:
-what to upgrade or replace, on which hosts, to which version. The words of the upgrade
-advice are made here only, from what the policy decided (`Assessment.upgrade_to` and the
-fields after it), so every report says the same true thing (DESIGN.md, Risk model: "X or
-later" only when every release from X up to the latest is clean).
+Tables, Markdown, HTML, JUnit, SARIF, the mail and the webhooks all take these words from
+here, so every report says the same true thing. The upgrade advice is made only from what
+the policy decided (`Assessment.upgrade_to` and the fields after it): "X or later" only when
+every release from X up to the latest is clean (DESIGN.md, Risk model).
 
 Advisories whose affected versions are not published yet are listed apart, "to review",
 once per advisory with the products, platforms and hosts it concerns: shown in every report,
 never counted as a finding (DESIGN.md, Risk model).
+
+Nothing here does I/O or escapes text: each format makes the words inert for its medium.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from vcaudit import versioning
-from vcaudit.models import Advisory, Assessment, AuditReport, Group, Platform, Status
+from vcaudit.models import (
+    Advisory,
+    Assessment,
+    AuditReport,
+    Group,
+    Platform,
+    Status,
+    Step,
+    Verdict,
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One action for a person: upgrade or replace a product on some hosts, or watch for a
-    fix when no clean release is known."""
+def plural(count: int, word: str, many: str = "") -> str:
+    """`1 host`, `2 hosts`; `many` for words whose plural is not the word and an s
+    (`advisory`, `advisories`)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
-    text: str
-    hosts: int
+
+def verdict_words(verdict: Verdict, code: Callable[[str], str] = str) -> tuple[str, str]:
+    """The verdict line as its word (`PASS`, `FAIL`) and the rest (`nothing at or above
+    --fail-on high`), with each flag passed through `code` (Markdown sets them as code)."""
+    threshold = code(f"--fail-on {verdict.fail_on.label}")
+    if verdict.passed:
+        return "PASS", f"nothing at or above {threshold}"
+    return "FAIL", (
+        f"{plural(verdict.failing, 'installation')} at or above {threshold}"
+        + (f" or unknown ({code('--strict')})" if verdict.strict else "")
+        + (" or with an advisory to review at that level" if verdict.review else "")
+    )
+
+
+def verdict_line(verdict: Verdict) -> str:
+    """`FAIL: 2 installations at or above --fail-on high`."""
+    word, rest = verdict_words(verdict)
+    return f"{word}: {rest}"
 
 
 def short_ids(assessment: Assessment, most: int) -> str:
@@ -74,7 +101,7 @@ class ReviewItem:
         a = self.advisory
         aliases = f", {', '.join(a.aliases)}" if a.aliases else ""
         kev = ", known exploited" if a.kev else ""
-        hosts = f"{self.hosts} host{'s' if self.hosts != 1 else ''}"
+        hosts = plural(self.hosts, "host")
         return (
             f"{a.id} ({a.severity_label}{kev}{aliases}): {a.title}. Affected versions not "
             f"published yet: {self.where} ({hosts}). Check the vendor's advisory "
@@ -187,22 +214,6 @@ def upgrade_advice(assessment: Assessment, *, short: bool = False) -> str:
     return f"upgrade {_to(assessment)}"
 
 
-def group(report: AuditReport) -> list[Group]:
-    """The report's groups, worst first: by risk, status, product, version, platform."""
-    return sorted(
-        report.groups,
-        key=lambda g: (
-            -g.assessment.risk,
-            g.assessment.status.rank,
-            g.product.casefold(),
-            g.version,
-            g.platform.value,
-            g.assessment.reason,
-            g.owner,
-        ),
-    )
-
-
 MAX_STEP_HOSTS = 5
 """Hosts a next step names before it counts the rest."""
 _HOST_WIDTH = 40
@@ -281,11 +292,16 @@ def _kind(assessment: Assessment) -> _Kind:
     return _Kind.UPGRADE if assessment.upgrade_to else _Kind.WATCH
 
 
-def next_steps(report: AuditReport) -> list[Step]:
+def next_steps(report: AuditReport) -> Sequence[Step]:
+    """The report's next steps (decided once, when the report was made: `steps_for`)."""
+    return report.steps
+
+
+def steps_for(groups: Iterable[Group]) -> list[Step]:
     """What to do, most urgent first: one line per product and platform (and kind of action:
     replace, upgrade, or watch for a fix when no clean release is known), naming its hosts."""
     pending: dict[tuple[str, Platform, _Kind], _Pending] = {}
-    for g in report.groups:
+    for g in groups:
         assessment = g.assessment
         if assessment.product is None or assessment.status not in _ACTIONS:
             continue
@@ -300,10 +316,7 @@ def next_steps(report: AuditReport) -> list[Step]:
     out: list[Step] = []
     for (name, platform, kind), step in ordered:
         count = len(step.hosts)
-        where = (
-            f"{name} on {platform.value} on {count} host{'s' if count != 1 else ''} "
-            f"({hosts_named(step.hosts)})"
-        )
+        where = f"{name} on {platform.value} on {plural(count, 'host')} ({hosts_named(step.hosts)})"
         if kind is _Kind.REMOVE:
             text = f"Remove {where}: it installs a retired client"
         elif kind is _Kind.REPLACE:
@@ -315,3 +328,24 @@ def next_steps(report: AuditReport) -> list[Step]:
             text = f"Watch for a fix for {where}: {_no_clean(step.verdicts[0])}"
         out.append(Step(text, count))
     return out
+
+
+def worst_first(groups: Iterable[Group]) -> list[Group]:
+    """Groups worst first: by risk, status, product, version, platform."""
+    return sorted(
+        groups,
+        key=lambda g: (
+            -g.assessment.risk,
+            g.assessment.status.rank,
+            g.product.casefold(),
+            g.version,
+            g.platform.value,
+            g.assessment.reason,
+            g.owner,
+        ),
+    )
+
+
+def group(report: AuditReport) -> list[Group]:
+    """The report's groups, worst first."""
+    return worst_first(report.groups)
