@@ -176,9 +176,8 @@ def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     atomic_write(output, text, inputs=inputs)
 
 
-_ROW_FORMATS = {fmt for fmt in OutputFormat if fmt.capabilities.lists_rows}
-"""Formats with a line per installation (their capability in `output.FORMATTERS`); the others
-are written from groups and counts."""
+_ROW_FORMATS = {OutputFormat.JSON, OutputFormat.CSV, OutputFormat.JUNIT, OutputFormat.HTML}
+"""Formats with a line per installation; the others are written from groups and counts."""
 
 
 def _write_report(
@@ -1263,7 +1262,14 @@ def feed_update(
     allow_http: AllowHttp = False,
     allow_downgrade: AllowDowngrade = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Per request.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            metavar="SECONDS",
+            help="Deadline for the whole update: the bundle, its .sha256 and .sig, redirects "
+            "and retries (at most 86400).",
+        ),
     ] = 30.0,
     retries: Annotated[
         int, typer.Option("--retries", min=0, help="Retries on connection errors and 5xx.")

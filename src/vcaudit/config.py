@@ -350,10 +350,17 @@ def _feed_section(fields: Fields | None, name: str) -> tuple[str, str]:
         path = Path(key_file)
         if not path.is_absolute():
             path = Path(name).parent / path
+        from vcaudit.feed.store import MAX_KEY_BYTES, read_regular
+
         try:
-            key = path.read_text(encoding="utf-8")
+            # Bounded, and only a regular file: a link to /dev/zero or a FIFO must not hang.
+            key = read_regular(path, MAX_KEY_BYTES).decode("utf-8")
         except OSError as exc:
             raise fields.fail("public_key_file", f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise fields.fail("public_key_file", f"cannot read {path}: not UTF-8 text") from None
+        except ValueError as exc:
+            raise fields.fail("public_key_file", f"cannot read {path}: {exc}") from None
     return url, key
 
 

@@ -149,16 +149,38 @@ def _check_manifest(meta: Fields, manifest: tuple[str, ...], paths: list[Path]) 
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 
+MAX_NUMBER_DIGITS = 100
+"""No number in a feed has more digits; longer ones are refused before Python converts them
+(past 4300 digits that is an error of its own, and a float cannot hold them)."""
+
+
+class _LongNumber(ValueError):
+    pass
+
+
+def _bundle_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _LongNumber(f"a number of {len(text)} digits (at most {MAX_NUMBER_DIGITS})")
+    return int(text)
+
+
+def _long_number_line(data: bytes) -> int | None:
+    found = re.search(rb"[\[:,]\s*-?[0-9]{%d}" % (MAX_NUMBER_DIGITS + 1), data)
+    return data.count(b"\n", 0, found.start()) + 1 if found else None
+
+
 def load_bundle(data: bytes, name: str) -> Feed:
     """A feed from the bytes of a bundle file (`vcaudit feed build`)."""
     if len(data) > MAX_BUNDLE_BYTES:
         raise FeedError(name, "the bundle is larger than 64 MiB")
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = json.loads(data.decode("utf-8"), parse_int=_bundle_int)
     except UnicodeDecodeError as exc:
         raise FeedError(name, f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise FeedError(name, f"not a feed bundle: {exc.msg}", line=exc.lineno) from None
+    except _LongNumber as exc:
+        raise FeedError(name, f"not a feed bundle: {exc}", line=_long_number_line(data)) from None
     except RecursionError:
         raise FeedError(name, "not a feed bundle: nested too deeply") from None
     fields = Fields(doc, name, "", FeedError, 0)

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -118,6 +119,35 @@ class State:
         """The bytes of `state.json`."""
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         return (json.dumps(fields, indent=2) + "\n").encode()
+
+
+MAX_KEY_BYTES = 64 * 1024
+"""The largest public key, checksum or signature file read (a PEM key is under 200 bytes)."""
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (a symbolic link to one is followed).
+
+    At most `limit` + 1 bytes are read whatever `stat` says, so /dev/zero, a FIFO that never
+    ends or one that no writer opens cannot hang or fill memory: the file is opened without
+    blocking and refused unless it is a regular file. Raises OSError (FileNotFoundError when
+    there is none) or ValueError with the sentence to show.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO must not wait for a writer
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
+            raise ValueError(f"not a regular file ({kind})")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than the {_size(limit)} limit")
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
 
 
 def sha256_hex(data: bytes) -> str:

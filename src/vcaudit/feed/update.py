@@ -15,19 +15,21 @@ Only this module imports httpx, so commands that make no request start fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from vcaudit.errors import FeedError
+from vcaudit.deadline import Watchdog, check_seconds
+from vcaudit.errors import FeedError, UsageError
 from vcaudit.feed import store, validate
-from vcaudit.feed.load import load_bundle
+from vcaudit.feed.load import MAX_BUNDLE_BYTES, load_bundle
 from vcaudit.models import Feed
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -39,6 +41,8 @@ class FetchOptions:
     """How to talk to the feed server."""
 
     timeout: float = 30.0
+    """The overall deadline of the update, in seconds: every request (the bundle, its .sha256
+    and .sig), redirect, retry and wait between retries; also the longest wait for a read."""
     retries: int = 3
     """Attempts after the first, on connection errors, timeouts and 5xx answers."""
     backoff: float = 0.5
@@ -96,19 +100,48 @@ def check_url(url: str, allow_http: bool) -> None:
 
 
 class _Fetcher:
-    def __init__(self, options: FetchOptions) -> None:
+    """The requests of one update, all within one overall deadline (`FetchOptions.timeout`).
+
+    Socket timeouts bound each read, not a download: a server that sends its headers and
+    then a byte a second never trips them. So the whole update (every request, redirect,
+    retry and wait between retries) shares one deadline: each connection is put under a
+    watchdog that shuts it down when the deadline passes, whatever call is blocked on it,
+    and the time is checked again after every chunk read.
+    """
+
+    def __init__(self, options: FetchOptions, watchdog: Watchdog) -> None:
         import httpx
 
         self.httpx = httpx
         self.options = options
+        self.watchdog = watchdog
         self.client = httpx.Client(
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=False,
-            headers={"User-Agent": "vcaudit feed update"},
+            headers={"User-Agent": "vcaudit feed update", "Accept-Encoding": "identity"},
         )
 
     def close(self) -> None:
         self.client.close()
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        # httpcore reports each new connection; its socket goes under the watchdog.
+        if event == "connection.connect_tcp.complete":
+            sock = info["return_value"].get_extra_info("socket")
+            if sock is not None:
+                self.watchdog.watch(sock)
+
+    def _late(self, url: str) -> FeedError:
+        return FeedError(
+            redact_url(url),
+            f"download timed out: not finished within {self.options.timeout:g} s "
+            "(--timeout bounds the whole update: the bundle, its .sha256 and .sig, "
+            "redirects and retries); stopped",
+        )
+
+    def _check_time(self, url: str) -> None:
+        if self.watchdog.expired or time.monotonic() >= self.watchdog.deadline:
+            raise self._late(url)
 
     def get(
         self, url: str, headers: dict[str, str] | None = None, limit: int | None = None
@@ -119,11 +152,15 @@ class _Fetcher:
             try:
                 return self._get_once(url, headers or {}, limit or self.options.max_bytes)
             except _Retryable as exc:
+                self._check_time(url)
                 if attempt >= self.options.retries:
                     raise FeedError(
                         redact_url(url), f"{exc} (after {attempt + 1} attempts)"
                     ) from None
-                time.sleep(self.options.backoff * (2**attempt))
+                pause = self.options.backoff * (2**attempt)
+                if time.monotonic() + pause >= self.watchdog.deadline:
+                    raise self._late(url) from None
+                time.sleep(pause)
                 attempt += 1
 
     def _get_once(self, url: str, headers: dict[str, str], limit: int) -> tuple[int, bytes, Any]:
@@ -131,8 +168,15 @@ class _Fetcher:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(current, self.options.allow_http)
+            self._check_time(url)
             try:
-                with self.client.stream("GET", current, headers=headers) as response:
+                with self.client.stream(
+                    "GET",
+                    current,
+                    headers=headers,
+                    timeout=httpx.Timeout(self.watchdog.remaining()),
+                    extensions={"trace": self._trace},
+                ) as response:
                     if response.status_code == 304:
                         return 304, b"", response.headers
                     if response.has_redirect_location:
@@ -144,19 +188,29 @@ class _Fetcher:
                     shown = redact_url(current)
                     if response.status_code != 200:
                         raise FeedError(shown, f"server answered {response.status_code}")
+                    encoding = response.headers.get("content-encoding", "identity").lower()
+                    if encoding not in ("", "identity"):
+                        # Asked for identity: a compressed answer could expand far past the
+                        # size limit before it is counted.
+                        raise FeedError(
+                            shown, f"the server sent it compressed ({encoding}) unasked"
+                        )
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > limit:
                         raise FeedError(shown, f"larger than the {limit}-byte limit")
                     total = int(declared) if declared and declared.isdigit() else None
                     body = bytearray()
-                    for chunk in response.iter_bytes():
+                    for chunk in response.iter_raw():
+                        self._check_time(url)
                         body.extend(chunk)
                         if len(body) > limit:
                             raise FeedError(shown, f"larger than the {limit}-byte limit")
                         if self.options.progress is not None:
                             self.options.progress(len(body), total)
+                    self._check_time(url)
                     return 200, bytes(body), response.headers
             except (httpx.TimeoutException, httpx.TransportError) as exc:
+                self._check_time(url)
                 kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
                 raise _Retryable(f"download {kind}: {type(exc).__name__}") from None
         raise FeedError(redact_url(url), f"more than {MAX_REDIRECTS} redirects")
@@ -164,6 +218,21 @@ class _Fetcher:
 
 class _Retryable(Exception):
     pass
+
+
+@contextlib.contextmanager
+def _fetcher(options: FetchOptions) -> Iterator[_Fetcher]:
+    """A fetcher whose requests all end by the overall deadline `options.timeout`."""
+    try:
+        check_seconds(options.timeout, "--timeout")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with Watchdog(options.timeout) as watchdog:
+        fetcher = _Fetcher(options, watchdog)
+        try:
+            yield fetcher
+        finally:
+            fetcher.close()
 
 
 def _check_not_older(feed: Feed, current: Feed, allow_downgrade: bool, name: str) -> None:
@@ -247,12 +316,12 @@ def update(
     state = current.state
     headers: dict[str, str] = {}
     if state is not None and state.source == name:
-        if state.etag:
+        # A validator saved by an earlier version may be one no request can carry.
+        if _validator(state.etag):
             headers["If-None-Match"] = state.etag
-        if state.last_modified:
+        if _validator(state.last_modified):
             headers["If-Modified-Since"] = state.last_modified
-    fetcher = _Fetcher(options)
-    try:
+    with _fetcher(options) as fetcher:
         status, data, response_headers = fetcher.get(url, headers)
         if status == 304:
             return Outcome(False, current.feed, "the installed feed is up to date")
@@ -260,8 +329,6 @@ def update(
         signature = None
         if public_key:
             _status, signature, _ = fetcher.get(url + ".sig", limit=4096)
-    finally:
-        fetcher.close()
     feed = verify(data, checksum.decode("utf-8", "replace"), signature, public_key, name)
     new_state = store.State(
         sha256=store.sha256_hex(data),
@@ -269,11 +336,24 @@ def update(
         source=name,
         installed_at=store.now_iso(),
         signed=bool(public_key),
-        etag=response_headers.get("etag", ""),
-        last_modified=response_headers.get("last-modified", ""),
+        etag=_validator(response_headers.get("etag", "")),
+        last_modified=_validator(response_headers.get("last-modified", "")),
     )
     _install(data, feed, cache_dir, new_state, allow_downgrade)
     return Outcome(True, feed, _installed_message(feed))
+
+
+_MAX_VALIDATOR = 1024
+_VALIDATOR = re.compile(r"[\x20-\x7e]*")
+
+
+def _validator(value: str) -> str:
+    """An ETag or Last-Modified as it may be sent back: printable ASCII of at most 1 KiB,
+    else nothing (the next update downloads the bundle again, which is only slower)."""
+    value = value.strip()
+    if len(value) > _MAX_VALIDATOR or not _VALIDATOR.fullmatch(value):
+        return ""
+    return value
 
 
 def import_file(
@@ -282,21 +362,15 @@ def import_file(
     """Verify and install a bundle from disk (air-gapped machines)."""
     store.check_folder(cache_dir)
     name = str(path)
-    try:
-        data = path.read_bytes()
-        checksum = Path(name + ".sha256").read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise FeedError(str(exc.filename), "no such file (the bundle and its .sha256)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        problem = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise FeedError(name, f"cannot read: {problem}") from None
+    data = _read_local(path, MAX_BUNDLE_BYTES)
+    checksum = _read_local(Path(name + ".sha256"), store.MAX_KEY_BYTES)
     signature = None
     if public_key:
         try:
-            signature = Path(name + ".sig").read_bytes()
-        except FileNotFoundError:
+            signature = _read_local(Path(name + ".sig"), store.MAX_KEY_BYTES, missing_ok=True)
+        except _NoFile:
             signature = None
-    feed = verify(data, checksum, signature, public_key, name)
+    feed = verify(data, checksum.decode("utf-8", "replace"), signature, public_key, name)
     state = store.State(
         sha256=store.sha256_hex(data),
         generated_at=feed.info.generated_at.isoformat() if feed.info.generated_at else "",
@@ -308,16 +382,31 @@ def import_file(
     return Outcome(True, feed, _installed_message(feed))
 
 
+class _NoFile(Exception):
+    pass
+
+
+def _read_local(path: Path, limit: int, *, missing_ok: bool = False) -> bytes:
+    """A file beside the bundle (or the bundle), read within `limit` (see store.read_regular)."""
+    try:
+        return store.read_regular(path, limit)
+    except FileNotFoundError:
+        if missing_ok:
+            raise _NoFile from None
+        raise FeedError(str(path), "no such file (the bundle and its .sha256)") from None
+    except OSError as exc:
+        raise FeedError(str(path), f"cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise FeedError(str(path), f"cannot read: {exc}") from None
+
+
 def fetch_for_run(url: str, *, public_key: str | None, options: FetchOptions) -> Feed:
     """`--feed URL`: fetch and verify a bundle for this run only, installing nothing."""
     check_url(url, options.allow_http)
-    fetcher = _Fetcher(options)
-    try:
+    with _fetcher(options) as fetcher:
         _status, data, _ = fetcher.get(url)
         _status, checksum, _ = fetcher.get(url + ".sha256", limit=4096)
         signature = fetcher.get(url + ".sig", limit=4096)[1] if public_key else None
-    finally:
-        fetcher.close()
     return verify(data, checksum.decode("utf-8", "replace"), signature, public_key, redact_url(url))
 
 

@@ -24,10 +24,10 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, overload
 
+from vcaudit.deadline import Watchdog
 from vcaudit.errors import DeliveryError, UsageError
 from vcaudit.files import atomic_write
 from vcaudit.notify.addresses import parse_address
-from vcaudit.notify.deadline import Watchdog
 from vcaudit.notify.digest import Digest
 from vcaudit.notify.kinds import Security
 
