@@ -176,8 +176,9 @@ def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     atomic_write(output, text, inputs=inputs)
 
 
-_ROW_FORMATS = {OutputFormat.JSON, OutputFormat.CSV, OutputFormat.JUNIT, OutputFormat.HTML}
-"""Formats with a line per installation; the others are written from groups and counts."""
+_ROW_FORMATS = {fmt for fmt in OutputFormat if fmt.capabilities.lists_rows}
+"""Formats with a line per installation (their capability in `output.FORMATTERS`); the others
+are written from groups and counts."""
 
 
 def _write_report(

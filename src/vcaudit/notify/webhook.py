@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from vcaudit.advice import group, next_steps, plural, to_review, upgrade_advice
 from vcaudit.deadline import Watchdog
 from vcaudit.errors import DeliveryError
 from vcaudit.models import AuditReport, Risk
 from vcaudit.notify.changes import Changes
 from vcaudit.notify.digest import Digest
 from vcaudit.notify.kinds import WebhookFormat, shown_url
-from vcaudit.output.groups import group, next_steps, to_review, upgrade_advice
 from vcaudit.sanitize import terminal_safe
 
 MAX_LINES = 20
@@ -46,7 +46,7 @@ def _lines(report: AuditReport) -> list[str]:
         advice = upgrade_advice(a, short=True)
         out.append(
             f"{a.risk.label} {a.status.value}: {g.product} {g.version} ({g.platform.value}), "
-            f"{g.hosts} host{'s' if g.hosts != 1 else ''}" + (f", {advice}" if advice else "")
+            f"{plural(g.hosts, 'host')}" + (f", {advice}" if advice else "")
         )
     return out
 
