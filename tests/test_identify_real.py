@@ -374,3 +374,12 @@ def test_a_not_client_rule_yields_to_an_exact_identifier() -> None:
 )
 def test_name_variants(name: str, variants: list[str]) -> None:
     assert name_variants(name) == variants
+
+
+def test_an_overlong_name_or_publisher_is_reported_never_matched(identifier: Identifier) -> None:
+    long_publisher = "Zoom " + "x" * 70_000
+    found = identifier.resolve("Zoom Rooms", long_publisher, W, "6.3.10")
+    assert isinstance(found, NotIdentified)
+    assert "longer than 1,024 characters" in found.reason
+    assert identifier.relevant("Zoom" + "a" * 5000, "")  # kept, to be reported as unknown
+    assert identifier.platform_of("x" * 5000 + ".app") is None

@@ -133,6 +133,9 @@ _SCOPE = re.compile(
 )
 _TRAILING_VERSION = re.compile(r"\s+(?:version\s+|v)?\d+(?:[.\-]\d+)+\w*$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+MAX_NAME = 1024
+"""No product name or publisher is longer: a longer one is never matched against the rules
+(their patterns would take time that grows with its length), only reported."""
 
 
 def name_variants(name: str) -> list[str]:
@@ -211,6 +214,8 @@ class Identifier:
         `not_clients_seen`. Everything else (the rest of a machine's software) is not kept.
         """
         name, publisher = name.strip(), publisher.strip()
+        if len(name) > MAX_NAME or len(publisher) > MAX_NAME:
+            return True  # reported as unknown, never matched
         helper = self._not_client(name, publisher)
         if helper is not None and not helper.rule.other_product and not self._exact_claims(name):
             self.not_clients_seen[f"{name} ({helper.rule.what} of {helper.product.name})"] += 1
@@ -223,6 +228,8 @@ class Identifier:
         """The platform a name implies on its own (a bundle id, an `.app`, a deb package, a
         Windows DisplayName), or None when it could be several."""
         name = name.strip()
+        if len(name) > MAX_NAME:
+            return None
         if name.casefold().endswith(".app"):
             return Platform.MACOS  # an application bundle, whoever's it is
         claims = self._claims(name, "", None)
@@ -256,6 +263,8 @@ class Identifier:
         """Every rule that claims the row and every product that shares its name, and why
         each was taken or not: for `vcaudit identify`."""
         name, publisher, version = name.strip(), publisher.strip(), version.strip()
+        if len(name) > MAX_NAME or len(publisher) > MAX_NAME:
+            return [f"a name or publisher longer than {MAX_NAME:,} characters is not matched"]
         lines: list[str] = []
         helper = self._not_client(name, publisher)
         if helper is not None:
@@ -369,6 +378,8 @@ class Identifier:
     def _resolve(
         self, name: str, publisher: str, platform: Platform | None, version: str
     ) -> Identified | NotIdentified:
+        if len(name) > MAX_NAME or len(publisher) > MAX_NAME:
+            return NotIdentified(f"a name or publisher longer than {MAX_NAME:,} characters")
         claims = self._claims(name, publisher, platform)
         helper = self._not_client(name, publisher)
         if helper is not None and not any(c.level == _EXACT for c in claims):
