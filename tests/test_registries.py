@@ -3,10 +3,17 @@ plugin fails here, not in a user's run."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+
 import pytest
 
 from vcaudit import versioning
-from vcaudit.models import VersionScheme
+from vcaudit.models import AuditReport, Feed, Finding, VersionScheme
+from vcaudit.notify.kinds import WebhookFormat
+from vcaudit.output import OutputFormat
 
 
 @pytest.mark.parametrize("scheme", list(VersionScheme))
@@ -122,3 +129,115 @@ def test_every_input_format_has_a_label() -> None:
 
     assert set(FORMAT_LABELS) == set(InputFormat)
     assert all(label.strip() for label in FORMAT_LABELS.values())
+
+
+# --- output formats, styles and notification channels (issue 15, output+notify) -----------
+
+
+class _RowsNotKept:
+    """Findings of a report that kept only counts, failing loudly if a format iterates them
+    although its capabilities say it needs no rows."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Finding]:
+        raise AssertionError("iterated the rows of a format that declares it needs none")
+
+
+def _report(feed: Feed) -> AuditReport:
+    from tests.conftest import make_installation
+    from vcaudit.audit import run_audit
+    from vcaudit.policy import Policy
+
+    rows = [
+        make_installation("meetly", "5.16.9", host="pc-vulnerable", line=2),
+        make_installation("meetly", "6.2.5", host="pc-current", line=3),
+        make_installation("FooChat", "1.0", host="pc-unknown", line=4),
+    ]
+    return run_audit(rows, feed, Policy(), dt.date(2026, 3, 1), tool_version="0.0.0-test")
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_every_output_format_has_a_formatter_with_capabilities(
+    test_feed: Feed, fmt: OutputFormat
+) -> None:
+    from vcaudit.output import FORMATTERS, Capabilities, RenderOptions, formatter
+
+    assert set(FORMATTERS) == set(OutputFormat)
+    assert isinstance(fmt.capabilities, Capabilities)
+    assert fmt.capabilities is FORMATTERS[fmt].capabilities
+    loaded = formatter(fmt)
+    report = _report(test_feed)
+    text = loaded.render(report, RenderOptions(width=120))
+    stream = io.StringIO()
+    loaded.write(report, RenderOptions(width=120), stream)
+    assert stream.getvalue() == text
+    assert "pc-vulnerable" in text or "meetly" in text.lower()
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+@pytest.mark.parametrize("details", [False, True])
+def test_formats_capabilities_say_whether_they_read_rows(
+    test_feed: Feed, fmt: OutputFormat, details: bool
+) -> None:
+    """A format that says it needs no rows renders a report of counts only (without touching
+    its rows); one that lists rows refuses such a report before writing a byte, and lists
+    every row of a report that kept them (the CLI keeps rows from these capabilities)."""
+    from vcaudit.output import RenderOptions, formatter
+
+    options = RenderOptions(width=120, details=details)
+    report = _report(test_feed)
+    counts_only = replace(report, findings=_RowsNotKept(len(report.findings)), rows=False)
+    stream = io.StringIO()
+    if fmt.capabilities.needs_rows(options):
+        with pytest.raises(ValueError, match="kept only its counts"):
+            formatter(fmt).write(counts_only, options, stream)
+        assert stream.getvalue() == ""
+        # Rows from a report that kept them: the source line of every row is there.
+        text = formatter(fmt).render(report, options)
+        for finding in report.findings:
+            assert str(finding.installation.source.line) in text
+    else:
+        formatter(fmt).write(counts_only, options, stream)
+        assert stream.getvalue() == formatter(fmt).render(report, options)
+
+
+def test_every_status_and_risk_has_a_style_in_every_map() -> None:
+    from vcaudit.models import Platform, Risk, Status
+    from vcaudit.notify.digest import RISK_COLOURS
+    from vcaudit.output import html, table
+
+    assert set(table.STATUS_STYLE) == set(Status)
+    assert set(table.RISK_STYLE) == set(Risk)
+    assert set(table._OS) == set(Platform)
+    assert set(RISK_COLOURS) == set(Risk)
+    # The HTML report styles a risk cell by the class named after its label.
+    for risk in Risk:
+        assert f".{risk.label}{{" in html._STYLE, risk
+
+
+@pytest.mark.parametrize("kind", list(WebhookFormat))
+def test_every_webhook_format_has_its_own_channel(test_feed: Feed, kind: WebhookFormat) -> None:
+    from vcaudit.notify import digest
+    from vcaudit.notify.channels import CHANNELS, EMAIL, webhook_channel
+    from vcaudit.notify.interface import NotifySettings
+    from vcaudit.notify.webhook import WebhookChannel, payload
+
+    assert set(CHANNELS) == {EMAIL, *(k.value for k in WebhookFormat)}
+    channel = webhook_channel(kind)
+    assert isinstance(channel, WebhookChannel)
+    assert channel.kind is kind
+    settings = NotifySettings(webhooks=("https://hooks.example/x",), webhook_format=kind)
+    # Exactly one channel posts a webhook of this kind; the others stay out of it.
+    posting = [name for name, c in CHANNELS.items() if c.wanted(settings)]
+    assert posting == [kind.value]
+    report = _report(test_feed)
+    body = payload(kind, report, digest.build(report, None), None)
+    bodies = {
+        k: payload(k, report, digest.build(report, None), None) for k in WebhookFormat if k != kind
+    }
+    assert body not in bodies.values()  # no kind falls back to another's body

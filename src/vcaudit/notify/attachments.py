@@ -1,6 +1,7 @@
 """Reports attached to a mail, kept to a size a mail server takes.
 
-A report is rendered through its streaming writer into a gzip stream, so a large one is never
+A report is rendered through the writer the caller gives (notification never imports the
+formatters) into a gzip stream, so a large one is never
 held whole in memory: up to `PLAIN_LIMIT` it is attached as it is; above, gzip-compressed
 (`vcaudit-report.json.gz`); and if even that passes `MAX_BYTES`, the rendering stops there and
 a short note takes its place, saying how to get the whole report (the mail's own summary is
@@ -13,9 +14,12 @@ import gzip
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vcaudit.models import AuditReport
+
+if TYPE_CHECKING:
+    from vcaudit.notify.interface import ReportWriter
 
 PLAIN_LIMIT = 1024 * 1024
 """Attached as it is up to this size (bytes of UTF-8)."""
@@ -76,10 +80,19 @@ class _Sink(io.RawIOBase):
         return len(chunk)
 
 
-def build(report: AuditReport, kinds: Sequence[str], budget: int | None = None) -> list[Attachment]:
-    """The attachments for one message, within `budget` bytes in all (`MAX_BYTES`)."""
-    from vcaudit.output import OutputFormat, RenderOptions, writer_for
-
+def build(
+    report: AuditReport,
+    kinds: Sequence[str],
+    budget: int | None = None,
+    *,
+    write: ReportWriter | None = None,
+) -> list[Attachment]:
+    """The attachments for one message, within `budget` bytes in all (`MAX_BYTES`), each
+    written by `write`; ValueError when attachments are asked for without one."""
+    if not kinds:
+        return []
+    if write is None:
+        raise ValueError("no report writer was given for the attachments")
     files: list[Attachment] = []
     budget = MAX_BYTES if budget is None else budget
     left = budget
@@ -91,7 +104,7 @@ def build(report: AuditReport, kinds: Sequence[str], budget: int | None = None) 
             io.BufferedWriter(sink), encoding="utf-8", errors="surrogateescape", newline=""
         )
         try:
-            writer_for(OutputFormat(kind))(report, RenderOptions(), text)
+            write(report, kind, text)
             text.flush()
             sink.gzip.close()  # zlib holds output back until here
         except _TooLarge:

@@ -34,7 +34,7 @@ _STEP_WIDTH = 600
 """A next step names up to five hosts: room for them and the whole advice."""
 MAX_CHANGES = 25
 
-_COLOURS = {
+RISK_COLOURS = {
     Risk.CRITICAL: "#a40e26",
     Risk.HIGH: "#cf222e",
     Risk.MEDIUM: "#9a6700",
@@ -244,7 +244,7 @@ def _html(
         for g in groups[:MAX_GROUPS]:
             a = g.assessment
             why = _why(a)
-            colour = _COLOURS[a.risk]
+            colour = RISK_COLOURS[a.risk]
             out.append(
                 f'<tr><td style="{cell};color:{colour};font-weight:bold">{a.risk.label}</td>'
                 f'<td style="{cell}">{a.status.value}</td><td style="{cell}">{_h(g.product)}</td>'

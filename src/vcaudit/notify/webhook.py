@@ -10,16 +10,21 @@ failure becomes one DeliveryError line (exit 5) that shows the URL's scheme and 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from vcaudit.advice import group, next_steps, plural, to_review, upgrade_advice
 from vcaudit.deadline import Watchdog
 from vcaudit.errors import DeliveryError
 from vcaudit.models import AuditReport, Risk
+from vcaudit.notify import digest as digest_mod
 from vcaudit.notify.changes import Changes
 from vcaudit.notify.digest import Digest
 from vcaudit.notify.kinds import WebhookFormat, shown_url
 from vcaudit.sanitize import terminal_safe
+
+if TYPE_CHECKING:
+    from vcaudit.notify.interface import NotifySettings, Outbox, Outcome
 
 MAX_LINES = 20
 DEFAULT_TIMEOUT = 15.0
@@ -27,17 +32,12 @@ MAX_ANSWER_BYTES = 64 * 1024
 """What is read of a webhook's answer: enough for any error text, never a flood."""
 
 
-_STEP_WIDTH = 600
+STEP_WIDTH = 600
 """A next step names up to five hosts: room for them and the whole advice."""
 
 
-def _slack_escape(text: str, limit: int = 300) -> str:
-    return (
-        terminal_safe(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    )
-
-
-def _lines(report: AuditReport) -> list[str]:
+def finding_lines(report: AuditReport) -> list[str]:
+    """One line per group with something to do, worst first (every webhook kind lists them)."""
     out = []
     for g in group(report):
         a = g.assessment
@@ -51,104 +51,81 @@ def _lines(report: AuditReport) -> list[str]:
     return out
 
 
-def _section(text: str) -> dict[str, Any]:
-    """A Slack mrkdwn section (Slack caps a section at 3000 characters)."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+def json_body(report: AuditReport, digest: Digest, changes: Changes | None) -> dict[str, Any]:
+    """The generic JSON webhook body: counts, changes, next steps, findings, review items."""
+    s = report.summary
+    return {
+        "tool": {"name": "vcaudit", "version": report.tool_version},
+        "subject": digest.subject,
+        "summary": {
+            "hosts": s.hosts,
+            "installations": s.installations,
+            "worst_risk": s.worst.label,
+            "failing": s.failing,
+            "by_risk": {risk.label: n for risk, n in s.by_risk},
+            "by_status": {status.value: n for status, n in s.by_status},
+        },
+        "changes": (
+            {
+                "new": [e.to_json() for e in changes.new],
+                "resolved": [e.to_json() for e in changes.resolved],
+                "rose": [e.to_json() for e in changes.rose],
+                "still_open": len(changes.still_open),
+            }
+            if changes is not None
+            else None
+        ),
+        "next_steps": [step.text for step in next_steps(report)],
+        "findings": finding_lines(report),
+        # Advisories whose affected versions are not published yet: not findings.
+        "review": [
+            {
+                "id": item.advisory.id,
+                "aliases": list(item.advisory.aliases),
+                "title": item.advisory.title,
+                "severity": item.advisory.severity_label,
+                "concerns": item.where,
+                "hosts": item.hosts,
+                "installations": item.installations,
+                "text": item.text,
+            }
+            for item in to_review(report)
+        ],
+    }
 
 
-def _text_block(text: str, limit: int = 300, **style: object) -> dict[str, Any]:
-    """A plain Adaptive Card TextBlock."""
-    return {"type": "TextBlock", "text": terminal_safe(text, limit), "wrap": True, **style}
+Body = Callable[[AuditReport, Digest, "Changes | None"], dict[str, Any]]
+"""What one webhook kind posts: a JSON body made from the report and its digest."""
+
+
+class WebhookChannel:
+    """Posts one kind of body to every `--webhook` URL (when `--webhook-format` is its kind)."""
+
+    def __init__(self, kind: WebhookFormat, body: Body) -> None:
+        self.kind = kind
+        self.body = body
+
+    def wanted(self, settings: NotifySettings) -> bool:
+        return bool(settings.webhooks) and settings.webhook_format is self.kind
+
+    def send(self, outbox: Outbox, outcome: Outcome) -> None:
+        report, settings = outbox.report, outbox.settings
+        body = self.body(report, digest_mod.build(report, outbox.changes), outbox.changes)
+        for url in settings.webhooks:
+            try:
+                post(url, body, settings.webhook_timeout)
+                outcome.sent.append("posted a webhook")
+            except DeliveryError as exc:
+                outcome.failures.append(str(exc))
 
 
 def payload(
     fmt: WebhookFormat, report: AuditReport, digest: Digest, changes: Changes | None
 ) -> dict[str, Any]:
-    """The JSON body for one webhook format."""
-    lines = _lines(report)
-    steps = [s.text for s in next_steps(report)]
-    review = to_review(report)
-    if fmt is WebhookFormat.JSON:
-        s = report.summary
-        return {
-            "tool": {"name": "vcaudit", "version": report.tool_version},
-            "subject": digest.subject,
-            "summary": {
-                "hosts": s.hosts,
-                "installations": s.installations,
-                "worst_risk": s.worst.label,
-                "failing": s.failing,
-                "by_risk": {risk.label: n for risk, n in s.by_risk},
-                "by_status": {status.value: n for status, n in s.by_status},
-            },
-            "changes": (
-                {
-                    "new": [e.to_json() for e in changes.new],
-                    "resolved": [e.to_json() for e in changes.resolved],
-                    "rose": [e.to_json() for e in changes.rose],
-                    "still_open": len(changes.still_open),
-                }
-                if changes is not None
-                else None
-            ),
-            "next_steps": steps,
-            "findings": lines,
-            # Advisories whose affected versions are not published yet: not findings.
-            "review": [
-                {
-                    "id": item.advisory.id,
-                    "aliases": list(item.advisory.aliases),
-                    "title": item.advisory.title,
-                    "severity": item.advisory.severity_label,
-                    "concerns": item.where,
-                    "hosts": item.hosts,
-                    "installations": item.installations,
-                    "text": item.text,
-                }
-                for item in review
-            ],
-        }
-    shown = lines[:MAX_LINES]
-    more = f"... and {len(lines) - MAX_LINES} more" if len(lines) > MAX_LINES else ""
-    if fmt is WebhookFormat.SLACK:
-        body = "\n".join(f"• {_slack_escape(line)}" for line in shown)
-        todo = "\n".join(f"• {_slack_escape(step, _STEP_WIDTH)}" for step in steps[:MAX_LINES])
-        blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": digest.subject[:150]}},
-        ]
-        if todo:
-            blocks.append(_section(f"*What to do*\n{todo}"))
-        if body:
-            blocks.append(_section(f"*Findings*\n{body}\n{more}"))
-        if review:
-            listed = "\n".join(
-                f"• {_slack_escape(item.text, _STEP_WIDTH)}" for item in review[:MAX_LINES]
-            )
-            blocks.append(_section(f"*To review* (affected versions not published yet)\n{listed}"))
-        return {"text": digest.subject, "blocks": blocks}
-    facts = [_text_block(digest.subject, weight="Bolder", size="Medium")]
-    facts += [_text_block(f"To do: {step}", _STEP_WIDTH) for step in steps[:MAX_LINES]]
-    facts += [_text_block(line, isSubtle=True) for line in shown]
-    if more:
-        facts.append({"type": "TextBlock", "text": more, "isSubtle": True})
-    facts += [
-        _text_block(f"To review (affected versions not published yet): {item.text}", _STEP_WIDTH)
-        for item in review[:MAX_LINES]
-    ]
-    return {
-        "type": "message",
-        "attachments": [
-            {
-                "contentType": "application/vnd.microsoft.card.adaptive",
-                "content": {
-                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                    "type": "AdaptiveCard",
-                    "version": "1.4",
-                    "body": facts,
-                },
-            }
-        ],
-    }
+    """The JSON body for one webhook kind (its channel in `notify.channels.CHANNELS`)."""
+    from vcaudit.notify.channels import webhook_channel
+
+    return webhook_channel(fmt).body(report, digest, changes)
 
 
 def post(url: str, body: dict[str, Any], timeout: float = DEFAULT_TIMEOUT) -> None:
