@@ -12,8 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 
 from vcaudit import policy as policy_mod
-from vcaudit.inventory.aggregate import Aggregate, CountedFile, RereadFindings
 from vcaudit.inventory.identify import Identifier, NotIdentified
+from vcaudit.inventory.interface import Aggregate, CountedFile, RereadFindings
 from vcaudit.matching import Matcher
 from vcaudit.models import (
     Assessment,

@@ -46,12 +46,6 @@ def deliver(
 ) -> Result:
     """Send or write every message, post every webhook, then remember this run. `write`
     writes the attachments (`output.write_attachment`)."""
-    if write is None and settings.attach:
-        # Until the command line passes `write`: the one place notification reaches the
-        # formatters, and only when a mail carries a report.
-        from vcaudit.output import write_attachment
-
-        write = write_attachment
     if settings.state is None:
         return _deliver(Outbox(report, settings, password, write), now, None)
     changes_mod.check_state_path(settings.state)

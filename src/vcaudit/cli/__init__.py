@@ -1,0 +1,63 @@
+"""The command line: translate flags into settings, wire the parts, write, exit.
+
+Only this package imports typer. `main(argv)` is callable from tests and returns the exit
+code; errors of vcaudit's own become one line on stderr and their exit code (see
+`ExitCode`), any other exception becomes exit 70 with a request to report it (the trace only
+with --debug). One module per command group: `scan`, `inventory` (discover, import,
+identify), `feed`, `listings` (products, advisory), `config`; `app` holds the typer apps and
+`common` what several commands share.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import typer
+
+# Each command module registers its commands on the apps when imported.
+from vcaudit.cli import config as _config  # noqa: F401  (registers config init/check)
+from vcaudit.cli import feed as _feed  # noqa: F401  (registers feed ...)
+from vcaudit.cli import inventory as _inventory  # noqa: F401  (discover, import, identify)
+from vcaudit.cli import listings as _listings  # noqa: F401  (products, advisory)
+from vcaudit.cli import scan as _scan  # noqa: F401  (registers scan)
+from vcaudit.cli.app import REPORT_ISSUES, _State, app
+from vcaudit.cli.common import _WRITE_FAILURES, _collection_paused, _silence_stdout
+from vcaudit.models import ExitCode
+
+__all__ = ["app", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run vcaudit with `argv` (default: sys.argv[1:]) and return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        # Standalone mode lets typer report usage errors itself (exit 2); every exit, ours
+        # included, arrives here as SystemExit.
+        with _collection_paused():
+            app(args=args, prog_name="vcaudit", standalone_mode=True)
+    except SystemExit as done:
+        code = done.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        typer.echo("vcaudit: interrupted", err=True)
+        return 130
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:
+            # Printing failed (`vcaudit ... > /dev/full`, a closed pipe): the command's
+            # output is lost, which the user must hear about, but it is no bug.
+            _silence_stdout()
+            typer.echo(f"vcaudit: error: cannot write the output: {exc.strerror}", err=True)
+            return int(ExitCode.BAD_INPUT)
+        if _State.debug or "--debug" in args:
+            traceback.print_exc()
+        typer.echo(
+            f"vcaudit: internal error ({type(exc).__name__}). This is a bug; please report it "
+            f"at {REPORT_ISSUES} (run again with --debug for details).",
+            err=True,
+        )
+        return int(ExitCode.INTERNAL)
+    return 0

@@ -1,0 +1,76 @@
+"""The typer applications (vcaudit, vcaudit feed, vcaudit config) and the root options."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vcaudit import __version__
+
+if TYPE_CHECKING:
+    pass
+
+
+app = typer.Typer(
+    name="vcaudit",
+    help="Audit installed videoconferencing clients against a sourced advisory feed.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+REPORT_ISSUES = "https://github.com/vcaudit/vcaudit/issues"
+
+
+class _State:
+    debug = False
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"vcaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show a traceback for internal errors.")
+    ] = False,
+) -> None:
+    """vcaudit: is any conferencing client in the fleet vulnerable, outdated or end-of-life?"""
+    _State.debug = debug
+
+
+feed_app = typer.Typer(
+    help="Check, describe and export the advisory feed.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+app.add_typer(feed_app, name="feed")
+
+
+config_app = typer.Typer(
+    help="Write or check a policy file (vcaudit.yaml).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+app.add_typer(config_app, name="config")
