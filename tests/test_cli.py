@@ -219,6 +219,8 @@ def test_internal_error_exits_70_without_traceback(
     code, _, err = run(capsys, "scan", str(fleet), *BASE)
     assert code == 70
     assert "internal error (RuntimeError)" in err
+    assert "--debug" in err
+    assert "http" not in err  # no address nobody has set up: how to report is said instead
     assert "Traceback" not in err
     code, _, err = run(capsys, "--debug", "scan", str(fleet), *BASE)
     assert code == 70

@@ -7,11 +7,15 @@ large fleet is reading it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, BinaryIO
 
 from vcaudit import policy as policy_mod
+from vcaudit.inventory import sources
+from vcaudit.inventory.context import ReadContext, reading_context
+from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.identify import Identifier, NotIdentified
 from vcaudit.inventory.interface import Aggregate, CountedFile, RereadFindings
 from vcaudit.matching import Matcher
@@ -23,10 +27,14 @@ from vcaudit.models import (
     Findings,
     Installation,
     Ownership,
+    Platform,
 )
 from vcaudit.policy import Policy, RowContext
 from vcaudit.report import Tally
 from vcaudit.spool import DEFAULT_MEMORY_LIMIT, FindingStore
+
+if TYPE_CHECKING:
+    from vcaudit.inventory.discover import Discovery
 
 
 class Auditor:
@@ -203,3 +211,115 @@ def run_audit_counts(
         findings = RereadFindings(counted, verdicts, len(store), reopen)
     rows = reopen is not None
     return _report(auditor, tally, findings, inputs, tool_version, warnings, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRequest:
+    """What to read: the inventories named (none: this machine) and how."""
+
+    names: tuple[str, ...] = ()
+    """Inventories and exports; `-` is standard input; none: this machine."""
+    format: InputFormat = InputFormat.AUTO
+    stdin: BinaryIO | None = field(default=None, compare=False)
+    """Standard input, when it holds the inventory (its first bytes already read)."""
+    host: str = ""
+    """The host of exports that name none."""
+    allow_partial: bool = False
+    allow_empty: bool = False
+    columns: tuple[tuple[str, str], ...] = ()
+    """Field -> the header a spreadsheet uses for it."""
+    platform: Platform | None = None
+    """The platform of native rows that give none and whose product does not say."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRequest:
+    """One audit: what to read, under which policy, judged as of which day."""
+
+    read: ReadRequest
+    policy: Policy
+    today: dt.date
+    keep_rows: bool = True
+    """Whether a report will list every installation (rows kept, or counted files read
+    again); else only counts are kept."""
+    tool_version: str = ""
+    warnings: tuple[str, ...] = ()
+    """Warnings known before reading (a stale feed, the policy file's)."""
+
+
+PROGRESS_EVERY = 20_000
+
+
+def run(
+    request: AuditRequest, feed: Feed, *, progress: Callable[[int], None] | None = None
+) -> AuditReport:
+    """Read what `request` names, assess every installation and build the report, with
+    how each input was read. The reading strategy is chosen here: native CSV files are
+    counted (and read again when the report must list rows), other inputs are read row by
+    row, and no input means this machine."""
+    read = request.read
+    context = reading_context(feed.products, read.host, allow_partial=read.allow_partial)
+    context.rows = replace(context.rows, columns=dict(read.columns), platform=read.platform)
+    context.progress = progress
+    policy, names = request.policy, list(read.names)
+    warnings = list(request.warnings)
+    if (
+        names
+        and not any(rule.hosts for rule in policy.ignores)
+        and (not request.keep_rows or sources.rereadable(names, read.format))
+    ):
+        # Count rows instead of keeping them; reports that list installations one by one
+        # read the files again.
+        counted = sources.aggregate_inventories(names, read.format, read.stdin, ctx=context)
+        reopen = sources.reopen_counted if request.keep_rows else None
+        report = run_audit_counts(
+            counted, feed, policy, request.today, inputs=read.names,
+            tool_version=request.tool_version, warnings=tuple(warnings), reopen=reopen,
+        )  # fmt: skip
+    else:
+        installations: Iterable[Installation]
+        if names:
+            rows = sources.read_inventories(names, read.format, read.stdin, ctx=context)
+            installations = _with_progress(rows, progress)
+        else:
+            found = this_machine(context)
+            warnings.extend(found.failures)
+            installations = found.installations
+        report = run_audit(
+            installations, feed, policy, request.today, inputs=read.names,
+            tool_version=request.tool_version, warnings=tuple(warnings),
+            keep_findings=request.keep_rows,
+        )  # fmt: skip
+    if not read.allow_empty:
+        context.refuse_empty()
+    described = [r.describe() for r in context.reads]
+    if not names:
+        described.append(f"this machine: {report.summary.installations} installations found")
+    return replace(
+        report, warnings=(*report.warnings, *context.report_notes()), read=tuple(described)
+    )
+
+
+def this_machine(
+    context: ReadContext, ownership: Ownership = Ownership.COMPANY, owner: str = ""
+) -> Discovery:
+    """The conferencing clients installed on the machine vcaudit runs on."""
+    from vcaudit.inventory import discover
+
+    probes = discover.probes_for(discover.this_platform())
+    return discover.discover(
+        probes, context, discover.this_host(), ownership=ownership, owner=owner
+    )
+
+
+def _with_progress(
+    rows: Iterable[Installation], progress: Callable[[int], None] | None
+) -> Iterator[Installation]:
+    """Rows, telling `progress` how many have passed now and then."""
+    if progress is None:
+        yield from rows
+        return
+    for count, row in enumerate(rows, start=1):
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+        yield row

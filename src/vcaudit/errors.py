@@ -6,6 +6,8 @@ catches these (and only these) and maps them to an exit code through `exit_code`
 
 from __future__ import annotations
 
+import errno
+
 from vcaudit.models import ExitCode
 
 
@@ -71,3 +73,20 @@ class OutputError(VcauditError):
     """A report could not be written."""
 
     exit_code = ExitCode.BAD_INPUT
+
+
+WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG})
+"""Errors only a write gives: printing to a full disk or a closed pipe."""
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """The exit code of a run that stopped on `error`: vcaudit's own errors carry theirs;
+    an interrupt is 130; an output that cannot be written (a full disk, a closed pipe) is
+    bad input, not a bug; anything else is an internal error."""
+    if isinstance(error, VcauditError):
+        return error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(error, OSError) and error.errno in WRITE_FAILURES:
+        return ExitCode.BAD_INPUT
+    return ExitCode.INTERNAL

@@ -99,7 +99,8 @@ def severity_band(score: float) -> Risk | None:
 
 
 class ExitCode(IntEnum):
-    """The documented exit codes; `policy.decide_exit` is the only place that picks one."""
+    """The documented exit codes: `policy.decide_exit` picks one for a finished run, and
+    `errors.exit_code_for` for a run that stopped."""
 
     OK = 0
     FINDINGS = 1
@@ -108,6 +109,8 @@ class ExitCode(IntEnum):
     FEED = 4
     DELIVERY = 5
     INTERNAL = 70
+    INTERRUPTED = 130
+    """Stopped by the user (Ctrl-C), as shells report SIGINT."""
 
 
 @dataclass(frozen=True, slots=True)

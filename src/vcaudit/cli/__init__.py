@@ -22,8 +22,9 @@ from vcaudit.cli import feed as _feed  # noqa: F401  (registers feed ...)
 from vcaudit.cli import inventory as _inventory  # noqa: F401  (discover, import, identify)
 from vcaudit.cli import listings as _listings  # noqa: F401  (products, advisory)
 from vcaudit.cli import scan as _scan  # noqa: F401  (registers scan)
-from vcaudit.cli.app import REPORT_ISSUES, _State, app
-from vcaudit.cli.common import _WRITE_FAILURES, _collection_paused, _silence_stdout
+from vcaudit.cli.app import _State, app
+from vcaudit.cli.common import _collection_paused, _silence_stdout
+from vcaudit.errors import exit_code_for
 from vcaudit.models import ExitCode
 
 __all__ = ["app", "main"]
@@ -42,22 +43,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is None:
             return 0
         return code if isinstance(code, int) else int(ExitCode.USAGE)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         typer.echo("vcaudit: interrupted", err=True)
-        return 130
+        return int(exit_code_for(stop))
     except Exception as exc:
-        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:
+        code = exit_code_for(exc)
+        if code is ExitCode.BAD_INPUT:
             # Printing failed (`vcaudit ... > /dev/full`, a closed pipe): the command's
             # output is lost, which the user must hear about, but it is no bug.
             _silence_stdout()
-            typer.echo(f"vcaudit: error: cannot write the output: {exc.strerror}", err=True)
-            return int(ExitCode.BAD_INPUT)
+            strerror = exc.strerror if isinstance(exc, OSError) else str(exc)
+            typer.echo(f"vcaudit: error: cannot write the output: {strerror}", err=True)
+            return int(code)
         if _State.debug or "--debug" in args:
             traceback.print_exc()
         typer.echo(
-            f"vcaudit: internal error ({type(exc).__name__}). This is a bug; please report it "
-            f"at {REPORT_ISSUES} (run again with --debug for details).",
+            f"vcaudit: internal error ({type(exc).__name__}). This is a bug in vcaudit: run the "
+            "same command again with --debug and keep what it prints to report it.",
             err=True,
         )
-        return int(ExitCode.INTERNAL)
+        return int(code)
     return 0

@@ -24,9 +24,6 @@ app = typer.Typer(
 )
 
 
-REPORT_ISSUES = "https://github.com/vcaudit/vcaudit/issues"
-
-
 class _State:
     debug = False
 

@@ -3,13 +3,11 @@ options, progress and the reading context."""
 
 from __future__ import annotations
 
-import datetime as dt
-import errno
 import gc
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
@@ -17,14 +15,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
-from vcaudit.errors import OutputError, UsageError, VcauditError
-from vcaudit.models import AuditReport, Feed, Installation, Ownership, Risk
+from vcaudit.errors import OutputError, VcauditError
+from vcaudit.models import AuditReport, Feed
 
 if TYPE_CHECKING:
     from vcaudit.config import LoadedConfig
-    from vcaudit.inventory.context import ReadContext
-    from vcaudit.inventory.discover import Discovery
-    from vcaudit.policy import Policy
 from vcaudit.output import OutputFormat, RenderOptions
 from vcaudit.sanitize import terminal_safe
 
@@ -76,15 +71,6 @@ def _load_feed(
     return replace(feed, info=replace(feed.info, location=text))
 
 
-def _today(as_of: str | None) -> dt.date:
-    if as_of is None:
-        return dt.datetime.now(dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(as_of)
-    except ValueError:
-        raise UsageError(f"--as-of: expected a date like 2026-01-31, got {as_of!r}") from None
-
-
 @contextmanager
 def _stdout_report() -> Iterator[None]:
     """Writing a report to standard output: a full disk or a closed pipe is one line and
@@ -110,12 +96,6 @@ def _silence_stdout() -> None:
             os.close(null)
 
 
-_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG})
-
-
-"""Errors only a write gives: printing to a full disk or a closed pipe."""
-
-
 def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     if output is None or str(output) == "-":
         with _stdout_report():
@@ -124,13 +104,6 @@ def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     from vcaudit.files import atomic_write
 
     atomic_write(output, text, inputs=inputs)
-
-
-_ROW_FORMATS = {fmt for fmt in OutputFormat if fmt.capabilities.lists_rows}
-
-
-"""Formats with a line per installation (their capability in `output.FORMATTERS`); the others
-are written from groups and counts."""
 
 
 def _write_report(
@@ -219,26 +192,6 @@ AllowPartialOption = Annotated[
 ]
 
 
-def _read_context(feed: Feed, host: str | None, allow_partial: bool = False) -> ReadContext:
-    """What readers need: which exported rows are clients (add-ins and helpers are counted
-    apart), the host of exports that name none, and how native rows are read."""
-    from dataclasses import replace
-
-    from vcaudit.inventory.context import ReadContext
-    from vcaudit.inventory.identify import Identifier
-
-    identifier = Identifier(feed.products)
-    context = ReadContext(
-        relevant=identifier.relevant, host=host or "", allow_partial=allow_partial
-    )
-    context.rows = replace(context.rows, platform_of=identifier.platform_of, warn=context.note)
-    context.not_clients = identifier.not_clients_seen
-    return context
-
-
-PROGRESS_EVERY = 20_000
-
-
 @contextmanager
 def _collection_paused() -> Iterator[None]:
     """A command makes many short-lived objects (rows, parts of rows, report lines) and no
@@ -279,48 +232,10 @@ def _progress_rows(
         yield update
 
 
-def _counted(
-    rows: Iterable[Installation], progress: Callable[[int], None] | None
-) -> Iterator[Installation]:
-    """Rows, telling `progress` how many have passed now and then."""
-    if progress is None:
-        yield from rows
-        return
-    for count, row in enumerate(rows, start=1):
-        if count % PROGRESS_EVERY == 0:
-            progress(count)
-        yield row
-
-
-def _discover(context: ReadContext, ownership: Ownership, owner: str) -> Discovery:
-    from vcaudit.inventory import discover
-
-    probes = discover.probes_for(discover.this_platform())
-    return discover.discover(
-        probes, context, discover.this_host(), ownership=ownership, owner=owner
-    )
-
-
-def _default_policy() -> Policy:
-    from vcaudit.policy import Policy
-
-    return Policy()
-
-
-def _risk_flag(text: str) -> Risk:
-    try:
-        return Risk.from_label(text)
-    except ValueError:
-        raise UsageError(
-            f"--fail-on: expected none, low, medium, high or critical, got {text!r}"
-        ) from None
-
-
 def _load_config(explicit: str | None) -> LoadedConfig | None:
-    from vcaudit.config import find_config, load_policy
+    from vcaudit.settings import load_config
 
-    path = find_config(explicit, os.environ, Path.cwd())
-    return load_policy(path) if path is not None else None
+    return load_config(explicit, os.environ, Path.cwd())
 
 
 class ListFormat(StrEnum):

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     pass
 from vcaudit.cli.app import config_app
 from vcaudit.cli.common import CacheDirOption, FeedOption, _errors, _load_config, _load_feed
-from vcaudit.cli.scan import _policy_warnings
 from vcaudit.sanitize import terminal_safe
 
 
@@ -53,7 +52,10 @@ def config_check(
                 "no policy file: give a path, set VCAUDIT_CONFIG or create vcaudit.yaml",
                 hint="vcaudit config init",
             )
-        warnings = _policy_warnings(loaded_config, _load_feed(feed, cache_dir, loaded_config))
+        from vcaudit.config import check_known_products
+
+        known = {p.id for p in _load_feed(feed, cache_dir, loaded_config).products}
+        warnings = check_known_products(loaded_config, known)
         for warning in warnings:
             typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
         policy = loaded_config.policy

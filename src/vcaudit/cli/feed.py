@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vcaudit.errors import UsageError
-from vcaudit.models import ExitCode
+from vcaudit.errors import FeedError, UsageError
 
 if TYPE_CHECKING:
     from vcaudit.config import LoadedConfig
@@ -61,8 +60,7 @@ def feed_validate(
             typer.echo(f"vcaudit: warning: {terminal_safe(str(warning), 0)}", err=True)
         advisories = sum(len(p.advisories) for p in loaded.products)
         if problems:
-            typer.echo(f"vcaudit: feed is invalid: {len(problems)} problem(s)", err=True)
-            raise typer.Exit(int(ExitCode.FEED))
+            raise FeedError(str(directory), f"feed is invalid: {len(problems)} problem(s)")
         warned = f", {len(warnings)} warning(s)" if warnings else ""
         typer.echo(
             f"feed is valid: {len(loaded.products)} products, {advisories} advisories{warned} "

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vcaudit.audit import this_machine
 from vcaudit.errors import UsageError
+from vcaudit.inventory.context import reading_context
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.writer import InventoryFormat
 from vcaudit.models import Ownership, Platform
@@ -19,13 +21,10 @@ from vcaudit.cli.common import (
     AllowPartialOption,
     CacheDirOption,
     FeedOption,
-    _discover,
     _emit,
     _errors,
     _load_feed,
-    _read_context,
 )
-from vcaudit.cli.scan import _reading_notes
 from vcaudit.sanitize import terminal_safe
 
 
@@ -52,8 +51,8 @@ def discover_command(
         from vcaudit.inventory.writer import render
 
         loaded = _load_feed(feed, cache_dir)
-        context = _read_context(loaded, None)
-        found = _discover(context, ownership, owner)
+        context = reading_context(loaded.products)
+        found = this_machine(context, ownership, owner)
         for line in (*found.notes, *found.failures):
             typer.echo(f"vcaudit: note: {terminal_safe(line, 0)}", err=True)
         _emit(render(found.installations, output_format), output, ())
@@ -95,10 +94,10 @@ def import_command(
         from vcaudit.inventory.writer import render
 
         loaded = _load_feed(feed, cache_dir)
-        context = _read_context(loaded, host, allow_partial)
+        context = reading_context(loaded.products, host or "", allow_partial=allow_partial)
         rows = list(read_inventory(export, source_format, ctx=context))
         _emit(render(rows, output_format), output, (export,))
-        for note in _reading_notes(context):
+        for note in context.report_notes():
             typer.echo(f"vcaudit: note: {terminal_safe(note, 0)}", err=True)
 
 

@@ -13,12 +13,13 @@ passing quietly.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from vcaudit.errors import InputError
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.records import RowOptions
+from vcaudit.models import Product
 
 FORMAT_LABELS: dict[InputFormat, str] = {
     InputFormat.AUTO: "an inventory",
@@ -108,3 +109,51 @@ class ReadContext:
                 "or pass --allow-partial",
             )
         self.note(f"{name}: {problem}: a paged export read in part (--allow-partial)")
+
+    def refuse_empty(self) -> None:
+        """An inventory named on the command line that yields nothing is an error, saying
+        what was read and how it was understood: never a quiet PASS."""
+        for read in self.reads:
+            if read.installations == 0:
+                raise InputError(
+                    read.name,
+                    read.describe().removeprefix(f"{read.name}: ") + "; nothing to audit",
+                    hint="check the file's format (--input-format forces one) and its header; "
+                    "--allow-empty accepts an inventory without conferencing clients",
+                )
+
+    def report_notes(self) -> list[str]:
+        """What the reading is worth a warning for: its notes, the other software skipped,
+        and the add-ins and helpers among it."""
+        notes = list(self.notes)
+        if self.dropped:
+            one = self.dropped == 1
+            notes.append(
+                f"{self.dropped} row{'' if one else 's'} of the exports "
+                f"{'was' if one else 'were'} other software, not conferencing clients, and "
+                f"{'was' if one else 'were'} skipped"
+            )
+        helpers = sorted(self.not_clients)
+        if helpers:
+            more = f"; and {len(helpers) - 5} more" if len(helpers) > 5 else ""
+            notes.append(
+                "add-ins and helpers of conferencing products among them, not audited: "
+                + "; ".join(helpers[:5])
+                + more
+            )
+        return notes
+
+
+def reading_context(
+    products: Iterable[Product], host: str = "", *, allow_partial: bool = False
+) -> ReadContext:
+    """What readers need for one feed: which exported rows are clients (add-ins and helpers
+    are counted apart), the host of exports that name none, and the platform a product
+    name implies for native rows without one."""
+    from vcaudit.inventory.identify import Identifier
+
+    identifier = Identifier(products)
+    context = ReadContext(relevant=identifier.relevant, host=host, allow_partial=allow_partial)
+    context.rows = replace(context.rows, platform_of=identifier.platform_of, warn=context.note)
+    context.not_clients = identifier.not_clients_seen
+    return context
