@@ -270,37 +270,34 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             console.print(_groups_table(report))
         else:
             _print_lines(console, buffer, _groups_list(report, styled=options.color), options)
-    steps = next_steps(report)
-    if steps:
-        console.print()
-        console.print(Text("Next steps", style="bold"))
-        for step in steps:
-            # Wrapped here, with a hanging indent, so a long step stays a readable item at
-            # any width (host names keep their hyphens whole).
-            lines = textwrap.wrap(
-                terminal_safe(step.text, 600),
-                width=max(options.width, 40),
-                initial_indent="  - ",
-                subsequent_indent="    ",
-                break_on_hyphens=False,
-            )
-            console.print(Text("\n".join(lines)))
-    review = to_review(report)
-    if review:
-        console.print()
-        console.print(Text("To review (affected versions not published yet)", style="bold"))
-        for item in review:
-            lines = textwrap.wrap(
-                terminal_safe(item.text, 600),
-                width=max(options.width, 40),
-                initial_indent="  - ",
-                subsequent_indent="    ",
-                break_on_hyphens=False,
-            )
-            console.print(Text("\n".join(lines)))
+    _items(console, "Next steps", [step.text for step in next_steps(report)], options.width)
+    _items(
+        console,
+        "To review (affected versions not published yet)",
+        [item.text for item in to_review(report)],
+        options.width,
+    )
     console.print()
     word, rest = verdict_words(report.verdict)
     verdict = Text(word, style="bold green" if report.verdict.passed else "bold red")
     verdict.append(f": {rest}")
     console.print(verdict)
     return buffer.getvalue()
+
+
+def _items(console: Console, title: str, texts: list[str], width: int) -> None:
+    """A titled list of items, each wrapped with a hanging indent so a long one stays a
+    readable item at any width (host names keep their hyphens whole)."""
+    if not texts:
+        return
+    console.print()
+    console.print(Text(title, style="bold"))
+    for text in texts:
+        lines = textwrap.wrap(
+            terminal_safe(text, 600),
+            width=max(width, 40),
+            initial_indent="  - ",
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+        )
+        console.print(Text("\n".join(lines)))
