@@ -173,8 +173,10 @@ def _too_many(max_values: int) -> str:
     return f"more than {max_values:,} values, too large to read as one document"
 
 
-def load(text: str, *, max_values: int = MAX_VALUES) -> Any:
-    """Parse one YAML document safely; raises YamlProblem with the line on any error."""
+def load(text: str, *, max_values: int = 0) -> Any:
+    """Parse one YAML document safely, with at most `max_values` values (default
+    `MAX_VALUES`); raises YamlProblem with the line on any error."""
+    max_values = max_values or MAX_VALUES
     loader = _Loader(text)
     try:
         loader.get_event()  # the stream's start

@@ -226,9 +226,11 @@ def _too_large(name: str, limit: int) -> InputError:
     )
 
 
-def document_text(lines: Iterable[bytes], name: str, limit: int = MAX_DOCUMENT) -> str:
-    """A whole document as text, at most `limit` bytes of it; bytes that are not UTF-8, or
-    a NUL, stop with the line number. Any line length is fine (minified JSON is one line)."""
+def document_text(lines: Iterable[bytes], name: str, limit: int = 0) -> str:
+    """A whole document as text, at most `limit` bytes of it (default `MAX_DOCUMENT`); bytes
+    that are not UTF-8, or a NUL, stop with the line number. Any line length is fine
+    (minified JSON is one line)."""
+    limit = limit or MAX_DOCUMENT
     chunks = lines.chunks(limit, name) if isinstance(lines, ByteLines) else iter(lines)
     decoder = codecs.getincrementaldecoder("utf-8")()
     parts: list[str] = []
@@ -536,10 +538,11 @@ class _JsonLimit(Exception):
         self.at = at
 
 
-def _bounded_int(digits: str) -> int:
-    if len(digits) > MAX_DIGITS:
-        raise _JsonLimit(f"a number of {len(digits)} digits is too long (at most {MAX_DIGITS})")
-    return int(digits)
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _JsonLimit(f"a number of {digits} digits is too long (at most {MAX_DIGITS})")
+    return int(text)
 
 
 def _line_decoder(text: str, max_values: int) -> json.JSONDecoder:
@@ -601,10 +604,11 @@ def _line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def parse_json(lines: Iterable[bytes], name: str, max_values: int = MAX_JSON_VALUES) -> Any:
+def parse_json(lines: Iterable[bytes], name: str, max_values: int = 0) -> Any:
     """A whole JSON document whose objects know their line (`line_of`): at most
-    `MAX_DOCUMENT` bytes and `max_values` values, numbers of at most `MAX_DIGITS` digits,
-    text without lone surrogates (`\\ud800` alone is no character)."""
+    `MAX_DOCUMENT` bytes and `max_values` values (default `MAX_JSON_VALUES`), numbers of at
+    most `MAX_DIGITS` digits, text without lone surrogates (`\\ud800` alone is no character)."""
+    max_values = max_values or MAX_JSON_VALUES
     text = document_text(lines, name)
     if not text.strip():
         raise InputError(name, "the file is empty")
