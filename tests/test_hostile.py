@@ -41,6 +41,10 @@ def test_hostile_file(capsys: pytest.CaptureFixture[str], path: Path, fmt: Outpu
         assert "\x1b" not in err
         return
     assert code == 0, err
+    # GitHub Actions runs `::command::` at a line's start and the legacy `##[command]`
+    # anywhere in a line (actions/runner ActionCommand.TryParse), JSON and SARIF included.
+    for line in (out + err).splitlines():
+        assert "##[" not in line, line
     if fmt is OutputFormat.JSON:
         json.loads(out)
         return
@@ -49,3 +53,41 @@ def test_hostile_file(capsys: pytest.CaptureFixture[str], path: Path, fmt: Outpu
     assert "\u202e" not in out
     for line in out.splitlines():
         assert not line.lstrip().startswith("::"), line
+        assert "::" not in line, line
+
+
+def test_legacy_workflow_commands_keep_their_values_in_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # JSON and SARIF write the `[` after `#` as \u005b: readers get the values unchanged.
+    path = Path(__file__).parent / "data" / "hostile" / "legacy-workflow.csv"
+    code = main(["scan", str(path), *BASE, "--format", "json"])
+    out, _err = capsys.readouterr()
+    assert code == 0
+    assert "##[" not in out
+    installations = json.loads(out)["installations"]
+    assert {i["host"] for i in installations} == {"pc-##[add-mask]secret", "#"}
+    assert {i["version"] for i in installations} == {":::set-output::x", "#[debug]6.2.5"}
+
+
+@pytest.mark.parametrize(
+    ("args", "content"),
+    [
+        (["--columns", "host=##[add-mask]x"], "host,platform,product,version\n"),
+        ([], "host,platform,product,version\n::error::a,##[error]b,c,1\n"),
+        ([], "##[group]x,::warning::y\n1,2\n"),
+    ],
+)
+def test_errors_on_stderr_carry_no_workflow_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], content: str
+) -> None:
+    path = tmp_path / "fleet.csv"
+    path.write_text(content, encoding="utf-8")
+    code = main(["scan", str(path), *BASE, *args])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert out == ""
+    assert "Traceback" not in err
+    for line in err.splitlines():
+        assert "##[" not in line, line
+        assert "::" not in line, line
