@@ -226,6 +226,7 @@ def mail_args(port: int, *extra: str) -> list[str]:
 # --- deadlines -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits for the deadline on purpose (about a second each)
 @pytest.mark.parametrize("stage", ["greeting", "data"])
 def test_a_trickling_mail_server_is_cut_at_the_deadline(
     capsys: pytest.CaptureFixture[str],
@@ -269,6 +270,7 @@ def test_a_trickling_mail_server_is_cut_at_the_deadline(
     assert not state.exists()  # not delivered: the next run reports it all again
 
 
+@pytest.mark.slow  # waits for the deadline on purpose (about a second each)
 @pytest.mark.parametrize("stage", ["status line", "headers", "body"])
 def test_a_trickling_webhook_is_cut_at_the_deadline(
     capsys: pytest.CaptureFixture[str],
@@ -505,6 +507,7 @@ def _count_opens(event: str, args: tuple[Any, ...]) -> None:
         _OPENED.append(args[0])
 
 
+@pytest.mark.slow  # runs the mail path for many owners
 def test_routing_reads_the_inventory_a_fixed_number_of_times_whatever_the_owners(
     capsys: pytest.CaptureFixture[str], smtp: Smtp, tmp_path: Path
 ) -> None:
