@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import plistlib
 import subprocess
 import sys
 import threading
@@ -21,6 +22,10 @@ from vcaudit.cli import main
 from vcaudit.errors import InputError
 from vcaudit.inventory import native, sources
 from vcaudit.inventory.aggregate import reread_csv
+from vcaudit.inventory.context import ReadContext
+from vcaudit.inventory.discover import MacAppsProbe, discover
+from vcaudit.inventory.identify import Identifier
+from vcaudit.models import Feed
 
 BASE = ["--feed", str(TEST_FEED_DIR), "--as-of", "2026-01-15", "--fail-on", "none"]
 HEADER = "host,platform,product,version\n"
@@ -469,3 +474,25 @@ def test_a_file_changed_between_its_two_reads_is_an_error(tmp_path: Path) -> Non
     assert counted is not None
     with sources.reopen_counted(counted) as lines:
         assert sum(len(batch[0]) for batch in reread_csv(lines, counted)) == 500
+
+
+# Local discovery -------------------------------------------------------------------------------
+
+
+def test_an_info_plist_that_never_ends_is_skipped_unread(
+    tmp_path: Path, bundled_feed: Feed
+) -> None:
+    # Any user can make ~/Applications/X.app; a scan of this machine may run as root. A FIFO
+    # nobody writes to (opening it would wait for ever) and a link to /dev/zero are skipped.
+    apps = tmp_path / "Applications"
+    for name in ("Waits", "Endless", "Zoom"):
+        (apps / f"{name}.app" / "Contents").mkdir(parents=True)
+    os.mkfifo(apps / "Waits.app" / "Contents" / "Info.plist")
+    (apps / "Endless.app" / "Contents" / "Info.plist").symlink_to("/dev/zero")
+    (apps / "Zoom.app" / "Contents" / "Info.plist").write_bytes(
+        plistlib.dumps({"CFBundleIdentifier": "us.zoom.xos", "CFBundleShortVersionString": "6.2.3"})
+    )
+    context = ReadContext(relevant=Identifier(bundled_feed.products).relevant)
+    found = discover([MacAppsProbe([apps])], context, "mac-1")
+    assert [(i.product, i.version) for i in found.installations] == [("us.zoom.xos", "6.2.3")]
+    assert found.failures == []

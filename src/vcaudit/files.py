@@ -1,7 +1,9 @@
-"""Writing files so that nothing is lost: a temporary file beside the target, then a rename.
+"""Writing files so that nothing is lost: a temporary file beside the target, then a rename;
+and reading a small file so that nothing hangs.
 
 A crash or a full disk leaves the previous file as it was; an output path that is one of the
-run's inputs is refused rather than truncated.
+run's inputs is refused rather than truncated. `read_regular` reads a regular file up to a
+limit, never a FIFO or a device (a link to /dev/zero, a FIFO nobody writes to).
 """
 
 from __future__ import annotations
@@ -158,3 +160,25 @@ def check_outputs(outputs: Sequence[Path | None], inputs: Sequence[str]) -> None
                 "with the report"
             )
         raise OutputError(f"{shown}: refusing to overwrite an input file with the report")
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (a symbolic link to one is followed), at most
+    `limit` of them.
+
+    The file is opened without blocking and refused unless it is a regular file, and at most
+    `limit` + 1 bytes are read whatever `stat` says: /dev/zero, or a FIFO that never ends or
+    that no writer opens, cannot hang or fill memory. Raises OSError (FileNotFoundError when
+    there is none) or ValueError with the sentence to show.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO must not wait for a writer
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
+            raise ValueError(f"not a regular file ({kind})")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    return data

@@ -26,9 +26,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from vcaudit.files import read_regular
 from vcaudit.inventory import linux_cli, records
 from vcaudit.inventory.context import ReadContext
 from vcaudit.models import Installation, Ownership, Platform, Source
+
+MAX_PLIST = 4 * 1024 * 1024
+"""Bytes of an Info.plist (real ones hold a few KiB to a few hundred)."""
 
 Runner = Callable[[list[str]], bytes | None]
 """Runs a command and returns its standard output; None when the tool is not installed."""
@@ -121,8 +125,9 @@ class MacAppsProbe:
             for bundle in bundles:
                 plist = bundle / "Contents" / "Info.plist"
                 try:
-                    with plist.open("rb") as handle:
-                        info = plistlib.load(handle)
+                    # Any user can put a bundle in their ~/Applications, and a scan may run as
+                    # root: a plist that is a FIFO or a link to /dev/zero is skipped, unread.
+                    info = plistlib.loads(read_regular(plist, MAX_PLIST))
                 except (OSError, plistlib.InvalidFileException, ValueError):
                     continue
                 if not isinstance(info, dict):
