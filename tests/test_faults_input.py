@@ -382,6 +382,22 @@ def test_stdout_to_a_full_disk_is_one_line(fleet: Path, args: list[str]) -> None
     )
 
 
+def test_stdout_to_a_closed_pipe_is_one_line(fleet: Path) -> None:
+    # The reader is gone before vcaudit writes (`vcaudit scan ... | head -c0`).
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vcaudit", "scan", str(fleet), *BASE, "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 3
+    assert err.decode() == (
+        "vcaudit: error: standard output: cannot write the report: Broken pipe\n"
+    )
+
+
 @pytest.mark.parametrize("args", [["--version"], ["config", "init", "--help"]])
 def test_any_command_printing_to_a_full_disk_is_one_line(args: list[str]) -> None:
     with open("/dev/full", "w") as full:

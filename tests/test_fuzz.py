@@ -268,6 +268,11 @@ def _every_input_format(
     assert_handled(code, err)
     code, err = scan_file(capsys, folder, "auto", content, "--format", output, "--details")
     assert_handled(code, err)
+    export = folder / f"fuzz.{fmt}"
+    for written in ("csv", "json", "yaml"):
+        code = main(["import", fmt, str(export), "--format", written, "--host", "h",
+                     "--feed", str(TEST_FEED_DIR)])  # fmt: skip
+        assert_handled(code, capsys.readouterr()[1])
 
 
 @CLI_FUZZ
@@ -313,9 +318,18 @@ def text_options(draw: st.DrawFn) -> list[str]:
         st.sampled_from(
             ["--fail-on", "--as-of", "--columns", "--host", "--report", "--platform",
              "--max-feed-age", "--email-to", "--email-from", "--smtp-host", "--smtp-user",
-             "--smtp-timeout", "--webhook", "--webhook-format", "--input-format", "--format"]
+             "--smtp-timeout", "--webhook", "--webhook-format", "--input-format", "--format",
+             "--output", "--config", "--feed", "--cache-dir", "--state", "--email-dry-run",
+             "--smtp-password-file", "--smtp-ca-file", "--state-wait", "--webhook-timeout"]
         )
     )  # fmt: skip
+    # Paths stay inside the test's folder: no separator, so no way out of it.
+    path = "out-" + value.replace("/", "_").replace("\\", "_")
+    if choice in ("--output", "--config", "--feed", "--cache-dir"):
+        return [choice, path]
+    if choice in ("--state", "--email-dry-run", "--smtp-password-file", "--smtp-ca-file"):
+        return [choice, path, "--email-to", "it@example.com", "--email-from", "v@example.com",
+                *([] if choice == "--email-dry-run" else ["--email-dry-run", "mail"])]  # fmt: skip
     if choice == "--columns":
         value = f"host={value}"
     elif choice == "--report":
@@ -329,6 +343,11 @@ def text_options(draw: st.DrawFn) -> list[str]:
     elif choice == "--smtp-timeout":
         return [choice, value, "--email-to", "it@example.com", "--email-from", "v@example.com",
                 "--smtp-host", "127.0.0.1", "--smtp-port", "1"]  # fmt: skip
+    elif choice == "--webhook-timeout":
+        return [choice, value, "--webhook", "http://127.0.0.1:1/"]
+    elif choice == "--state-wait":
+        return [choice, value, "--state", "state.json", "--email-to", "it@example.com",
+                "--email-from", "v@example.com", "--email-dry-run", "mail"]  # fmt: skip
     return [choice, value]
 
 
