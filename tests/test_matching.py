@@ -66,7 +66,7 @@ def test_fixed_in_is_the_smallest_version_clearing_every_advisory(test_feed: Fee
 def test_coarse_msi_version_is_ambiguous_not_guessed(test_feed: Feed) -> None:
     # 6.2.47000 is not in the release table and lies below its first 6.2 build (47507), so
     # nothing places it: 6.2.x may or may not be below 6.2.3 (MSB-002). (A build between two
-    # listed ones is placed between them: tests/test_zoom_builds.py.)
+    # listed ones is placed between them: tests/feed/test_zoom_builds.py.)
     match = Matcher(TODAY).match(meetly(test_feed), Platform.WINDOWS, "6.2.47000")
     assert match.version is not None
     assert not match.version.exact

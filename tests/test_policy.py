@@ -34,7 +34,7 @@ def verdict(
         ("meetly", "6.1.5", Platform.MACOS, Status.VULNERABLE, Risk.CRITICAL),
         ("meetly", "6.2.3", Platform.WINDOWS, Status.OUTDATED, Risk.LOW),
         ("meetly", "6.2.5", Platform.WINDOWS, Status.CURRENT, Risk.NONE),
-        # below its line's first listed build: nothing places it (tests/test_zoom_builds.py)
+        # below its line's first listed build: nothing places it (tests/feed/test_zoom_builds.py)
         ("meetly", "6.2.47000", Platform.WINDOWS, Status.UNKNOWN, Risk.NONE),
         ("meetly", "banana", Platform.WINDOWS, Status.UNKNOWN, Risk.NONE),
         ("chatter", "8.150.0.1", Platform.WINDOWS, Status.EOL, Risk.HIGH),

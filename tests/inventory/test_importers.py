@@ -16,7 +16,7 @@ from vcaudit.inventory.identify import Identifier
 from vcaudit.inventory.sources import detect, read_inventory
 from vcaudit.models import Feed, Platform
 
-IMPORTS = Path(__file__).parent / "data" / "imports"
+IMPORTS = Path(__file__).parent.parent / "data" / "imports"
 W, M, L = Platform.WINDOWS, Platform.MACOS, Platform.LINUX
 Row = tuple[str, Platform, str, str]
 

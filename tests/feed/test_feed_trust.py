@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_FEED_DIR, write_fleet
-from tests.test_feed_update import (
+from tests.feed.test_feed_update import (
     NEWER,
     PREVIOUS,
     Server,

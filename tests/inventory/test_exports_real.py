@@ -30,7 +30,7 @@ from vcaudit.inventory.sources import (
 )
 from vcaudit.models import Feed, Installation
 
-IMPORTS = Path(__file__).parent / "data" / "imports"
+IMPORTS = Path(__file__).parent.parent / "data" / "imports"
 AS_OF = ["--as-of", "2026-11-27", "--fail-on", "none"]
 
 

@@ -30,9 +30,9 @@ from vcaudit.models import AuditReport, Feed
 from vcaudit.output import OutputFormat, RenderOptions, writer_for
 from vcaudit.policy import Policy
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 HOSTILE = sorted(
-    p for p in (Path(__file__).parent / "data" / "hostile").iterdir() if p.suffix == ".csv"
+    p for p in (Path(__file__).parent.parent / "data" / "hostile").iterdir() if p.suffix == ".csv"
 )
 ROW_FORMATS = [OutputFormat.JSON, OutputFormat.CSV, OutputFormat.JUNIT, OutputFormat.HTML]
 

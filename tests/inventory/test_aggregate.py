@@ -22,9 +22,9 @@ from vcaudit.inventory.sources import aggregate_inventories, read_inventories
 from vcaudit.models import AuditReport, Feed
 from vcaudit.policy import Policy
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 HOSTILE = sorted(
-    p for p in (Path(__file__).parent / "data" / "hostile").iterdir() if p.suffix == ".csv"
+    p for p in (Path(__file__).parent.parent / "data" / "hostile").iterdir() if p.suffix == ".csv"
 )
 
 

@@ -13,7 +13,7 @@ from vcaudit.models import Feed, Platform
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 from vcaudit.policy import Policy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 REPORT_SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
 
 TOP_KEYS = [

@@ -31,7 +31,7 @@ from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from tests.conftest import TEST_FEED_DIR
-from tests.test_notify import Inbox, free_port, parts
+from tests.notify.test_notify import Inbox, free_port, parts
 from vcaudit.cli import main
 from vcaudit.notify import attachments
 
@@ -951,6 +951,6 @@ def test_a_small_attachment_is_attached_as_it_is(
 
 
 def test_the_lock_file_is_documented_beside_the_state() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parent.parent.parent / "README.md").read_text(encoding="utf-8")
     assert "FILE.lock" in readme
     assert "TimeoutStartSec=" in readme

@@ -21,8 +21,8 @@ import pytest
 from vcaudit.cli import main
 from vcaudit.inventory.piped import piped_input
 
-SHEETS = Path(__file__).parent / "data" / "spreadsheets"
-EXAMPLE = Path(__file__).parent.parent / "examples" / "fleet.csv"
+SHEETS = Path(__file__).parent.parent / "data" / "spreadsheets"
+EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "fleet.csv"
 AS_OF = ["--as-of", "2026-12-01"]
 
 

@@ -13,7 +13,7 @@ from tests.conftest import TEST_FEED_DIR
 from vcaudit.cli import main
 
 # The official OSV schema, copied from shared/schemas.
-OSV_SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "osv-schema.json"
+OSV_SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "osv-schema.json"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -241,7 +241,7 @@ def test_discover_command_on_this_machine(capsys: pytest.CaptureFixture[str]) ->
 def test_import_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from vcaudit.cli import main
 
-    source = Path(__file__).parent / "data" / "imports" / "jamf-computers.json"
+    source = Path(__file__).parent.parent / "data" / "imports" / "jamf-computers.json"
     target = tmp_path / "fleet.csv"
     code = main(["import", "jamf", str(source), "-o", str(target)])
     assert code == 0, capsys.readouterr().err

@@ -1,7 +1,7 @@
 """One case matrix through every report format, against golden files.
 
 Refresh the golden files after an intended change with:
-    VCAUDIT_UPDATE_GOLDEN=1 python -m pytest tests/test_formats.py
+    VCAUDIT_UPDATE_GOLDEN=1 python -m pytest tests/output/test_formats.py
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from vcaudit.config import parse_policy
 from vcaudit.models import AuditReport, Feed, Installation, Ownership, Platform, Source
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 
-GOLDEN = Path(__file__).parent / "golden"
-DATA = Path(__file__).parent / "data"
+GOLDEN = Path(__file__).parent.parent / "golden"
+DATA = Path(__file__).parent.parent / "data"
 UPDATE = os.environ.get("VCAUDIT_UPDATE_GOLDEN") == "1"
 # In CI the golden files are what the code is checked against: never rewritten there.
 REFUSED = UPDATE and bool(os.environ.get("CI"))

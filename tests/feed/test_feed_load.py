@@ -15,7 +15,7 @@ from vcaudit.errors import FeedError
 from vcaudit.feed.load import bundled_feed_dir, load_feed
 from vcaudit.models import Feed, Risk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 FEED_SCHEMA = json.loads((ROOT / "schema" / "feed.schema.json").read_text(encoding="utf-8"))
 
 META = "schema_version: 1\ngenerated_at: '2026-01-01T00:00:00Z'\npublisher: tests\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TODAY
-from tests.test_formats import CASES, EXTENSIONS, GOLDEN, numbered
+from tests.output.test_formats import CASES, EXTENSIONS, GOLDEN, numbered
 from vcaudit.audit import run_audit, run_audit_counts
 from vcaudit.config import parse_policy
 from vcaudit.inventory.sources import aggregate_inventories, read_inventories, reopen_counted

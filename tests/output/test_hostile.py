@@ -12,7 +12,7 @@ from tests.conftest import TEST_FEED_DIR
 from vcaudit.cli import main
 from vcaudit.output import OutputFormat
 
-CORPUS = sorted((Path(__file__).parent / "data" / "hostile").iterdir())
+CORPUS = sorted((Path(__file__).parent.parent / "data" / "hostile").iterdir())
 BASE = ["--feed", str(TEST_FEED_DIR), "--as-of", "2026-01-15", "--fail-on", "none"]
 MUST_FAIL = {
     "nul.csv", "latin1.csv", "ragged.csv", "unterminated.csv", "no-header.csv", "empty.json",
@@ -60,7 +60,7 @@ def test_legacy_workflow_commands_keep_their_values_in_json(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # JSON and SARIF write the `[` after `#` as \u005b: readers get the values unchanged.
-    path = Path(__file__).parent / "data" / "hostile" / "legacy-workflow.csv"
+    path = Path(__file__).parent.parent / "data" / "hostile" / "legacy-workflow.csv"
     code = main(["scan", str(path), *BASE, "--format", "json"])
     out, _err = capsys.readouterr()
     assert code == 0
