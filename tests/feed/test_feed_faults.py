@@ -281,6 +281,10 @@ def test_a_public_key_file_that_never_ends(tmp_path: Path) -> None:
     result = _cli("config", "check", str(config))
     assert result.returncode == 3, result.stderr
     assert "larger than the 64 KiB limit" in result.stderr
+    # The same key given on the command line.
+    result = _cli("feed", "import", str(tmp_path / "none.json"), "--public-key", str(key))
+    assert result.returncode == 2, result.stderr
+    assert f"--public-key: {key}: not a regular file" in result.stderr
 
 
 # -- identification patterns ------------------------------------------------------------------

@@ -177,10 +177,16 @@ PublicKeyOption = Annotated[
 
 def _public_key(option: Path | None, loaded_config: LoadedConfig | None) -> str | None:
     if option is not None:
+        from vcaudit.feed import store
+        from vcaudit.feed.store import read_regular
+
         try:
-            return option.read_text(encoding="utf-8")
+            # Bounded, and never waiting on a FIFO or /dev/zero (as feed.public_key_file).
+            return read_regular(option, store.MAX_KEY_BYTES).decode("utf-8")
         except OSError as exc:
             raise UsageError(f"--public-key: cannot read {option}: {exc.strerror}") from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--public-key: {option}: {exc}") from None
     if loaded_config is not None and loaded_config.feed_public_key:
         return loaded_config.feed_public_key
     return os.environ.get("VCAUDIT_FEED_PUBLIC_KEY") or None
