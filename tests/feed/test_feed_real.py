@@ -7,6 +7,8 @@ the desktop client < 5.16.5 and the VDI client < 5.16.10 except 5.14.14 and 5.15
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.conftest import TODAY
@@ -107,10 +109,31 @@ def test_variant_only_advisories_never_reach_the_desktop_client(bundled_feed: Fe
 
 
 def test_server_side_advisories_never_match(bundled_feed: Feed) -> None:
+    """The bundled feed has no server-side advisory yet, so each product gets a synthetic one:
+    a copy of an advisory that matches, marked fixed on the servers. The original matches
+    and the copy never does."""
     matcher = Matcher(TODAY)
+    checked = 0
     for product in bundled_feed.products:
+        for platform in Platform:
+            for version in ("0.1", "1.0.0", "5.0.0"):
+                found = matcher.match(product, platform, version).hits
+                if not found:
+                    continue
+                original = found[0].advisory
+                synthetic = dataclasses.replace(
+                    original, id="SYNTH-SERVER-1", aliases=(), server_side=True
+                )
+                with_it = dataclasses.replace(product, advisories=(*product.advisories, synthetic))
+                hits = {
+                    h.advisory.id for h in Matcher(TODAY).match(with_it, platform, version).hits
+                }
+                assert original.id in hits
+                assert "SYNTH-SERVER-1" not in hits
+                checked += 1
         server_side = {a.id for a in product.advisories if a.server_side}
         for platform in Platform:
             for version in ("0.1", "1.0.0", "5.0.0"):
                 hits = {h.advisory.id for h in matcher.match(product, platform, version).hits}
                 assert not hits & server_side
+    assert checked >= 5

@@ -137,6 +137,13 @@ def in_use(cache: Path) -> dt.datetime | None:
     return store.feed_in_use(cache).feed.info.generated_at
 
 
+def recorded(cache: Path) -> tuple[str, str, bool]:
+    """What state.json says was installed: its sha256, where it came from, and if signed."""
+    state = store.State.read(cache)
+    assert state is not None
+    return state.sha256, state.source, state.signed
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -179,7 +186,7 @@ def test_success_then_not_modified(
     assert code == 0, err
     assert f"installed the feed generated {NEWER.isoformat()}" in out
     assert in_use(cache) == NEWER
-    assert store.State.read(cache) is not None
+    assert recorded(cache) == (store.sha256_hex(data), url, False)
     # The server answers 304 to the stored ETag: nothing is downloaded again.
     server.on(
         "/feed.json", lambda h: status(304 if h.headers.get("If-None-Match") == '"v1"' else 500)(h)
@@ -302,7 +309,8 @@ def test_older_feed_refused_unless_allowed(
     assert "--allow-downgrade" in err
     code, _, err = update(capsys, url, cache, "--allow-downgrade")
     assert code == 0, err
-    assert store.State.read(cache) is not None
+    assert in_use(cache) == OLDER
+    assert recorded(cache) == (store.sha256_hex(bundle(OLDER)), url, False)
 
 
 def test_oversized_body(capsys: pytest.CaptureFixture[str], server: Server, cache: Path) -> None:
@@ -476,5 +484,5 @@ def test_installed_feed_older_than_the_bundled_one_is_not_used(
         capsys, "feed", "import", str(source), "--cache-dir", str(cache), "--allow-downgrade"
     )
     assert code == 0, err
-    assert store.State.read(cache) is not None
+    assert recorded(cache) == (store.sha256_hex(data), str(source), False)
     assert store.feed_in_use(cache).origin == "bundled"

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TODAY, write_fleet
@@ -239,24 +239,54 @@ LINE_PIECES = st.lists(
         ["h1", "h2", " h3 ", '"h4"', "linux", "windows", "meetly", "chatter", "6.2.5", "5.16.9",
          ",", ",", ",", '"', '""', "\n", "\r\n", " ", "", "x" * 70_000]
     ),
-    max_size=60,
+    max_size=12,
 ).map("".join)  # fmt: skip
+# Mostly valid rows, so that the property compares real reports; a few pieces of broken lines
+# (none in a good share of the files) are put in at random places.
+VALID_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["h1", "h2", " h3 ", '"h4"', "h5"]),
+        st.sampled_from(["linux", "windows"]),
+        st.sampled_from(["meetly", "chatter", "nope"]),
+        st.sampled_from(["6.2.5", "5.16.9", "x"]),
+    ).map(",".join),
+    min_size=1,
+    max_size=30,
+)
+ODD_PIECES = st.lists(st.tuples(st.integers(0, 30), LINE_PIECES), max_size=2)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=LINE_PIECES, block=st.sampled_from([5, 17, 1 << 20]))
+@given(
+    rows=VALID_ROWS,
+    odd=ODD_PIECES,
+    ending=st.sampled_from(["\n", "\r\n"]),
+    block=st.sampled_from([5, 17, 1 << 20]),
+)
 def test_fuzzed_files_read_the_same_counted_or_row_by_row(
-    test_feed: Feed, body: str, block: int
+    test_feed: Feed, rows: list[str], odd: list[tuple[int, str]], ending: str, block: int
 ) -> None:
     from vcaudit.inventory import native
 
+    lines = list(rows)
+    for at, piece in odd:
+        lines.insert(min(at, len(lines)), piece)
     old = native._BLOCK
     native._BLOCK = block
     try:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "fleet.csv"
-            path.write_text("host,platform,product,version\n" + body, encoding="utf-8")
-            assert outcome_of(test_feed, path, True) == outcome_of(test_feed, path, False)
+            path.write_text("host,platform,product,version\n" + ending.join(lines), "utf-8")
+            counted = outcome_of(test_feed, path, True)
+            assert counted == outcome_of(test_feed, path, False)
+            event("error" if isinstance(counted, str) else "report")
+            if not odd:
+                # Valid rows only: a report (never an error), one installation per row.
+                assert not isinstance(counted, str), counted
+                report = run_audit_counts(
+                    aggregate_inventories([str(path)]), test_feed, Policy(), TODAY
+                )
+                assert report.summary.installations == len(rows)
     finally:
         native._BLOCK = old
 

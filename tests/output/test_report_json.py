@@ -80,9 +80,13 @@ def test_same_report_same_bytes(test_feed: Feed) -> None:
     assert render(test_feed) == render(test_feed)
 
 
-def test_every_output_format_has_a_formatter() -> None:
+def test_every_output_format_has_a_formatter(test_feed: Feed) -> None:
+    """Each format's formatter writes the report: the vulnerable client's version is in it."""
+    rows = [make_installation("Meetly Workplace (64-bit)", "5.16.9", line=2)]
+    report = run_audit(rows, test_feed, Policy(), TODAY, tool_version="9.9.9")
     for fmt in OutputFormat:
-        assert callable(formatter_for(fmt))
+        text = formatter_for(fmt)(report, RenderOptions())
+        assert "5.16.9" in text, fmt
 
 
 def test_an_unscored_advisory_in_the_report(bundled_feed: Feed) -> None:
