@@ -139,6 +139,9 @@ def test_service_side_single_versions_are_recorded_one_by_one(bundled_feed: Feed
         ("webex-meetings", W, "41.12.5.10", "CVE-2020-3116", True, NVD_3116),
         ("webex-meetings", M, "39.5.0", "cisco-sa-20200108-webex-centers-dos", True, NVD_3116),
         ("webex", W, "41.12.5.10", "CVE-2020-3116", False, NVD_3116),  # Webex Meetings only
+        # NVD: webex_meetings_desktop "-" on Windows; webex_teams 3.0.15485.0 is ranged instead.
+        ("webex-meetings", W, "41.12.5.10", "CVE-2021-1536", True, NVD_1536),
+        ("webex-meetings", M, "41.12.5.10", "CVE-2021-1536", False, NVD_1536),
         # MSRC: Microsoft Teams for Desktop 1.0.0 lessThan "25060212643"; NVD: teams:-:windows.
         ("teams", W, "25060.205.3499.6849", "CVE-2025-49731", True, CVE_49731),
         ("teams", W, "26260.1701.5139.3736", "CVE-2025-49731", True, CVE_49731),
