@@ -467,3 +467,11 @@ def test_a_retired_products_installer_is_removed_and_hosts_are_in_natural_order(
         "Remove Microsoft Teams classic (machine-wide installer) on windows on 3 hosts "
         "(pc-1, pc-2, pc-10): it installs a retired client"
     ) in steps
+
+
+def test_hosts_sort_in_natural_order_whatever_their_numbers() -> None:
+    from vcaudit.advice import hosts_named
+
+    long_number = "9" * 5000  # past Python's int() digit limit: compared as digits
+    named = hosts_named(["pc-10", "pc-2", "pc-1", f"pc-{long_number}"], most=3)
+    assert named == "pc-1, pc-2, pc-10 +1 more"

@@ -229,17 +229,21 @@ def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
     return shown + (f" +{len(ordered) - most} more" if len(ordered) > most else "")
 
 
-def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
     """A sort key that orders the numbers in names by value: `(device 2 of 37)` before
-    `(device 10 of 37)`."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.casefold())
-        for part in _DIGITS.split(text)
-        if part
-    )
+    `(device 10 of 37)`. Numbers compare by their digits (length, then text), never
+    converted: a host name may hold thousands of them."""
+    key: list[tuple[int, int, str]] = []
+    for part in _DIGITS.split(text):
+        if part.isdecimal() and part.isascii():
+            digits = part.lstrip("0") or "0"
+            key.append((0, len(digits), digits))
+        elif part:
+            key.append((1, 0, part.casefold()))
+    return tuple(key)
 
 
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 def _version_key(a: Assessment) -> tuple[int, ...]:

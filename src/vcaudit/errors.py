@@ -79,14 +79,19 @@ WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG
 """Errors only a write gives: printing to a full disk or a closed pipe."""
 
 
+NAME_FAILURES = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
+"""Errors about a path's name (too long, a loop of links): the path given is unusable."""
+
+
 def exit_code_for(error: BaseException) -> ExitCode:
     """The exit code of a run that stopped on `error`: vcaudit's own errors carry theirs;
-    an interrupt is 130; an output that cannot be written (a full disk, a closed pipe) is
-    bad input, not a bug; anything else is an internal error."""
+    an interrupt is 130; an output that cannot be written (a full disk, a closed pipe) or a
+    path whose name cannot be used (too long, a loop of links) is bad input, not a bug;
+    anything else is an internal error."""
     if isinstance(error, VcauditError):
         return error.exit_code
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
-    if isinstance(error, OSError) and error.errno in WRITE_FAILURES:
+    if isinstance(error, OSError) and error.errno in WRITE_FAILURES | NAME_FAILURES:
         return ExitCode.BAD_INPUT
     return ExitCode.INTERNAL

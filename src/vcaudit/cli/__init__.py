@@ -24,8 +24,9 @@ from vcaudit.cli import listings as _listings  # noqa: F401  (products, advisory
 from vcaudit.cli import scan as _scan  # noqa: F401  (registers scan)
 from vcaudit.cli.app import _State, app
 from vcaudit.cli.common import _collection_paused, _silence_stdout
-from vcaudit.errors import exit_code_for
+from vcaudit.errors import NAME_FAILURES, exit_code_for
 from vcaudit.models import ExitCode
+from vcaudit.sanitize import terminal_safe
 
 __all__ = ["app", "main"]
 
@@ -33,6 +34,14 @@ __all__ = ["app", "main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run vcaudit with `argv` (default: sys.argv[1:]) and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    for arg in args:
+        try:
+            # What the operating system can hand over: bytes that are not UTF-8 arrive as
+            # escapes and go back as they came; anything else is no path, name or value.
+            arg.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            typer.echo(f"vcaudit: error: an argument is not text: {arg!a}", err=True)
+            return int(ExitCode.USAGE)
     try:
         # Standalone mode lets typer report usage errors itself (exit 2); every exit, ours
         # included, arrives here as SystemExit.
@@ -48,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_code_for(stop))
     except Exception as exc:
         code = exit_code_for(exc)
+        if isinstance(exc, OSError) and exc.errno in NAME_FAILURES:
+            shown = terminal_safe(str(exc.filename), 120)
+            typer.echo(f"vcaudit: error: {shown}: {exc.strerror}", err=True)
+            return int(code)
         if code is ExitCode.BAD_INPUT:
             # Printing failed (`vcaudit ... > /dev/full`, a closed pipe): the command's
             # output is lost, which the user must hear about, but it is no bug.

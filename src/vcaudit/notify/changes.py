@@ -126,11 +126,14 @@ def check_state_path(path: Path) -> None:
     """Refuse a state whose folder is missing or not writable, or that is not a file, before
     anything is audited or sent."""
     folder = path.parent
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        raise InputError(str(path), f"cannot keep the state here: the folder {folder} {what}")
-    if path.exists() and not path.is_file():
-        raise InputError(str(path), "cannot keep the state here: not a regular file")
+    try:
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise InputError(str(path), f"cannot keep the state here: the folder {folder} {what}")
+        if path.exists() and not path.is_file():
+            raise InputError(str(path), "cannot keep the state here: not a regular file")
+    except OSError as exc:  # a name too long, a loop of links: no file can be kept there
+        raise InputError(str(path), f"cannot keep the state here: {exc.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(str(path), f"cannot keep the state here: the folder {folder} is read-only")
 
