@@ -180,5 +180,11 @@ def read_regular(path: Path, limit: int) -> bytes:
             raise ValueError(f"not a regular file ({kind})")
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(f"larger than {limit} bytes")
+        raise ValueError(f"larger than the {_size(limit)} limit")
     return data
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit // (1024 * 1024)} MiB"
+    return f"{limit // 1024} KiB" if limit >= 1024 else f"{limit}-byte"

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -28,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from vcaudit import files
 from vcaudit.errors import FeedError
 from vcaudit.feed import cachedir
 from vcaudit.feed.load import MAX_BUNDLE_BYTES, bundled_feed_dir, load_bundle, load_feed
@@ -126,28 +126,9 @@ MAX_KEY_BYTES = 64 * 1024
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file at `path` (a symbolic link to one is followed).
-
-    At most `limit` + 1 bytes are read whatever `stat` says, so /dev/zero, a FIFO that never
-    ends or one that no writer opens cannot hang or fill memory: the file is opened without
-    blocking and refused unless it is a regular file. Raises OSError (FileNotFoundError when
-    there is none) or ValueError with the sentence to show.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)  # non-blocking: opening a FIFO must not wait for a writer
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
-            raise ValueError(f"not a regular file ({kind})")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than the {_size(limit)} limit")
-    return data
-
-
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+    """The bytes of the regular file at `path`, at most `limit` (see `files.read_regular`:
+    /dev/zero or a FIFO can neither hang nor fill memory)."""
+    return files.read_regular(path, limit)
 
 
 def sha256_hex(data: bytes) -> str:
