@@ -7,6 +7,7 @@ terminal, decided once by the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,12 +23,16 @@ class ColorMode(StrEnum):
     NEVER = "never"
 
 
-def use_color(mode: ColorMode, stream: TextIO, no_color_env: bool) -> bool:
-    """Whether to colour output written to `stream`."""
+def use_color(mode: ColorMode, stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Whether to colour output written to `stream`: `--color` first, then NO_COLOR (set
+    and not empty: no colour, https://no-color.org), then FORCE_COLOR (set and not empty:
+    colour even when not a terminal), then whether the stream is a terminal."""
     if mode is ColorMode.ALWAYS:
         return True
-    if mode is ColorMode.NEVER or no_color_env:
+    if mode is ColorMode.NEVER or environ.get("NO_COLOR"):
         return False
+    if environ.get("FORCE_COLOR"):
+        return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 

@@ -40,7 +40,7 @@ def products(
         if output_format is ListFormat.JSON:
             text = products_output.render_json(loaded)
         else:
-            colored = use_color(ColorMode.AUTO, sys.stdout, "NO_COLOR" in os.environ)
+            colored = use_color(ColorMode.AUTO, sys.stdout, os.environ)
             text = products_output.render_table(loaded, colored, _width(sys.stdout))
         _emit(text, None, ())
 

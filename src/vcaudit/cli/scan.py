@@ -126,7 +126,7 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
     """The main report (standard output or `-o`), each `--report`, then the warnings."""
     plan, names = settings.output, list(settings.audit.read.names)
     target = sys.stdout
-    colored = plan.path is None and use_color(plan.color, target, "NO_COLOR" in os.environ)
+    colored = plan.path is None and use_color(plan.color, target, os.environ)
     options = RenderOptions(
         color=colored,
         width=_width(target) if plan.path is None else _DEFAULT_WIDTH,
