@@ -40,6 +40,7 @@ def _root(
         bool,
         typer.Option(
             "--version",
+            "-V",
             callback=_version_callback,
             is_eager=True,
             help="Print the version and exit.",
