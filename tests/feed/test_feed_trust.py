@@ -22,7 +22,7 @@ import pickle
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -183,9 +183,8 @@ def _flip(data: bytes) -> bytes:
     ],
 )
 def test_damaged_compiled_copy_is_rebuilt_never_trusted(
-    damage: object, tmp_path: Path, bundled_feed: Feed
+    damage: Callable[[bytes], bytes], tmp_path: Path, bundled_feed: Feed
 ) -> None:
-    assert callable(damage)
     cache = private_folder(tmp_path / "cache")
     expected = store.feed_in_use(cache).feed
     assert expected.products == bundled_feed.products
@@ -327,9 +326,13 @@ def _replace_sha(cache: Path, value: str) -> None:
     ],
 )
 def test_a_damaged_installed_feed_stops_the_run(
-    capsys: Capsys, cache: Path, fleet: Path, tmp_path: Path, damage: object, said: str
+    capsys: Capsys,
+    cache: Path,
+    fleet: Path,
+    tmp_path: Path,
+    damage: Callable[[Path], object],
+    said: str,
 ) -> None:
-    assert callable(damage)
     code, _, err = scan(capsys, fleet, cache)
     assert code == 1, err  # the installed test feed finds the vulnerable client
     damage(cache)
