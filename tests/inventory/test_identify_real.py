@@ -219,7 +219,7 @@ def test_no_version_to_tell_shared_names_apart_is_unknown(identifier: Identifier
     assert isinstance(found, NotIdentified)
     assert "could be Microsoft Teams or Microsoft Teams classic" in found.reason
     # An identifier only one product claims needs no version.
-    assert identifier.identify("com.microsoft.teams2", "", M, "") is not None
+    assert product_of(identifier, "com.microsoft.teams2", "", M, "") == "teams"
 
 
 def test_unknown_names_name_the_closest_rule(identifier: Identifier) -> None:
@@ -344,7 +344,7 @@ def test_an_app_name_on_another_platform_finds_its_product_with_a_note(
 def test_rules_for_a_platform_apply_there_only() -> None:
     a = _product("a", "Alpha", names=(WindowsRule("Chat", platforms=frozenset({M})),))
     ident = Identifier([a])
-    assert ident.identify("Chat", "", M, "1") is not None
+    assert product_of(ident, "Chat", "", M, "1") == "a"
     assert ident.identify("Chat", "", W, "1") is None
     assert any("applies on macos only" in line for line in ident.explain("Chat", "", W, "1"))
 
@@ -356,7 +356,7 @@ def test_a_not_client_rule_yields_to_an_exact_identifier() -> None:
         macos=("Alpha Helper",),
         not_clients=(NotClientRule("Alpha Helper.*", "helper"),),
     )
-    assert Identifier([a]).identify("Alpha Helper", "", M, "1") is not None
+    assert product_of(Identifier([a]), "Alpha Helper", "", M, "1") == "a"
     assert Identifier([a]).identify("Alpha Helper Tool", "", M, "1") is None
 
 
