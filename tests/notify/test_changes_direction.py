@@ -3,12 +3,23 @@ and the state keeps the worst finding per host, product and platform, whatever t
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import TODAY, make_installation
 from vcaudit.audit import run_audit
-from vcaudit.models import AuditReport, Feed, Risk
-from vcaudit.notify.changes import compare, open_entries
+from vcaudit.errors import DeliveryError
+from vcaudit.models import AuditReport, Feed, Platform, Risk
+from vcaudit.notify.changes import (
+    StagedState,
+    compare,
+    open_entries,
+    read_state,
+    write_state,
+)
 from vcaudit.notify.digest import build, subject
 from vcaudit.policy import Policy
 
@@ -60,3 +71,51 @@ def test_the_worst_finding_per_host_and_product_is_kept(
         ("pc-1", "meetly", CRITICAL, Risk.CRITICAL)
     ]
     assert next(iter(entries.values())).advisories == ("MSB-001",)
+
+
+def test_entries_are_keyed_by_the_feed_product_and_listed_worst_first(test_feed: Feed) -> None:
+    rows = [
+        make_installation("Meetly Workplace (64-bit)", LOW, host="pc-1", line=2),
+        make_installation("meetly", CRITICAL, host="pc-2", line=3),
+        make_installation("com.example.meetly", LOW, Platform.MACOS, host="pc-0", line=4),
+    ]
+    now = open_entries(run_audit(rows, test_feed, Policy(), TODAY).findings)
+    assert sorted((e.host, e.product) for e in now.values()) == [
+        ("pc-0", "meetly"),
+        ("pc-1", "meetly"),
+        ("pc-2", "meetly"),
+    ]
+    changes = compare({}, now, "")
+    assert [(e.host, e.risk) for e in changes.new] == [
+        ("pc-2", Risk.CRITICAL),
+        ("pc-0", Risk.LOW),
+        ("pc-1", Risk.LOW),
+    ]
+    # Risen entries are listed worst first too.
+    before = {k: dataclasses.replace(e, risk=Risk.NONE) for k, e in now.items()}
+    assert [e.host for e in compare(before, now, "").rose] == ["pc-2", "pc-0", "pc-1"]
+
+
+def test_the_state_reads_back_as_written(test_feed: Feed, tmp_path: Path) -> None:
+    now = open_entries(audit(test_feed, CRITICAL).findings)
+    path = tmp_path / "state.json"
+    run_at = dt.datetime(2026, 1, 15, 8, 0, tzinfo=dt.UTC)
+    write_state(path, now, run_at)
+    assert read_state(path) == (now, run_at.isoformat())
+
+
+@pytest.mark.parametrize("after_sending", [False, True])
+def test_a_state_that_cannot_be_put_in_place_keeps_the_previous_one(
+    test_feed: Feed, tmp_path: Path, after_sending: bool
+) -> None:
+    now = open_entries(audit(test_feed, CRITICAL).findings)
+    path = tmp_path / "state.json"
+    staged = StagedState(path, now, dt.datetime(2026, 1, 15, tzinfo=dt.UTC))
+    path.mkdir()  # a folder in the way: the rename fails
+    (path / "keep").write_text("x", encoding="utf-8")
+    with pytest.raises(DeliveryError) as caught:
+        staged.commit(after_sending=after_sending)
+    said = str(caught.value)
+    assert said.startswith(f"{path}: {'delivered, but ' if after_sending else ''}the new state")
+    assert "the previous one is kept, and the next run will report these changes again" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]  # no temporary left
