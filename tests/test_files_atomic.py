@@ -3,6 +3,7 @@ complete, an error mid-write keeps it as it was, and no temporary file is left b
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from tests.conftest import TODAY, write_fleet
 from vcaudit.audit import run_audit_counts
 from vcaudit.cli.common import _write_report
 from vcaudit.errors import InputError, OutputError
-from vcaudit.files import atomic_stream, atomic_write
+from vcaudit.files import atomic_stream, atomic_write, read_regular
 from vcaudit.inventory.aggregate import RereadFindings
 from vcaudit.inventory.sources import aggregate_inventories, reopen_counted
 from vcaudit.models import Feed
@@ -104,3 +105,38 @@ def test_a_report_that_fails_mid_write_keeps_the_previous_report(
         _write_report(fmt, report, RenderOptions(), output, [str(fleet)], quiet=True)
     assert output.read_text(encoding="utf-8") == OLD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fleet.csv", output.name]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_report_gets_the_mode_the_umask_gives(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "report.json", "x")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "report.json").stat().st_mode & 0o777 == mode
+
+
+def test_an_input_that_does_not_exist_is_not_the_report(tmp_path: Path) -> None:
+    atomic_write(tmp_path / "report.json", "x", inputs=[str(tmp_path / "missing.csv")])
+    assert (tmp_path / "report.json").read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.parametrize(
+    ("limit", "said"),
+    [
+        (3 * 1024 * 1024, "larger than the 3 MiB limit"),
+        (1024 * 1024, "larger than the 1 MiB limit"),
+        (1024 * 1024 - 1, "larger than the 1023 KiB limit"),
+        (2048, "larger than the 2 KiB limit"),
+        (1024, "larger than the 1 KiB limit"),
+        (1023, "larger than the 1023-byte limit"),
+    ],
+)
+def test_a_file_past_its_limit_names_the_limit(tmp_path: Path, limit: int, said: str) -> None:
+    path = tmp_path / "big"
+    path.write_bytes(b"x" * (limit + 1))
+    with pytest.raises(ValueError, match=f"^{said}$"):
+        read_regular(path, limit)
+    path.write_bytes(b"x" * limit)
+    assert len(read_regular(path, limit)) == limit
