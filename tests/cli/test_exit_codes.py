@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,10 @@ def test_a_path_whose_name_is_too_long_is_bad_input(capsys: pytest.CaptureFixtur
     assert err.startswith("vcaudit: error: fff")
     assert err.rstrip().endswith(": File name too long")
     assert "internal error" not in err
+
+
+def test_the_bounded_reader_names_a_folder(tmp_path: Path) -> None:
+    from vcaudit.files import read_regular
+
+    with pytest.raises(ValueError, match=r"not a regular file \(a folder\)"):
+        read_regular(tmp_path, 10)

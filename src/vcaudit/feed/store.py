@@ -178,10 +178,12 @@ def verify_signature(data: bytes, signature: bytes, public_key: Any, name: str) 
 
     from cryptography.exceptions import InvalidSignature
 
-    raw = signature.strip()
+    # A raw signature is any 64 bytes (whitespace included): taken as it is. Anything else
+    # is base64 text, whose surrounding whitespace (a final newline) does not count.
+    raw = signature
     if len(raw) != 64:
         try:
-            raw = base64.b64decode(raw, validate=True)
+            raw = base64.b64decode(signature.strip(), validate=True)
         except (binascii.Error, ValueError):
             raise FeedError(name, "the signature is not valid base64") from None
     try:
