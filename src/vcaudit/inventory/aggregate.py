@@ -156,14 +156,8 @@ class _Lines:
     def header(self, name: str) -> tuple[int, list[str], int] | None:
         """The first record, read line by line: (its line, its cells, the line after it);
         None when there is none. The lines after it are left for `take`."""
-        head: list[str] = []
-        for text in self:
-            head.append(text)
-            if text.strip():
-                break
-        if head:
-            self.delimiter = native.detect_delimiter(head[-1])
-        first = next(native.csv_records(chain(head, self), name, delimiter=self.delimiter), None)
+        self.delimiter, records = native.delimited_records(self, name)
+        first = next(records, None)
         if first is None:
             return None
         at, cells = first

@@ -330,21 +330,25 @@ def detect_delimiter(first_line: str) -> str:
     return best
 
 
-def csv_rows(
-    lines: Iterable[bytes], name: str, delimiter: str = ""
-) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of every non-blank CSV record, the header first; the line is where the
-    record starts, even when a quoted field spans lines. Errors name the line. Without a
-    `delimiter`, the header line decides (comma, semicolon or tab)."""
-    texts = decoded_lines(lines, name)
+    record starts, even when a quoted field spans lines. Errors name the line. The header
+    line decides the delimiter (comma, semicolon or tab)."""
+    return delimited_records(decoded_lines(lines, name), name)[1]
+
+
+def delimited_records(
+    texts: Iterator[str], name: str
+) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """The delimiter the first non-blank line shows (see `detect_delimiter`), and the
+    records of `texts` read with it (`csv_records`, from line 1)."""
     head: list[str] = []
     for text in texts:
         head.append(text)
         if text.strip():
             break
-    if not delimiter:
-        delimiter = detect_delimiter(head[-1]) if head else ","
-    return csv_records(chain(head, texts), name, delimiter=delimiter)
+    delimiter = detect_delimiter(head[-1]) if head else ","
+    return delimiter, csv_records(chain(head, texts), name, delimiter=delimiter)
 
 
 def csv_records(
