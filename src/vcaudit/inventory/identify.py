@@ -164,6 +164,7 @@ class Identifier:
         self._not_clients: list[_NotClient] = []
         self._shapes: dict[str, re.Pattern[str]] = {}
         self._cache: dict[tuple[str, str, Platform | None, str], Identified | NotIdentified] = {}
+        self._relevant: dict[tuple[str, str], tuple[bool, str]] = {}
         self.not_clients_seen: Counter[str] = Counter()
         """Rows `relevant` turned away as add-ins or helpers, by what they are."""
         for product in self.products:
@@ -213,16 +214,27 @@ class Identifier:
         unknown rather than dropped. Add-ins and helpers are not clients: they are counted in
         `not_clients_seen`. Everything else (the rest of a machine's software) is not kept.
         """
-        name, publisher = name.strip(), publisher.strip()
+        key = (name, publisher)
+        found = self._relevant.get(key)
+        if found is None:
+            # Decided once per distinct row: an export repeats the same programs on every
+            # host, and each row is asked about once or twice.
+            found = self._relevant[key] = self._decide_relevant(name.strip(), publisher.strip())
+        keep, helper = found
+        if helper:
+            self.not_clients_seen[helper] += 1
+        return keep
+
+    def _decide_relevant(self, name: str, publisher: str) -> tuple[bool, str]:
+        """(keep the row, the helper it is when it is one)."""
         if len(name) > MAX_NAME or len(publisher) > MAX_NAME:
-            return True  # reported as unknown, never matched
+            return True, ""  # reported as unknown, never matched
         helper = self._not_client(name, publisher)
         if helper is not None and not helper.rule.other_product and not self._exact_claims(name):
-            self.not_clients_seen[f"{name} ({helper.rule.what} of {helper.product.name})"] += 1
-            return False
+            return False, f"{name} ({helper.rule.what} of {helper.product.name})"
         if helper is not None or self._claims(name, publisher, None):
-            return True
-        return bool(self._keywords.search(f"{name} {publisher}"))
+            return True, ""
+        return bool(self._keywords.search(f"{name} {publisher}")), ""
 
     def platform_of(self, name: str) -> Platform | None:
         """The platform a name implies on its own (a bundle id, an `.app`, a deb package, a
