@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from pathlib import Path
 
 from vcaudit.audit import AuditRequest, ReadRequest
@@ -23,19 +22,12 @@ from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.piped import Piped
 from vcaudit.models import Platform, Risk
 from vcaudit.notify.deliver import NotifySettings
-from vcaudit.notify.kinds import Security, WebhookFormat
+from vcaudit.notify.kinds import Attachment, Security, WebhookFormat
 from vcaudit.output import OutputFormat
 from vcaudit.policy import Policy
 
 PASSWORD_ENV = "VCAUDIT_SMTP_PASSWORD"  # noqa: S105  (the variable's name, not a password)
 """Where the SMTP password may come from besides a file (never a flag)."""
-
-
-class Attachment(StrEnum):
-    """`--email-attach` choices."""
-
-    JSON = "json"
-    CSV = "csv"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vcaudit.audit import this_machine
 from vcaudit.errors import UsageError
-from vcaudit.inventory.context import reading_context
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.writer import InventoryFormat
 from vcaudit.models import Ownership, Platform
@@ -51,6 +49,9 @@ def discover_command(
         from vcaudit.inventory.writer import render
 
         loaded = _load_feed(feed, cache_dir)
+        from vcaudit.audit import this_machine
+        from vcaudit.inventory.context import reading_context
+
         context = reading_context(loaded.products)
         found = this_machine(context, ownership, owner)
         for line in (*found.notes, *found.failures):
@@ -90,6 +91,7 @@ def import_command(
 ) -> None:
     """Convert an inventory tool's export into a native inventory of conferencing clients."""
     with _errors():
+        from vcaudit.inventory.context import reading_context
         from vcaudit.inventory.sources import read_inventory
         from vcaudit.inventory.writer import render
 

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -32,9 +32,11 @@ from vcaudit.errors import InputError
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import AuditReport, Feed
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
-from vcaudit.policy import Policy, decide_exit
 from vcaudit.sanitize import terminal_safe
-from vcaudit.settings import ScanFlags, ScanSettings, resolve_scan
+
+if TYPE_CHECKING:
+    from vcaudit.policy import Policy
+    from vcaudit.settings import ScanSettings
 
 STALE_WARN_DAYS = 30
 """Without max_feed_age_days, a feed older than this only warns."""
@@ -82,7 +84,9 @@ def scan(
     webhook_timeout: opt.WebhookTimeoutFlag = None,
 ) -> None:
     """Audit inventories and print the risk report."""
-    given = dict(locals())  # every option, as typer parsed it
+    given = dict(locals())  # every option, as typer parsed it (first: nothing else is local)
+    from vcaudit.settings import ScanFlags, resolve_scan
+
     flags = ScanFlags(
         **cast(
             "dict[str, Any]",
@@ -92,6 +96,7 @@ def scan(
     with _errors():
         from vcaudit.audit import run
         from vcaudit.inventory.piped import piped_input
+        from vcaudit.policy import decide_exit
 
         piped = piped_input() if not flags.inventory else None
         settings = resolve_scan(

@@ -10,9 +10,8 @@ import typer
 from vcaudit.console import ColorMode
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import Platform
-from vcaudit.notify.kinds import Security, WebhookFormat
+from vcaudit.notify.kinds import Attachment, Security, WebhookFormat
 from vcaudit.output import OutputFormat
-from vcaudit.settings import Attachment
 
 ColumnsOption = Annotated[
     str | None,

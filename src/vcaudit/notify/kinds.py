@@ -14,6 +14,13 @@ class Security(StrEnum):
     NONE = "none"
 
 
+class Attachment(StrEnum):
+    """`--email-attach` choices: the reports a mail can carry."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
 class WebhookFormat(StrEnum):
     """`--webhook-format` choices."""
 
