@@ -314,6 +314,95 @@ class Advisory:
         return Risk.CRITICAL if self.kev else self.severity
 
 
+class FactName(StrEnum):
+    """The facts of a product's data-protection sheet (`data_protection` in the feed), in the
+    order the sheet shows them: the questions a data-protection officer asks of a
+    conferencing product."""
+
+    VENDOR_ENTITY = "vendor_entity"
+    MEDIA_PROCESSING = "media_processing"
+    EU_RESIDENCY_OPTION = "eu_residency_option"
+    OUTSIDE_EU = "outside_eu"
+    RECORDINGS_LOCATION = "recordings_location"
+    RECORDING_LOCATION_SELECTABLE = "recording_location_selectable"
+    LOCAL_RECORDING = "local_recording"
+    E2EE_AVAILABLE = "e2ee_available"
+    E2EE_DEFAULT = "e2ee_default"
+    E2EE_LIMITS = "e2ee_limits"
+    SELF_HOSTABLE = "self_hostable"
+    DPA_AVAILABLE = "dpa_available"
+    END_OF_LIFE = "end_of_life"
+    """Only for an end-of-life product: that no further security or privacy fixes will come."""
+
+    @property
+    def boolean(self) -> bool:
+        """A yes/no fact (a policy can require it); the others are text."""
+        return self in _BOOLEAN_FACTS
+
+    @property
+    def label(self) -> str:
+        """The question the fact answers, as people read it."""
+        return _FACT_LABELS[self]
+
+
+_BOOLEAN_FACTS = frozenset(
+    {
+        FactName.EU_RESIDENCY_OPTION,
+        FactName.RECORDING_LOCATION_SELECTABLE,
+        FactName.LOCAL_RECORDING,
+        FactName.E2EE_AVAILABLE,
+        FactName.E2EE_DEFAULT,
+        FactName.SELF_HOSTABLE,
+        FactName.DPA_AVAILABLE,
+    }
+)
+_FACT_LABELS = {
+    FactName.VENDOR_ENTITY: "Contracting entity for EU customers",
+    FactName.MEDIA_PROCESSING: "Where meeting media is processed",
+    FactName.EU_RESIDENCY_OPTION: "Can be kept in the EU/EEA",
+    FactName.OUTSIDE_EU: "What stays outside the EU/EEA",
+    FactName.RECORDINGS_LOCATION: "Where cloud recordings are stored",
+    FactName.RECORDING_LOCATION_SELECTABLE: "Recording location selectable",
+    FactName.LOCAL_RECORDING: "Recordings can stay local",
+    FactName.E2EE_AVAILABLE: "End-to-end encryption available",
+    FactName.E2EE_DEFAULT: "End-to-end encryption on by default",
+    FactName.E2EE_LIMITS: "What end-to-end encryption turns off",
+    FactName.SELF_HOSTABLE: "Can be self-hosted",
+    FactName.DPA_AVAILABLE: "Data processing agreement / SCCs",
+    FactName.END_OF_LIFE: "End of life",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One fact of a data-protection sheet, with the source it was read from."""
+
+    name: FactName
+    value: bool | str | None
+    """True/false for a yes/no fact, text for the others; None when no source read states it
+    (`unknown` in the feed): never filled in from memory."""
+    source: str = ""
+    """The URL the fact was read from (empty only for an unknown fact)."""
+    read: dt.date | None = None
+    """When the source was read."""
+    note: str = ""
+    """What the source says, quoted or in short (plans, limits)."""
+
+    @property
+    def known(self) -> bool:
+        """A source states it."""
+        return self.value is not None
+
+    @property
+    def shown(self) -> str:
+        """The value as people read it: yes, no, the text, or unknown."""
+        if self.value is None:
+            return "unknown"
+        if isinstance(self.value, bool):
+            return "yes" if self.value else "no"
+        return self.value
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     """One product of the feed."""
@@ -331,6 +420,16 @@ class Product:
     former_names: tuple[str, ...] = ()
     homepage: str = ""
     source: Source | None = None
+    data_protection: tuple[Fact, ...] = ()
+    """The data-protection sheet in `FactName` order; empty when the feed has none for it
+    (every fact then reads as unknown)."""
+
+    def fact(self, name: FactName) -> Fact:
+        """One fact of the sheet (unknown when the sheet does not state it)."""
+        for fact in self.data_protection:
+            if fact.name is name:
+                return fact
+        return Fact(name, None)
 
     def latest_for(self, platform: Platform) -> LatestRelease | None:
         """The newest release on `platform`, if the feed knows it."""
@@ -551,6 +650,33 @@ class Verdict:
         return not self.failing
 
 
+@dataclass(frozen=True, slots=True)
+class DataProtectionEntry:
+    """A product found in the fleet: its data-protection sheet (`product.data_protection`),
+    how many hosts run it, and what the policy's requirements make of it."""
+
+    product: Product
+    hosts: int
+    installations: int
+    unmet: tuple[FactName, ...] = ()
+    """Facts the policy requires that the sheet answers no."""
+    unknown: tuple[FactName, ...] = ()
+    """Facts the policy requires that no source read states."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataProtectionSection:
+    """The reports' "data protection" section: the products found in the fleet, most hosts
+    first, and the policy's requirements they were judged against."""
+
+    products: tuple[DataProtectionEntry, ...] = ()
+    required: tuple[FactName, ...] = ()
+    """The facts the policy requires (`data_protection.require`)."""
+    unknown_fails: bool = False
+    """`data_protection.unknown: fail`: a required fact no source states makes the product
+    unapproved, as one answered no does (by default it is only reported)."""
+
+
 class Findings(Protocol):
     """A re-iterable sequence of findings in input order (a tuple, a disk-backed store, or
     counted files read again). Iterating never fails for want of rows: a report that kept
@@ -642,6 +768,8 @@ class AuditReport:
     """Whether `findings` lists every installation; False when the run kept only counts and
     groups because no output asked for rows (a format that lists rows refuses such a report
     before writing anything)."""
+    data_protection: DataProtectionSection = DataProtectionSection()
+    """The products found in the fleet with their data-protection sheets (`report.py`)."""
 
     @property
     def verdict(self) -> Verdict:

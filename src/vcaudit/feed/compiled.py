@@ -27,7 +27,9 @@ from typing import Any
 
 from vcaudit.models import Feed
 
-FORMAT = "vcaudit compiled feed 1"
+FORMAT = "vcaudit compiled feed 2"
+"""2: products carry their data-protection sheet (facts whose value is yes/no, text or
+unknown)."""
 
 
 class Mismatch(ValueError):
@@ -169,6 +171,21 @@ def _enum(kind: type[enum.Enum]) -> Decoder:
     return decode
 
 
+def _scalars(kinds: tuple[type, ...]) -> Decoder:
+    """A value declared as a union of JSON scalars (`bool | str | None`): one of them, exactly."""
+
+    def decode(value: Any) -> Any:
+        if type(value) not in kinds:
+            names = ", ".join(kind.__name__ for kind in kinds)
+            raise Mismatch(f"expected one of {names}, got {type(value).__name__}")
+        return value
+
+    return decode
+
+
+_SCALARS = (str, bool, int, float, type(None))
+
+
 def _optional(inner: Decoder) -> Decoder:
     def decode(value: Any) -> Any:
         return None if value is None else inner(value)
@@ -252,6 +269,8 @@ def _decoder(tp: Any) -> Decoder:
         decoder = _dataclass(tp)
     elif origin in (types.UnionType, typing.Union) and len(args) == 2 and type(None) in args:
         decoder = _optional(_decoder(next(a for a in args if a is not type(None))))
+    elif origin in (types.UnionType, typing.Union) and all(a in _SCALARS for a in args):
+        decoder = _scalars(args)
     elif origin is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] is str:
         decoder = _texts
     elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:

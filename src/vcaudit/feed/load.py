@@ -32,6 +32,8 @@ from vcaudit.models import (
     Advisory,
     AffectedRange,
     Cvss,
+    Fact,
+    FactName,
     Feed,
     FeedInfo,
     Identification,
@@ -61,7 +63,7 @@ UNSCORED_RISK = Risk.HIGH
 _PRODUCT_KEYS = (
     "schema_version", "id", "name", "vendor", "former_names", "homepage", "version_scheme",
     "identify", "lifecycle", "minimum_versions", "latest", "releases", "advisories", "sources",
-    "notes",
+    "notes", "data_protection",
 )  # fmt: skip
 _IDENTIFY_KEYS = (
     "windows", "windows_exclude", "names", "not_clients", "versions", "versions_text", "apps",
@@ -373,6 +375,7 @@ def _read_product(doc: Fields, expected_id: str | None, source_file: str) -> Pro
         if advisory.id in seen:
             raise item.fail("id", f"duplicate advisory id (first on line {seen[advisory.id]})")
         seen[advisory.id] = item.line
+    lifecycle = _read_lifecycle(doc.sub("lifecycle"))
     return Product(
         id=product_id,
         name=doc.text("name", required=True),
@@ -381,7 +384,7 @@ def _read_product(doc: Fields, expected_id: str | None, source_file: str) -> Pro
         homepage=doc.text("homepage"),
         version_scheme=scheme,
         identify=_read_identify(doc.sub("identify")),
-        lifecycle=_read_lifecycle(doc.sub("lifecycle")),
+        lifecycle=lifecycle,
         minimum_versions=tuple(
             _read_minimum(item, scheme) for item in doc.items("minimum_versions")
         ),
@@ -389,7 +392,77 @@ def _read_product(doc: Fields, expected_id: str | None, source_file: str) -> Pro
         releases=tuple(_read_release(item, scheme) for item in doc.items("releases")),
         advisories=advisories,
         source=Source(source_file, doc.line or 1),
+        data_protection=_read_data_protection(doc.sub("data_protection"), lifecycle.eol),
     )
+
+
+_FACT_KEYS = ("value", "source", "read", "note")
+_SOURCE_URL = re.compile(r"https?://[^\s/]+\S*")
+UNKNOWN = "unknown"
+"""The value of a fact no source read states."""
+
+
+def _read_data_protection(fields: Fields | None, eol: bool) -> tuple[Fact, ...]:
+    """The data-protection sheet: every fact named, each with the URL it was read from and
+    the date it was read, or `{value: unknown}` (never a value without its source)."""
+    if fields is None:
+        return ()
+    names = [name.value for name in FactName]
+    for key in fields.data:
+        if key not in names:
+            raise fields.fail(
+                key, f"not a data-protection fact (expected one of: {', '.join(names)})"
+            )
+    wanted = [n for n in FactName if n is not FactName.END_OF_LIFE or eol]
+    missing = [n.value for n in wanted if not fields.has(n.value)]
+    if missing:
+        raise fields.error(
+            fields.file,
+            f"missing {', '.join(missing)} (write {{value: {UNKNOWN}}} for a fact no source "
+            "read states)",
+            line=fields.line,
+            field=fields.path,
+        )
+    if fields.has(FactName.END_OF_LIFE.value) and not eol:
+        raise fields.fail(
+            FactName.END_OF_LIFE.value,
+            "only an end-of-life product (lifecycle status eol) has this fact",
+        )
+    return tuple(_read_fact(fields, name) for name in wanted)
+
+
+def _read_fact(sheet: Fields, name: FactName) -> Fact:
+    fields = sheet.sub(name.value, required=True)
+    assert fields is not None
+    fields.only(*_FACT_KEYS)
+    raw = fields.data.get("value")
+    value: bool | str | None
+    if raw == UNKNOWN:
+        value = None
+    elif name.boolean:
+        if not isinstance(raw, bool):
+            raise fields.fail("value", f"expected true, false or {UNKNOWN}")
+        value = raw
+    else:
+        if not isinstance(raw, str) or not raw.strip():
+            raise fields.fail("value", f"expected text, or {UNKNOWN}")
+        value = raw.strip()
+    source = fields.text("source")
+    if source and not _SOURCE_URL.fullmatch(source):
+        raise fields.fail(
+            "source", f"expected the http(s) URL the fact was read from, got {source!r}"
+        )
+    if value is not None and not source:
+        raise fields.fail(
+            "source", f"is required: the URL the fact was read from (or value: {UNKNOWN})"
+        )
+    read = fields.date("read")
+    if value is not None and read is None:
+        raise fields.fail(
+            "read",
+            f"is required: the date the source was read, like 2026-12-01 (or value: {UNKNOWN})",
+        )
+    return Fact(name=name, value=value, source=source, read=read, note=fields.text("note"))
 
 
 def _read_identify(fields: Fields | None) -> Identification:

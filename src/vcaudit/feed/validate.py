@@ -27,7 +27,7 @@ import yaml
 
 from vcaudit import versioning
 from vcaudit.feed.load import META_FILE, bundled_schema, plain
-from vcaudit.models import Advisory, Feed, Product, Risk, severity_band
+from vcaudit.models import Advisory, FactName, Feed, Product, Risk, severity_band
 
 CLOCK_SKEW = dt.timedelta(hours=1)
 """How far ahead of this machine's clock a feed's `generated_at` may be."""
@@ -280,8 +280,33 @@ def semantic_problems(
     problems.extend(_kev_catalog_problems(feed, today))
     for product in feed.products:
         problems.extend(_product_problems(product, today, feed.info.kev_catalog_date))
+        problems.extend(_data_protection_problems(product, today))
     problems.extend(_identification_problems(feed))
     return problems
+
+
+def _data_protection_problems(product: Product, today: dt.date) -> Iterator[Problem]:
+    """A sheet's facts must have been read by now, and must not contradict each other."""
+    file = _product_file(product)
+    for fact in product.data_protection:
+        if fact.read is not None and fact.read > today:
+            path: list[str | int] = ["data_protection", fact.name.value, "read"]
+            yield Problem(
+                file,
+                _yaml_line(file, path),
+                ".".join(map(str, path)),
+                f"{fact.read.isoformat()} is in the future: a source is read before its fact "
+                "is written",
+            )
+    available = product.fact(FactName.E2EE_AVAILABLE).value
+    if product.fact(FactName.E2EE_DEFAULT).value is True and available is False:
+        where: list[str | int] = ["data_protection", FactName.E2EE_DEFAULT.value, "value"]
+        yield Problem(
+            file,
+            _yaml_line(file, where),
+            ".".join(map(str, where)),
+            "end-to-end encryption cannot be on by default when e2ee_available is false",
+        )
 
 
 def _kev_catalog_problems(feed: Feed, today: dt.date) -> Iterator[Problem]:
