@@ -30,7 +30,7 @@ from vcaudit.models import (
     Platform,
 )
 from vcaudit.policy import Policy, RowContext
-from vcaudit.report import Tally
+from vcaudit.report import Tally, data_protection_section, data_protection_warnings
 from vcaudit.spool import DEFAULT_MEMORY_LIMIT, FindingStore
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def _report(
     rows: bool,
 ) -> AuditReport:
     """The report of an audit once every row has been assessed and counted."""
-    return tally.finish(
+    report = tally.finish(
         auditor.feed.info,
         findings,
         rows=rows,
@@ -153,6 +153,12 @@ def _report(
             *tally.stale_hints(),
         ),
         as_of=auditor.today,
+    )
+    section = data_protection_section(report.groups, auditor.policy.data_protection)
+    return replace(
+        report,
+        data_protection=section,
+        warnings=(*report.warnings, *data_protection_warnings(section)),
     )
 
 

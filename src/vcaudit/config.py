@@ -13,10 +13,18 @@ from pathlib import Path
 
 from vcaudit.errors import InputError
 from vcaudit.fields import Fields
-from vcaudit.models import Risk
+from vcaudit.linedata import LineList
+from vcaudit.models import FactName, Risk
 from vcaudit.notify.addresses import check_domain_pattern, parse_address
 from vcaudit.notify.kinds import webhook_url_problem
-from vcaudit.policy import DeviceRules, IgnoreRule, LagRule, Policy, VersionSpec
+from vcaudit.policy import (
+    DataProtectionRules,
+    DeviceRules,
+    IgnoreRule,
+    LagRule,
+    Policy,
+    VersionSpec,
+)
 
 DEFAULT_NAME = "vcaudit.yaml"
 MAX_BYTES = 1024 * 1024
@@ -24,7 +32,7 @@ MAX_SLA_DAYS = 3650
 
 _TOP_KEYS = (
     "fail_on", "strict", "review", "max_feed_age_days", "ignore", "approved", "owners",
-    "devices", "outdated", "sla", "feed", "email", "webhooks", "inventory",
+    "devices", "outdated", "sla", "feed", "email", "webhooks", "inventory", "data_protection",
 )  # fmt: skip
 INVENTORY_FIELDS = (
     "host", "platform", "product", "version", "publisher", "owner", "ownership", "user",
@@ -223,6 +231,7 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
         lag_by_product=lag_products,
         sla=tuple(sla_days),
         fail_on_review=review == "fail",
+        data_protection=_data_protection(doc.sub("data_protection")),
     )
     feed_url, feed_key = _feed_section(doc.sub("feed"), name)
     return LoadedConfig(
@@ -238,6 +247,41 @@ def parse_policy(text: str, name: str) -> LoadedConfig:
 
 _REVIEW = ("show", "fail")
 """What an advisory to review (affected versions not published yet) does to a run."""
+
+
+_FACTS = frozenset(name.value for name in FactName)
+_REQUIRABLE = tuple(name.value for name in FactName if name.boolean)
+_UNKNOWN = ("report", "fail")
+"""What a required data-protection fact no source states does: reported, or unapproved."""
+
+
+def _data_protection(fields: Fields | None) -> DataProtectionRules:
+    """`data_protection: {require: [...], unknown: report|fail}`: the yes/no facts of a
+    product's data-protection sheet the organisation requires."""
+    if fields is None:
+        return DataProtectionRules()
+    fields.only("require", "unknown")
+    names = fields.texts("require")
+    raw = fields.data.get("require")
+    required: list[FactName] = []
+    for index, name in enumerate(names):
+        if name not in _REQUIRABLE:
+            line = raw.item_lines[index] if isinstance(raw, LineList) else fields.line_of("require")
+            kind = (
+                "is text, not a yes/no fact" if name in _FACTS else "is not a data-protection fact"
+            )
+            raise InputError(
+                fields.file,
+                f"{name!r} {kind} (expected one of: {', '.join(_REQUIRABLE)})",
+                line=line,
+                field=f"{fields.field('require')}[{index}]",
+            )
+        if FactName(name) not in required:
+            required.append(FactName(name))
+    unknown = fields.text("unknown", default="report")
+    if unknown not in _UNKNOWN:
+        raise fields.fail("unknown", "expected report (the default) or fail")
+    return DataProtectionRules(tuple(required), unknown_fails=unknown == "fail")
 
 
 def _inventory_section(fields: Fields | None) -> InventoryConfig:
@@ -455,6 +499,15 @@ outdated:
   default: {days: 60}
   products:
     zoom: {days: 30, releases: 3}
+
+# What a product's data-protection sheet (vcaudit product ID) must answer yes. A product
+# that answers no is 'unapproved', with the unmet requirement as the reason. A required fact
+# no source states is reported ('unknown: report', the default), or makes the product
+# unapproved too ('unknown: fail'). Facts: eu_residency_option, e2ee_available,
+# e2ee_default, self_hostable, dpa_available, local_recording, recording_location_selectable.
+# data_protection:
+#   require: [eu_residency_option, dpa_available]
+#   unknown: report               # report | fail
 
 # Days to fix, per risk level. Each finding gets a due date and an overdue flag.
 sla:

@@ -3,8 +3,8 @@
 Pure functions over frozen data. The risk model (README "How risk is decided"):
 - vulnerable: the highest severity of the advisories that apply; known exploited => critical
 - end-of-life product, or below the vendor's enforced minimum: high
-- unapproved product (not in the policy's approved list, or not allowed on personal
-  devices): medium
+- unapproved product (not in the policy's approved list, not allowed on personal devices,
+  or not meeting the data-protection requirements): medium
 - outdated (behind latest, no advisory): low; medium past the allowed lag
 - unknown product or unplaceable version: none, unless --strict makes it fail the run
 - personal devices may raise every risk one level (devices.personal.raise_risk)
@@ -29,6 +29,7 @@ from vcaudit.models import (
     Assessment,
     AuditReport,
     ExitCode,
+    FactName,
     IgnoredHit,
     Installation,
     Ownership,
@@ -154,6 +155,47 @@ class DeviceRules:
 
 
 @dataclass(frozen=True, slots=True)
+class DataProtectionRules:
+    """What the organisation requires of a product's data-protection sheet
+    (`data_protection` in vcaudit.yaml)."""
+
+    require: tuple[FactName, ...] = ()
+    """Yes/no facts that must be yes; a product answering no is unapproved."""
+    unknown_fails: bool = False
+    """`unknown: fail`: a required fact no source states makes the product unapproved too;
+    by default (`unknown: report`) it is only reported."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataProtectionGaps:
+    """Where a product falls short of the requirements."""
+
+    unmet: tuple[FactName, ...] = ()
+    """Required facts its sheet answers no."""
+    unknown: tuple[FactName, ...] = ()
+    """Required facts no source read states."""
+
+
+def data_protection_gaps(product: Product, rules: DataProtectionRules) -> DataProtectionGaps:
+    """The required facts `product` answers no, and those its sheet leaves unknown."""
+    unmet = tuple(name for name in rules.require if product.fact(name).value is False)
+    unknown = tuple(name for name in rules.require if product.fact(name).value is None)
+    return DataProtectionGaps(unmet, unknown)
+
+
+def data_protection_reason(product: Product, rules: DataProtectionRules) -> str:
+    """Why `product` is unapproved under the requirements ("" when it meets them): each
+    required fact it answers no, and, under `unknown: fail`, each one left unknown."""
+    gaps = data_protection_gaps(product, rules)
+    failing = [f"{name.value} (no)" for name in gaps.unmet]
+    if rules.unknown_fails:
+        failing.extend(f"{name.value} (unknown)" for name in gaps.unknown)
+    if not failing:
+        return ""
+    return f"does not meet data_protection.require: {', '.join(failing)}"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The organisation's rules, resolved once from flags, environment and vcaudit.yaml."""
 
@@ -175,6 +217,8 @@ class Policy:
     fail_on_review: bool = False
     """`review: fail`: an advisory to review (no published range) fails the run when its
     severity reaches `fail_on`; by default it is only shown."""
+    data_protection: DataProtectionRules = DataProtectionRules()
+    """What a product's data-protection sheet must answer yes (`data_protection.require`)."""
 
     def lag_for(self, product_id: str, personal: bool) -> LagRule | None:
         """The allowed lag for a product, the personal-device rule where it is stricter."""
@@ -396,11 +440,14 @@ def _verdict(
 
 
 def _unapproved(product: Product, policy: Policy, context: RowContext) -> str:
+    reasons: list[str] = []
     if policy.approved is not None and product.id not in policy.approved:
-        return "not on the approved list"
-    if context.personal and policy.personal and product.id in policy.personal.not_allowed:
-        return "not allowed on personal devices"
-    return ""
+        reasons.append("not on the approved list")
+    elif context.personal and policy.personal and product.id in policy.personal.not_allowed:
+        reasons.append("not allowed on personal devices")
+    if policy.data_protection.require:
+        reasons.append(data_protection_reason(product, policy.data_protection))
+    return "; ".join(reason for reason in reasons if reason)
 
 
 def _outdated(

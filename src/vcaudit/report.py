@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import overload
 
@@ -18,12 +19,15 @@ from vcaudit import advice
 from vcaudit.models import (
     Assessment,
     AuditReport,
+    DataProtectionEntry,
+    DataProtectionSection,
     FeedInfo,
     Finding,
     Findings,
     Group,
     Installation,
     Platform,
+    Product,
     Risk,
     Source,
     Status,
@@ -31,6 +35,7 @@ from vcaudit.models import (
     Summary,
     reaches,
 )
+from vcaudit.policy import DataProtectionRules, data_protection_gaps
 
 
 class _GroupTally:
@@ -240,6 +245,61 @@ def subset(report: AuditReport, keep: Callable[[Finding], bool]) -> AuditReport:
             kept.append(finding)
             tally.add(finding.installation, finding.assessment)
     groups = tally.grouped()
+    section = report.data_protection
+    rules = DataProtectionRules(section.required, section.unknown_fails)
     return replace(
-        report, findings=tuple(kept), summary=tally.result(), groups=groups, steps=Steps(groups)
+        report,
+        findings=tuple(kept),
+        summary=tally.result(),
+        groups=groups,
+        steps=Steps(groups),
+        data_protection=data_protection_section(groups, rules),
     )
+
+
+def data_protection_section(
+    groups: Sequence[Group], rules: DataProtectionRules
+) -> DataProtectionSection:
+    """The products found among `groups` (most hosts first), each with how many hosts and
+    installations run it and where its sheet falls short of the policy's requirements."""
+    products: dict[str, Product] = {}
+    hosts: dict[str, list[AbstractSet[str]]] = {}
+    installations: Counter[str] = Counter()
+    for group in groups:
+        product = group.assessment.product
+        if product is None:
+            continue
+        products[product.id] = product
+        installations[product.id] += group.installations
+        hosts.setdefault(product.id, []).append(group.host_names)
+    entries = []
+    for product_id, product in products.items():
+        gaps = data_protection_gaps(product, rules)
+        sets = hosts[product_id]
+        # One group's hosts are counted as they are; only several are joined (a copy).
+        count = len(sets[0]) if len(sets) == 1 else len(set().union(*sets))
+        entries.append(
+            DataProtectionEntry(
+                product=product,
+                hosts=count,
+                installations=installations[product_id],
+                unmet=gaps.unmet,
+                unknown=gaps.unknown,
+            )
+        )
+    entries.sort(key=lambda e: (-e.hosts, -e.installations, e.product.name, e.product.id))
+    return DataProtectionSection(tuple(entries), rules.require, rules.unknown_fails)
+
+
+def data_protection_warnings(section: DataProtectionSection) -> list[str]:
+    """Required facts no source states, under `unknown: report`: said, not held against the
+    product (`unknown: fail` makes it unapproved instead, with the reason)."""
+    if section.unknown_fails:
+        return []
+    return [
+        f"{entry.product.name}: the data-protection sheet does not state "
+        f"{', '.join(name.value for name in entry.unknown)}, which the policy requires "
+        "(reported only; data_protection.unknown: fail would make it unapproved)"
+        for entry in section.products
+        if entry.unknown
+    ]
