@@ -38,10 +38,18 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
-def test_version(capsys: pytest.CaptureFixture[str], flag: str) -> None:
+def test_version(
+    capsys: pytest.CaptureFixture[str], flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No feed installed in this cache folder: the bundled feed's date is the one in use.
+    monkeypatch.setenv("VCAUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    from vcaudit.feed.store import bundled_generated_at
+
+    bundled = bundled_generated_at()
+    assert bundled is not None
     code, out, _ = run(capsys, flag)
     assert code == 0
-    assert out == f"vcaudit {__version__}\n"
+    assert out == f"vcaudit {__version__}, feed generated {bundled.isoformat()} (bundled)\n"
 
 
 def test_table_scan_fails_on_high_by_default(

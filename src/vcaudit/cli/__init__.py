@@ -10,9 +10,11 @@ identify), `feed`, `listings` (products, advisory), `config`; `app` holds the ty
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 import typer
 
@@ -30,6 +32,12 @@ from vcaudit.sanitize import terminal_safe
 
 __all__ = ["app", "main"]
 
+# The exceptions of the click that typer runs on (typer 0.28 and later carry their own copy,
+# so `import click` would name other classes than those raised).
+_click = importlib.import_module(
+    "typer._click.exceptions" if hasattr(typer.core, "_click") else "click.exceptions"
+)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run vcaudit with `argv` (default: sys.argv[1:]) and return the exit code."""
@@ -42,11 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UnicodeEncodeError:
             typer.echo(f"vcaudit: error: an argument is not text: {arg!a}", err=True)
             return int(ExitCode.USAGE)
+    args, debug = _take_debug(args)
+    _State.debug = debug  # the root option sees it no more: it was taken out here
     try:
-        # Standalone mode lets typer report usage errors itself (exit 2); every exit, ours
-        # included, arrives here as SystemExit.
+        # Not standalone: usage errors come back here and are said in vcaudit's one error
+        # style; `typer.Exit(code)` comes back as its code; a SystemExit of ours arrives as is.
         with _collection_paused():
-            app(args=args, prog_name="vcaudit", standalone_mode=True)
+            result = app(args=args, prog_name="vcaudit", standalone_mode=False)
+    except _click.UsageError as usage:
+        _say_usage_error(usage)
+        return int(ExitCode.USAGE)
+    except _click.ClickException as failed:
+        typer.echo(f"vcaudit: error: {terminal_safe(failed.format_message(), 400)}", err=True)
+        return int(failed.exit_code)
+    except typer.Abort:
+        typer.echo("vcaudit: interrupted", err=True)
+        return 130
     except SystemExit as done:
         code = done.code
         if code is None:
@@ -68,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             strerror = exc.strerror if isinstance(exc, OSError) else str(exc)
             typer.echo(f"vcaudit: error: cannot write the output: {strerror}", err=True)
             return int(code)
-        if _State.debug or "--debug" in args:
+        if _State.debug:
             traceback.print_exc()
         typer.echo(
             f"vcaudit: internal error ({type(exc).__name__}). This is a bug in vcaudit: run the "
@@ -76,4 +95,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             err=True,
         )
         return int(code)
-    return 0
+    return result if isinstance(result, int) else 0
+
+
+def _take_debug(args: list[str]) -> tuple[list[str], bool]:
+    """`args` without `--debug`, and whether it was there: it is a root option, but users
+    add it where they noticed the problem, after the subcommand (`vcaudit scan x --debug`).
+    Nothing after `--` is touched (it names files)."""
+    end = args.index("--") if "--" in args else len(args)
+    kept = [arg for arg in args[:end] if arg != "--debug"]
+    return kept + args[end:], len(kept) < end
+
+
+def _say_usage_error(usage: Any) -> None:
+    """One line in vcaudit's error style, then where to look (click's own layout puts the
+    error last, after a usage line, unlike every other error vcaudit reports)."""
+    if isinstance(usage, _click.NoArgsIsHelpError):
+        usage.show()  # a group run without its command: its help, as click would
+        return
+    message = terminal_safe(usage.format_message(), 400)
+    typer.echo(f"vcaudit: error: {message}", err=True)
+    ctx = usage.ctx
+    if ctx is not None:
+        typer.echo(ctx.get_usage(), err=True)
+    typer.echo(f"Try '{ctx.command_path if ctx else 'vcaudit'} -h' for help.", err=True)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="vcaudit",
     help="Audit installed videoconferencing clients against a sourced advisory feed.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -30,7 +30,11 @@ class _State:
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"vcaudit {__version__}")
+        from vcaudit.feed import store
+        from vcaudit.sanitize import terminal_safe
+
+        summary = store.feed_summary(store.environ_cache_dir(None))
+        typer.echo(f"vcaudit {__version__}, {terminal_safe(summary, 300)}")
         raise typer.Exit()
 
 
@@ -43,15 +47,19 @@ def _root(
             "-V",
             callback=_version_callback,
             is_eager=True,
-            help="Print the version and exit.",
+            help="Print the version and the date of the feed in use, and exit.",
         ),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show a traceback for internal errors.")
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show a traceback for internal errors (also accepted after the command).",
+        ),
     ] = False,
 ) -> None:
     """vcaudit: is any conferencing client in the fleet vulnerable, outdated or end-of-life?"""
-    _State.debug = debug
+    _State.debug = _State.debug or debug
 
 
 feed_app = typer.Typer(

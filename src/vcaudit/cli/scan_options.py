@@ -48,7 +48,7 @@ AllowEmptyOption = Annotated[
 InventoryFlag = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="INVENTORY",
+        metavar="[INVENTORY]...",
         help="Inventories or exports (native CSV/JSON/JSONL/YAML, osquery, Fleet, Intune, "
         "Jamf, ConfigMgr, dpkg/rpm/flatpak/snap); '-' reads stdin; none: this machine.",
     ),
@@ -174,10 +174,26 @@ EmailFromFlag = Annotated[
 ]
 
 
-SmtpHostFlag = Annotated[str | None, typer.Option("--smtp-host", metavar="HOST")]
+SmtpHostFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--smtp-host",
+        metavar="HOST",
+        help="Mail relay for --email (default: vcaudit.yaml email smtp_host).",
+    ),
+]
 
 
-SmtpPortFlag = Annotated[int | None, typer.Option("--smtp-port", metavar="PORT", min=1, max=65535)]
+SmtpPortFlag = Annotated[
+    int | None,
+    typer.Option(
+        "--smtp-port",
+        metavar="PORT",
+        min=1,
+        max=65535,
+        help="Mail server port (default: 587 starttls, 465 tls, 25 none).",
+    ),
+]
 
 
 SmtpSecurityFlag = Annotated[
@@ -186,7 +202,14 @@ SmtpSecurityFlag = Annotated[
 ]
 
 
-SmtpUserFlag = Annotated[str | None, typer.Option("--smtp-user", metavar="USER")]
+SmtpUserFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--smtp-user",
+        metavar="USER",
+        help="Mail server login (its password: --smtp-password-file).",
+    ),
+]
 
 
 SmtpPasswordFileFlag = Annotated[
@@ -278,5 +301,37 @@ WebhookTimeoutFlag = Annotated[
         min=0.1,
         max=86400,
         help="Overall deadline of each webhook request, reading the answer included (default 15).",
+    ),
+]
+
+
+SarifCategoryFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--sarif-category",
+        metavar="NAME",
+        help="SARIF: set automationDetails.id to NAME/, the category GitHub code scanning "
+        "files the alerts under (default: none, so upload-sarif's own category input applies).",
+    ),
+]
+
+
+SarifRootFlag = Annotated[
+    Path | None,
+    typer.Option(
+        "--sarif-root",
+        metavar="DIR",
+        help="SARIF and GitLab reports: the repository root inventories are located against "
+        "(default: the working folder). In GitHub Actions $GITHUB_WORKSPACE is the root.",
+    ),
+]
+
+
+ExcelFlag = Annotated[
+    bool,
+    typer.Option(
+        "--excel",
+        help="CSV: start with a UTF-8 byte order mark, so Excel reads accents and other "
+        "non-ASCII text correctly.",
     ),
 ]

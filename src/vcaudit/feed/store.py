@@ -282,6 +282,21 @@ def load_feed_info(directory: Path) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def feed_summary(cache_dir: Path) -> str:
+    """Which feed a scan would use and when it was generated, for `vcaudit --version`: read
+    from the installed bundle's state and the bundled feed.yaml, without parsing a feed."""
+    bundled = bundled_generated_at()
+    try:
+        state = State.read(cache_dir) if cachedir.folder_problem(cache_dir) is None else None
+    except FeedError:
+        state = None
+    if state is not None and _not_older_than_bundled(state):
+        return f"feed generated {state.generated_at} (installed from {state.source})"
+    if bundled is None:
+        return "feed: the bundled feed has no generated_at"
+    return f"feed generated {bundled.isoformat()} (bundled)"
+
+
 def untrusted_folder(cache_dir: Path, problem: cachedir.Problem) -> FeedError:
     """The error for a cache folder others can change."""
     return FeedError(
