@@ -23,7 +23,7 @@ from vcaudit.inventory.piped import Piped
 from vcaudit.models import Platform, Risk
 from vcaudit.notify.deliver import NotifySettings
 from vcaudit.notify.kinds import Attachment, Security, WebhookFormat
-from vcaudit.output import OutputFormat
+from vcaudit.output import OutputFormat, RenderOptions
 from vcaudit.policy import Policy
 
 PASSWORD_ENV = "VCAUDIT_SMTP_PASSWORD"  # noqa: S105  (the variable's name, not a password)
@@ -72,6 +72,9 @@ class ScanFlags:
     webhooks: tuple[str, ...] = ()
     webhook_format: WebhookFormat | None = None
     webhook_timeout: float | None = None
+    sarif_category: str | None = None
+    sarif_root: Path | None = None
+    excel: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,10 @@ class OutputPlan:
     details: bool = False
     color: ColorMode = ColorMode.AUTO
     quiet: bool = False
+    render: RenderOptions = field(default_factory=RenderOptions)
+    """What the formats need beyond their layout: the repository root of SARIF and GitLab
+    locations, the SARIF category, the CSV byte order mark (color, width and details are
+    set where the report is written)."""
 
     @property
     def formats(self) -> set[OutputFormat]:
@@ -156,6 +163,7 @@ def resolve_scan(
     stdin = None
     if not names and piped is not None and piped.stream is not None:
         names, stdin = ["-"], piped.stream
+    root, root_notes = repository_root(flags.sarif_root, environ, cwd)
     output = OutputPlan(
         format=flags.output_format,
         path=flags.output,
@@ -163,6 +171,9 @@ def resolve_scan(
         details=flags.details,
         color=flags.color,
         quiet=flags.quiet,
+        render=RenderOptions(
+            root=root, sarif_category=sarif_category(flags.sarif_category), excel=flags.excel
+        ),
     )
     check_outputs(output.paths, names)
     config = load_config(flags.config, environ, cwd)
@@ -196,7 +207,10 @@ def resolve_scan(
         today=today(flags.as_of),
         keep_rows=keep_rows,
         tool_version=tool_version,
-        warnings=(piped.note,) if piped is not None and piped.note else (),
+        warnings=(
+            *((piped.note,) if piped is not None and piped.note else ()),
+            *location_warnings(output, names, cwd, root_notes),
+        ),
     )
     return ScanSettings(
         audit=audit,
@@ -208,6 +222,59 @@ def resolve_scan(
         password_file=flags.smtp_password_file or (config.mail.password_file if config else ""),
         piped=piped,
     )
+
+
+GITHUB_WORKSPACE = "GITHUB_WORKSPACE"
+"""Where GitHub Actions checks the repository out: the root code scanning resolves against."""
+
+
+def repository_root(
+    flag: Path | None, environ: Mapping[str, str], cwd: Path
+) -> tuple[str, tuple[str, ...]]:
+    """The folder SARIF and GitLab locations are relative to: $GITHUB_WORKSPACE when set,
+    else `--sarif-root`, else the working folder; with what to say about the choice."""
+    workspace = environ.get(GITHUB_WORKSPACE, "")
+    given = str(cwd / flag) if flag is not None else ""
+    if flag is not None and not Path(given).is_dir():
+        raise UsageError(f"--sarif-root: {str(flag)!r} is not a folder")
+    if workspace:
+        notes: tuple[str, ...] = ()
+        if given and Path(given).resolve() != Path(workspace).resolve():
+            notes = (
+                f"--sarif-root {given} is not used: ${GITHUB_WORKSPACE} ({workspace}) is the "
+                "repository root code scanning reads locations against",
+            )
+        return str(Path(workspace).absolute()), notes
+    return (given or str(cwd)), ()
+
+
+def sarif_category(text: str | None) -> str:
+    """`--sarif-category`, checked ("": none given)."""
+    if text is None:
+        return ""
+    if not text.strip() or not text.isprintable():
+        raise UsageError(f"--sarif-category: expected a name such as 'fleet', got {text!r}")
+    return text.strip()
+
+
+def location_warnings(
+    output: OutputPlan, names: Sequence[str], cwd: Path, notes: Sequence[str]
+) -> tuple[str, ...]:
+    """What to say when SARIF or GitLab locations cannot be relative to the repository."""
+    located = {OutputFormat.SARIF} & output.formats
+    if not located:
+        return ()
+    from vcaudit.output.locations import STDIN_NAMES, inside
+
+    root = output.render.root
+    outside = [
+        f"{name} is outside the repository root {root}: the {' and '.join(sorted(located))} "
+        "report names it by its absolute path, so its alerts are not shown against a file of "
+        "the repository"
+        for name in names
+        if name not in STDIN_NAMES and not inside(str(cwd / name), root)
+    ]
+    return (*notes, *outside)
 
 
 def merged_policy(flags: ScanFlags, config: LoadedConfig | None) -> Policy:

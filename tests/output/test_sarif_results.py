@@ -1,12 +1,12 @@
 """SARIF results: one alert per rule, product, version and platform, whatever name the
 inventory gave the product, counting every installation and host it covers; the location is
-the inventory, relative to the working folder when it is inside it."""
+the inventory, relative to the working folder when it is inside it, else its absolute
+`file:` URI."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +72,15 @@ def test_an_inventory_inside_the_working_folder_is_relative(
     monkeypatch.chdir(tmp_path)
     assert _located(test_feed, str(tmp_path / "inv" / "fleet.csv")) == "inv/fleet.csv"
     assert _located(test_feed, "fleet.csv") == "fleet.csv"
+    assert _located(test_feed, "my fleet#1.csv") == "my%20fleet%231.csv"
 
 
-def test_an_inventory_outside_the_working_folder_keeps_its_path(
+def test_an_inventory_outside_the_working_folder_is_an_absolute_file_uri(
     test_feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inside = tmp_path / "work"
     inside.mkdir()
     monkeypatch.chdir(inside)
-    outside = str(tmp_path / "elsewhere" / "fleet.csv")
-    assert _located(test_feed, outside) == outside.replace(os.sep, "/")
+    outside = tmp_path / "elsewhere" / "fleet.csv"
+    assert _located(test_feed, str(outside)) == outside.as_uri()
+    assert _located(test_feed, "../elsewhere/fleet.csv") == outside.as_uri()

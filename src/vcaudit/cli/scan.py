@@ -31,7 +31,7 @@ from vcaudit.console import ColorMode, use_color
 from vcaudit.errors import InputError
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.models import AuditReport, Feed
-from vcaudit.output import OutputFormat, RenderOptions, formatter_for
+from vcaudit.output import OutputFormat, formatter_for
 from vcaudit.sanitize import terminal_safe
 
 if TYPE_CHECKING:
@@ -82,6 +82,9 @@ def scan(
     webhooks: opt.WebhooksFlag = None,
     webhook_format: opt.WebhookFormatFlag = None,
     webhook_timeout: opt.WebhookTimeoutFlag = None,
+    sarif_category: opt.SarifCategoryFlag = None,
+    sarif_root: opt.SarifRootFlag = None,
+    excel: opt.ExcelFlag = False,
 ) -> None:
     """Audit inventories and print the risk report."""
     given = dict(locals())  # every option, as typer parsed it (first: nothing else is local)
@@ -132,7 +135,8 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
     plan, names = settings.output, list(settings.audit.read.names)
     target = sys.stdout
     colored = plan.path is None and use_color(plan.color, target, os.environ)
-    options = RenderOptions(
+    options = replace(
+        plan.render,
         color=colored,
         width=_width(target) if plan.path is None else _DEFAULT_WIDTH,
         details=plan.details,
@@ -142,7 +146,7 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
         _emit(text.rstrip("\n").rsplit("\n", 1)[-1] + "\n", plan.path, names)
     else:
         _write_report(plan.format, report, options, plan.path, names, quiet=plan.quiet)
-    file_options = RenderOptions(width=_DEFAULT_WIDTH, details=plan.details)
+    file_options = replace(plan.render, width=_DEFAULT_WIDTH, details=plan.details)
     for fmt, path in plan.extra:
         _write_report(fmt, report, file_options, path, names, quiet=plan.quiet)
     if not plan.quiet:

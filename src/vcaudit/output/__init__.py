@@ -44,6 +44,15 @@ class RenderOptions:
     color: bool = False
     width: int = 100
     details: bool = False
+    root: str = ""
+    """The repository root that SARIF and GitLab locations are relative to (resolved by the
+    settings: $GITHUB_WORKSPACE, else --sarif-root, else the working folder); "" for the
+    working folder."""
+    sarif_category: str = ""
+    """`--sarif-category`: SARIF's automationDetails.id is this and a `/` ("": none, so the
+    upload action's own `category` input applies)."""
+    excel: bool = False
+    """`--excel`: CSV starts with a UTF-8 byte order mark, so spreadsheets read it as UTF-8."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,27 +4,32 @@ One rule per advisory, plus rules for end-of-life, unsupported, unapproved and o
 clients, and one `vcaudit/review/<id>` rule per advisory to review (affected versions not
 published yet): level note and security-severity 0.0, as it is not a confirmed finding.
 Results are grouped per (rule, product, version, platform), so a fleet of any size stays far
-below GitHub's 25,000 results per run; each result points at the first inventory
-row of its group and carries a fingerprint that is stable across runs. Text is made inert
-for GitHub Actions logs and Markdown.
+below GitHub's 25,000 results per run (their number grows with distinct versions, never
+with hosts); each result points at the first inventory row of its group, names its own
+advisory (or policy rule) and the fix, and carries a fingerprint that is stable across runs.
+Text is made inert for GitHub Actions logs and Markdown.
+
+Locations are relative to the repository root (`RenderOptions.root`), as code scanning
+expects; an inventory outside it keeps an absolute `file:` URI (the settings warn about it).
+`automationDetails.id` is written only for `--sarif-category`: the upload action fills in its
+own `category` input only when the file has none.
+https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from vcaudit.advice import replace_with, retired, upgrade_advice
-from vcaudit.models import Advisory, AuditReport, Group, Risk, Status
+from vcaudit.models import Advisory, AdvisoryHit, AuditReport, Group, Risk, Status
 from vcaudit.output import RenderOptions
+from vcaudit.output.locations import artifact_uri
 from vcaudit.sanitize import json_safe, markdown_safe, terminal_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/vcaudit/vcaudit"
 MAX_TEXT = 1000
 MAX_HOSTS_LISTED = 20
 
@@ -66,21 +71,8 @@ _POLICY_RULES = {
 }
 
 
-def _text(value: str) -> str:
-    return terminal_safe(value, MAX_TEXT)
-
-
-def _uri(path: str) -> str:
-    """A repository-relative URI when the inventory is inside the working directory."""
-    if path in ("<stdin>", "-"):
-        return "stdin"
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        relative = path
-    if relative.startswith(".."):
-        relative = path
-    return PurePosixPath(relative.replace(os.sep, "/")).as_posix()
+def _text(value: str, limit: int = MAX_TEXT) -> str:
+    return terminal_safe(value, limit)
 
 
 @dataclass(slots=True)
@@ -253,7 +245,19 @@ def _hosts(members: list[Group], cache: dict[tuple[int, ...], list[str]]) -> lis
     return found
 
 
-def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
+def _advisory_said(hit: AdvisoryHit) -> str:
+    """What one advisory result says of its own advisory: ids, severity, title and fix."""
+    adv = hit.advisory
+    facts = [*adv.aliases, adv.severity_label]
+    if adv.cvss is not None:
+        facts.append(f"CVSS {adv.cvss.score}")
+    if adv.kev:
+        facts.append("known exploited")
+    fix = f"fixed in {hit.fixed}" if hit.fixed else "no fixed release is known"
+    return f"{adv.id} ({', '.join(facts)}): {adv.title}; {fix}"
+
+
+def _result(item: _Result, rule_index: int, hosts: list[str], root: str = "") -> dict[str, Any]:
     g = item.group
     a = g.assessment
     listed = ", ".join(_text(h) for h in hosts[:MAX_HOSTS_LISTED])
@@ -264,7 +268,10 @@ def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
     if retired(a):
         successor = replace_with(a)
         action = f" Replace it with {_text(successor)}." if successor else " Replace it."
-    said = f"{_text(a.reason)}.{action}"
+    hit = next((h for h in a.hits if h.advisory.id == item.rule), None)
+    # Each result names its own advisory and its fix (a version may have several); policy
+    # results say the policy's reason.
+    said = f"{_text(_advisory_said(hit) if hit else a.reason, MAX_TEXT)}.{action}"
     if item.review is not None:
         said = (
             f"to review: {_text(item.review.id)} ({item.review.severity_label}) concerns it, "
@@ -288,7 +295,7 @@ def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(first.file if first else "stdin")},
+                    "artifactLocation": {"uri": artifact_uri(first.file if first else "-", root)},
                     "region": {
                         "startLine": line,
                         "startColumn": 1,
@@ -317,48 +324,61 @@ def _result(item: _Result, rule_index: int, hosts: list[str]) -> dict[str, Any]:
     }
 
 
-def document(report: AuditReport) -> dict[str, Any]:
+def automation_id(category: str) -> str:
+    """automationDetails.id for a category: GitHub reads the id as `category/run-id`, so a
+    category alone ends with `/` (`fleet` -> `fleet/`)."""
+    return category if category.endswith("/") else category + "/"
+
+
+def document(report: AuditReport, options: RenderOptions | None = None) -> dict[str, Any]:
     """The SARIF log as a JSON-ready mapping."""
+    options = options or RenderOptions()
     rules, groups = _collect(report)
     ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
     index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
     cache: dict[tuple[int, ...], list[str]] = {}
     results = [
-        _result(item, index[item.rule], _hosts(item.members, cache))
+        _result(item, index[item.rule], _hosts(item.members, cache), options.root)
         for _key, item in sorted(groups.items(), key=lambda pair: (-pair[1].score, pair[0]))
     ]
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "vcaudit",
-                        "version": report.tool_version or "0",
-                        "semanticVersion": report.tool_version or "0.0.0",
-                        "informationUri": INFORMATION_URI,
-                        "rules": ordered_rules,
-                    }
-                },
-                "automationDetails": {"id": "vcaudit/"},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-                "properties": {
-                    "feedGeneratedAt": (
-                        report.feed.generated_at.isoformat() if report.feed.generated_at else None
-                    ),
-                    "installations": report.summary.installations,
-                    "hosts": report.summary.hosts,
-                    "inputs": list(report.read),
-                },
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "vcaudit",
+                "version": report.tool_version or "0",
+                "semanticVersion": report.tool_version or "0.0.0",
+                # No informationUri: the project has no address of its own to give.
+                "rules": ordered_rules,
             }
-        ],
+        },
     }
+    if options.sarif_category:
+        run["automationDetails"] = {"id": automation_id(options.sarif_category)}
+    if report.warnings:
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "warning", "message": {"text": _text(w, 0)}} for w in report.warnings
+                ],
+            }
+        ]
+    run |= {
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": {
+            "feedGeneratedAt": (
+                report.feed.generated_at.isoformat() if report.feed.generated_at else None
+            ),
+            "installations": report.summary.installations,
+            "hosts": report.summary.hosts,
+            "inputs": list(report.read),
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
     """The SARIF log, indented, with a final newline."""
-    del options
     # json_safe: a SARIF file printed to a CI log holds no `##[command]` (see sanitize).
-    return json_safe(json.dumps(document(report), indent=2, ensure_ascii=True)) + "\n"
+    return json_safe(json.dumps(document(report, options), indent=2, ensure_ascii=True)) + "\n"
