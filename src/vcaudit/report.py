@@ -2,7 +2,8 @@
 
 `Tally` counts rows as they stream past (one at a time, or many rows that differ only in
 their host); `finish` turns the counts into an immutable `AuditReport` with what every format
-shows already decided. `subset` makes the same report for some of its findings (one owner's,
+shows already decided. `data_protection_section` lists the products found with their
+data-protection sheets, and the words every format uses for that section are here too. `subset` makes the same report for some of its findings (one owner's,
 for routed mail), so notification never needs the audit itself.
 """
 
@@ -21,6 +22,7 @@ from vcaudit.models import (
     AuditReport,
     DataProtectionEntry,
     DataProtectionSection,
+    FactName,
     FeedInfo,
     Finding,
     Findings,
@@ -303,3 +305,73 @@ def data_protection_warnings(section: DataProtectionSection) -> list[str]:
         for entry in section.products
         if entry.unknown
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The data-protection section: the products found in the fleet and where their calls' data goes
+
+DATA_PROTECTION_FACTS: tuple[tuple[FactName, str], ...] = (
+    (FactName.EU_RESIDENCY_OPTION, "EU/EEA residency"),
+    (FactName.E2EE_AVAILABLE, "E2EE"),
+    (FactName.E2EE_DEFAULT, "E2EE by default"),
+    (FactName.SELF_HOSTABLE, "self-hosted"),
+    (FactName.DPA_AVAILABLE, "DPA"),
+)
+"""The yes/no facts a report's data-protection table shows, with their column headings."""
+
+DATA_PROTECTION_WHERE = (
+    FactName.MEDIA_PROCESSING,
+    FactName.RECORDINGS_LOCATION,
+    FactName.OUTSIDE_EU,
+)
+"""The text facts a report shows under its table: where content and recordings go."""
+
+DATA_PROTECTION_NOTE = (
+    "Where the calls' data goes, from each product's sheet in the feed (vcaudit product ID "
+    "shows every fact with its source and the date it was read; unknown: no source read "
+    "states it). A starting point for a data protection impact assessment (DPIA), not legal "
+    "advice."
+)
+
+
+def data_protection_policy(entry: DataProtectionEntry, section: DataProtectionSection) -> str:
+    """What the policy's `data_protection.require` makes of a product: `meets the
+    requirements`, `not met: e2ee_available`, `unknown: e2ee_default` (`not met, unknown:`
+    under `unknown: fail`); "" when the policy requires nothing."""
+    if not section.required:
+        return ""
+    parts = []
+    if entry.unmet:
+        parts.append("not met: " + ", ".join(name.value for name in entry.unmet))
+    if entry.unknown:
+        lead = "not met, unknown: " if section.unknown_fails else "unknown: "
+        parts.append(lead + ", ".join(name.value for name in entry.unknown))
+    return "; ".join(parts) or "meets the requirements"
+
+
+def data_protection_failing(entry: DataProtectionEntry, section: DataProtectionSection) -> bool:
+    """The product is unapproved under the policy's data-protection requirements."""
+    return bool(entry.unmet or (section.unknown_fails and entry.unknown))
+
+
+def data_protection_summary(section: DataProtectionSection) -> str:
+    """One line: the products found with their hosts, and which miss the policy's
+    requirements ("" when no product of the feed was found)."""
+    if not section.products:
+        return ""
+    present = ", ".join(
+        f"{entry.product.name} on {advice.plural(entry.hosts, 'host')}"
+        for entry in section.products
+    )
+    line = f"Data protection: {present}"
+    failing = [e for e in section.products if data_protection_failing(e, section)]
+    if failing:
+        line += "; not meeting the policy: " + ", ".join(
+            f"{e.product.name} ({data_protection_policy(e, section)})" for e in failing
+        )
+    unknown = [e for e in section.products if e.unknown and not section.unknown_fails]
+    if unknown:
+        line += "; required but unknown: " + ", ".join(
+            f"{e.product.name} ({', '.join(name.value for name in e.unknown)})" for e in unknown
+        )
+    return line + " (vcaudit product ID shows each sheet with its sources)"
