@@ -2,9 +2,10 @@
 
 `Tally` counts rows as they stream past (one at a time, or many rows that differ only in
 their host); `finish` turns the counts into an immutable `AuditReport` with what every format
-shows already decided. `data_protection_section` lists the products found with their
-data-protection sheets, and the words every format uses for that section are here too. `subset` makes the same report for some of its findings (one owner's,
-for routed mail), so notification never needs the audit itself.
+shows already decided. `subset` makes the same report for some of its findings (one owner's,
+for routed mail), so notification never needs the audit itself. `data_protection_section`
+lists the products found with their data-protection sheets, and the words every format uses
+for that section are decided here too.
 """
 
 from __future__ import annotations
