@@ -11,7 +11,9 @@ Before any of it reaches an output it passes through the function for that outpu
   neutralised so a value stays inside its table cell.
 - `xml_safe`: characters XML 1.0 cannot carry become visible escapes (the XML writer escapes
   the markup characters).
-- `csv_safe`: a cell that a spreadsheet would run as a formula is prefixed with `'`.
+- `csv_safe`: a cell that a spreadsheet would run as a formula is prefixed with `'`;
+  `spreadsheet_safe` also each piece after a `;` (where a spreadsheet splits cells on `;`)
+  and a formula behind leading spaces (where it trims them).
 - `json_safe`: JSON text (reports printed to a CI log) with the `[` of every `#[` escaped as
   `\u005b`, so no line holds the legacy `##[command]`; readers decode the same values.
 JSON needs nothing else: it carries text unchanged and escaped by the encoder.
@@ -77,6 +79,19 @@ def csv_safe(text: str) -> str:
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def _piece_safe(piece: str) -> str:
+    return "'" + piece if piece.lstrip(" ").startswith(_FORMULA_START) else piece
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A report's CSV cell that no spreadsheet runs as a formula, even one that splits cells
+    on `;` (Excel where `;` is the list separator, LibreOffice when told to) or trims leading
+    spaces: `a;=cmd` becomes `a;'=cmd`, ` =cmd` becomes `' =cmd`."""
+    if ";" not in text:
+        return _piece_safe(text)
+    return ";".join(_piece_safe(piece) for piece in text.split(";"))
 
 
 def json_safe(text: str) -> str:

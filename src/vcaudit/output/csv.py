@@ -1,8 +1,12 @@
 """CSV: one row per installation, for spreadsheets and ticket imports.
 
-Cells a spreadsheet would run as a formula (starting with = + - @, tab, CR) are prefixed
-with `'`, so an inventory value can never become a formula in Excel or LibreOffice; control
-characters are shown as escapes, so printing the file in a terminal or CI log is safe too.
+Cells a spreadsheet would run as a formula (starting with = + - @, their full-width forms,
+tab, CR) are prefixed with `'`, so an inventory value can never become a formula in Excel or
+LibreOffice, and so is each piece after a `;`, for spreadsheets that split cells on `;`
+(Excel where `;` is the list separator): `a;=cmd` is written `a;'=cmd`. Control characters
+are shown as escapes, so printing the file in a terminal or CI log is safe too. `--excel`
+starts the file with a UTF-8 byte order mark: without it Excel reads a CSV in the system's
+legacy code page and garbles every non-ASCII name.
 The `review` column names the advisories to review (affected versions not published yet):
 shown, never part of status or risk.
 """
@@ -15,13 +19,15 @@ from typing import TextIO
 
 from vcaudit.models import AuditReport
 from vcaudit.output import RenderOptions
-from vcaudit.sanitize import csv_safe, terminal_safe
+from vcaudit.sanitize import spreadsheet_safe, terminal_safe
 
 COLUMNS = (
     "host", "platform", "product", "name", "version", "status", "risk", "latest", "fixed_in",
     "owner", "ownership", "user", "tags", "advisories", "ignored", "review", "due", "overdue",
     "reason", "file", "line",
 )  # fmt: skip
+BOM = "\ufeff"
+"""The byte order mark `--excel` starts the file with (EF BB BF once encoded as UTF-8)."""
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
@@ -33,7 +39,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
 
 def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     """Row by row to `stream`."""
-    del options
+    if options.excel:
+        stream.write(BOM)
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for finding in report.findings:
@@ -62,4 +69,4 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
             inst.source.file,
             str(inst.source.line),
         )
-        writer.writerow([csv_safe(terminal_safe(cell, 0)) for cell in row])
+        writer.writerow([spreadsheet_safe(terminal_safe(cell, 0)) for cell in row])
