@@ -15,8 +15,9 @@ Nothing here does I/O or escapes text: each format makes the words inert for its
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
@@ -36,7 +37,7 @@ from vcaudit.models import (
 def plural(count: int, word: str, many: str = "") -> str:
     """`1 host`, `2 hosts`; `many` for words whose plural is not the word and an s
     (`advisory`, `advisories`)."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def verdict_words(verdict: Verdict, code: Callable[[str], str] = str) -> tuple[str, str]:
@@ -221,15 +222,26 @@ _HOST_WIDTH = 40
 
 def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
     """The first `most` hosts in natural order (pc-2 before pc-10) and a count of the rest:
-    `a, b +3 more`."""
-    ordered = sorted(hosts, key=_natural)
-    shown = ", ".join(
-        h if len(h) <= _HOST_WIDTH else h[: _HOST_WIDTH - 1] + "…" for h in ordered[:most]
-    )
-    return shown + (f" +{len(ordered) - most} more" if len(ordered) > most else "")
+    `a, b +3 more`. A group of a hundred thousand hosts is not sorted to name five."""
+    every = hosts if isinstance(hosts, Collection) else list(hosts)
+    first = heapq.nsmallest(most, every, key=natural_key)
+    shown = ", ".join(h if len(h) <= _HOST_WIDTH else h[: _HOST_WIDTH - 1] + "…" for h in first)
+    rest = len(every) - len(first)
+    return shown + (f" +{rest:,} more" if rest > 0 else "")
 
 
-def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
+_LINKABLE = re.compile(r"https?://[^\s<>|()\[\]\"'`\\\x00-\x1f\x7f]+\Z")
+"""A URL every message format can carry as a link: nothing in it that Slack's `<url|text>`,
+a Markdown `[text](url)` or HTML would read as markup."""
+
+
+def reference_url(advisory: Advisory) -> str:
+    """The advisory's first reference a person can open (the vendor's bulletin, as the feed
+    lists it first), "" when none is a plain http(s) URL."""
+    return next((url for url in advisory.references if _LINKABLE.match(url)), "")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """A sort key that orders the numbers in names by value: `(device 2 of 37)` before
     `(device 10 of 37)`. Numbers compare by their digits (length, then text), never
     converted: a host name may hold thousands of them."""

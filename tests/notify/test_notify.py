@@ -226,7 +226,7 @@ def test_plain_smtp_message_structure(
         assert message["Message-ID"].endswith("@example.com>")
         assert message.get_content_type() == "multipart/mixed"
     owner_text, owner_html = parts(owner)
-    assert owner["Subject"] == "[vcaudit] 1 critical: 1 of 1 need action"
+    assert owner["Subject"] == "[vcaudit] PASS: 1 critical; 1 of 1 needs action"
     assert "Meetly Workplace 5.16.9" in owner_text
     assert "Chatter" not in owner_text  # only the owner's products
     assert "upgrade to 6.2.5 (latest)" in owner_text

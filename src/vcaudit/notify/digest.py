@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from vcaudit.advice import (
     ReviewItem,
     group,
+    hosts_named,
     next_steps,
     plural,
     review_ids,
@@ -33,6 +34,8 @@ MAX_GROUPS = 50
 _STEP_WIDTH = 600
 """A next step names up to five hosts: room for them and the whole advice."""
 MAX_CHANGES = 25
+MAX_HOSTS = 20
+"""Hosts named per finding; the attached report lists them all."""
 
 RISK_COLOURS = {
     Risk.CRITICAL: "#a40e26",
@@ -61,14 +64,28 @@ def _h(value: str, limit: int = 120) -> str:
 
 
 def subject(report: AuditReport, changes: Changes | None) -> str:
-    """Counts and the worst risk, e.g. `[vcaudit] 2 critical, 5 high: 7 of 30 need action`."""
+    """The verdict and the counts the body lists, e.g. `[vcaudit] FAIL, 7 at or above high:
+    2 critical, 5 high, 1 low; 8 of 30 need action`. Every risk level with installations is
+    named, so the counts add up to those that need action."""
     s = report.summary
-    counts = [f"{n} {risk.label}" for risk, n in s.by_risk if n and risk > Risk.NONE]
+    counts = [f"{n:,} {risk.label}" for risk, n in s.by_risk if n and risk > Risk.NONE]
     action = sum(n for risk, n in s.by_risk if risk > Risk.NONE)
+    verdict = report.verdict
+    head = (
+        f"FAIL, {verdict.failing:,} at or above {verdict.fail_on.label}"
+        if verdict.failing
+        else "PASS"
+    )
     if counts:
-        text = f"[vcaudit] {', '.join(counts[:3])}: {action} of {s.installations} need action"
+        need = "needs" if action == 1 else "need"
+        of = f"{action:,} of {s.installations:,} {need} action"
+        text = f"[vcaudit] {head}: {', '.join(counts)}; {of}"
     else:
-        text = f"[vcaudit] all {s.installations} installations current"
+        every = plural(s.installations, "installation")
+        text = f"[vcaudit] {head}: nothing needs action ({every})"
+    unknown = dict(s.by_status).get(Status.UNKNOWN, 0)
+    if unknown:
+        text += f"; {unknown:,} not identified"
     review = len(to_review(report))
     if review:
         text += f"; {plural(review, 'advisory', 'advisories')} to review"
@@ -100,6 +117,11 @@ def _group_line(g: Group) -> tuple[str, str]:
     why = _why(a)
     detail = (f"{_t(advice, 80)}; " if advice else "") + _t(why, 160)
     return head, detail
+
+
+def group_hosts(g: Group) -> str:
+    """The group's hosts, up to `MAX_HOSTS` in natural order, then how many more."""
+    return hosts_named(g.host_names, MAX_HOSTS) if g.host_names else ""
 
 
 def _why(a: Assessment) -> str:
@@ -146,7 +168,9 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
     )
     if audience:
         intro += f" This message lists the products {_t(audience, 80)} answers for."
-    groups = [g for g in group(report) if g.assessment.status is not Status.CURRENT]
+    every = [g for g in group(report) if g.assessment.status is not Status.CURRENT]
+    groups = [g for g in every if g.assessment.risk > Risk.NONE]
+    unjudged = [g for g in every if g.assessment.risk <= Risk.NONE]
     steps = next_steps(report)
     review = to_review(report)
     text = [intro, ""]
@@ -160,14 +184,22 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
         text.append(_REVIEW_INTRO)
         text += [f"  - {_t(item.text, _STEP_WIDTH)}" for item in review]
         text.append("")
-    if groups:
-        text.append("Findings, worst first:")
-        for g in groups[:MAX_GROUPS]:
+    for title, listed in (
+        (f"Findings, worst first ({plural(need, 'installation')} need action)", groups),
+        (_unjudged_title(unjudged), unjudged),
+    ):
+        if not listed:
+            continue
+        text.append(f"{title}:")
+        for g in listed[:MAX_GROUPS]:
             head, detail = _group_line(g)
             text += [f"  {head}", f"      {detail}"]
-        if len(groups) > MAX_GROUPS:
+            hosts = group_hosts(g)
+            if hosts:
+                text.append(f"      hosts: {_t(hosts, 0)}")
+        if len(listed) > MAX_GROUPS:
             text.append(
-                f"  ... and {len(groups) - MAX_GROUPS} more groups (see the attached report)"
+                f"  ... and {len(listed) - MAX_GROUPS} more groups (see the attached report)"
             )
         text.append("")
     if report.read:
@@ -184,7 +216,15 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
     return Digest(
         subject(report, changes),
         "\n".join(text) + "\n",
-        _html(report, changes, intro, groups, steps, feed_date, review),
+        _html(report, changes, intro, groups + unjudged, steps, feed_date, review),
+    )
+
+
+def _unjudged_title(groups: list[Group]) -> str:
+    count = sum(g.installations for g in groups)
+    return (
+        f"Not judged ({plural(count, 'installation')}: product or version not identified, "
+        "or set aside by the policy)"
     )
 
 
@@ -249,7 +289,8 @@ def _html(
                 f'<tr><td style="{cell};color:{colour};font-weight:bold">{a.risk.label}</td>'
                 f'<td style="{cell}">{a.status.value}</td><td style="{cell}">{_h(g.product)}</td>'
                 f'<td style="{cell}">{_h(g.version)}</td><td style="{cell}">{g.platform.value}</td>'
-                f'<td style="{cell}">{g.hosts}</td><td style="{cell}">{_h(g.owner)}</td>'
+                f'<td style="{cell}">{g.hosts:,}{_host_list(g)}</td>'
+                f'<td style="{cell}">{_h(g.owner)}</td>'
                 f'<td style="{cell}">{_h(upgrade_target(a))}</td>'
                 f'<td style="{cell}">{_h(why, 200)}</td></tr>'
             )
@@ -267,3 +308,8 @@ def _html(
         f"{_h(report.tool_version)}.</p></body></html>"
     )
     return "\n".join(out) + "\n"
+
+
+def _host_list(g: Group) -> str:
+    hosts = group_hosts(g)
+    return f'<br><span style="color:#57606a">{_h(hosts, 0)}</span>' if hosts else ""

@@ -10,13 +10,23 @@ failure becomes one DeliveryError line (exit 5) that shows the URL's scheme and 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vcaudit.advice import group, next_steps, plural, to_review, upgrade_advice
+from vcaudit.advice import (
+    group,
+    natural_key,
+    next_steps,
+    plural,
+    reference_url,
+    to_review,
+    upgrade_advice,
+)
 from vcaudit.deadline import Watchdog
 from vcaudit.errors import DeliveryError
-from vcaudit.models import AuditReport, Risk
+from vcaudit.models import AuditReport, Group, Risk
 from vcaudit.notify import digest as digest_mod
 from vcaudit.notify.changes import Changes
 from vcaudit.notify.digest import Digest
@@ -36,19 +46,74 @@ STEP_WIDTH = 600
 """A next step names up to five hosts: room for them and the whole advice."""
 
 
-def finding_lines(report: AuditReport) -> list[str]:
-    """One line per group with something to do, worst first (every webhook kind lists them)."""
+MAX_HOSTS = 20
+"""Hosts named per finding; the count says how many more."""
+MAX_LINKS = 5
+"""Advisories linked per finding; the rest are counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class FindingItem:
+    """One group with something to do, as every webhook kind lists it."""
+
+    group: Group
+    text: str
+    """One line: risk, status, product, version, platform, hosts, advice."""
+    hosts: tuple[str, ...]
+    """Up to `MAX_HOSTS` host names, in natural order."""
+    advisories: tuple[tuple[str, str], ...]
+    """(id, link) of the advisories that apply, worst first; the link may be ""."""
+
+    @property
+    def more_hosts(self) -> int:
+        return self.group.hosts - len(self.hosts)
+
+    @property
+    def hosts_text(self) -> str:
+        more = f" +{self.more_hosts:,} more" if self.more_hosts > 0 else ""
+        return ", ".join(self.hosts) + more
+
+
+def finding_items(report: AuditReport) -> list[FindingItem]:
+    """The groups with something to do, worst first, with their hosts and advisory links."""
     out = []
     for g in group(report):
         a = g.assessment
         if a.risk <= Risk.NONE:
             continue
         advice = upgrade_advice(a, short=True)
-        out.append(
+        text = (
             f"{a.risk.label} {a.status.value}: {g.product} {g.version} ({g.platform.value}), "
             f"{plural(g.hosts, 'host')}" + (f", {advice}" if advice else "")
         )
+        hosts = tuple(heapq.nsmallest(MAX_HOSTS, g.host_names, key=natural_key))
+        links = tuple((hit.advisory.id, reference_url(hit.advisory)) for hit in a.hits)
+        out.append(FindingItem(g, text, hosts, links))
     return out
+
+
+def finding_lines(report: AuditReport) -> list[str]:
+    """One line per group with something to do, worst first."""
+    return [item.text for item in finding_items(report)]
+
+
+def _finding_json(item: FindingItem) -> dict[str, Any]:
+    g, a = item.group, item.group.assessment
+    return {
+        "text": item.text,
+        "risk": a.risk.label,
+        "status": a.status.value,
+        "product": g.product,
+        "version": g.version,
+        "platform": g.platform.value,
+        "owner": g.owner,
+        "installations": g.installations,
+        "hosts": g.hosts,
+        "host_names": list(item.hosts),
+        "more_hosts": max(item.more_hosts, 0),
+        "advice": upgrade_advice(a, short=True),
+        "advisories": [{"id": ident, "url": url} for ident, url in item.advisories],
+    }
 
 
 def json_body(report: AuditReport, digest: Digest, changes: Changes | None) -> dict[str, Any]:
@@ -76,7 +141,7 @@ def json_body(report: AuditReport, digest: Digest, changes: Changes | None) -> d
             else None
         ),
         "next_steps": [step.text for step in next_steps(report)],
-        "findings": finding_lines(report),
+        "findings": [_finding_json(item) for item in finding_items(report)],
         # Advisories whose affected versions are not published yet: not findings.
         "review": [
             {
