@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_installation, write_fleet
+from tests.output.json_report import installation_rows
 from vcaudit import versioning
 from vcaudit.advice import next_steps, upgrade_advice, upgrade_target
 from vcaudit.audit import run_audit
@@ -432,7 +433,7 @@ def test_every_format_words_the_same_advice(fmt: OutputFormat) -> None:
     assert "or later" not in text
     assert "2.0.0 is clean too" in text or fmt is OutputFormat.JSON
     if fmt is OutputFormat.JSON:
-        row = json.loads(text)["installations"][0]
+        row = installation_rows(json.loads(text))[0]
         assert (row["fixed_in"], row["upgrade_to"]) == ("2.0.0", "3.0.0")
 
 

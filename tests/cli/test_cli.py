@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_FEED_DIR
+from tests.output.json_report import installation_rows
 from vcaudit import __version__
 from vcaudit.cli import main
 
@@ -110,7 +111,7 @@ def test_output_file_written_atomically(
     code, out, _ = run(capsys, "scan", str(fleet), *BASE, "-f", "json", "-o", str(target))
     assert code == 1
     assert out == ""
-    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 1
+    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 2
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -195,7 +196,7 @@ def test_no_inventory_audits_this_machine(capsys: pytest.CaptureFixture[str]) ->
     code, out, err = run(capsys, "scan", *BASE, "-f", "json")
     assert code in (0, 1), err
     doc = json.loads(out)
-    assert {i["platform"] for i in doc["installations"]} <= {"linux", "macos", "windows"}
+    assert {i["platform"] for i in installation_rows(doc)} <= {"linux", "macos", "windows"}
 
 
 def test_broken_feed_exits_4(

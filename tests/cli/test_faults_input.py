@@ -17,6 +17,7 @@ from typing import IO
 import pytest
 
 from tests.conftest import TEST_FEED_DIR
+from tests.output.json_report import installation_rows
 from vcaudit import yamlio
 from vcaudit.cli import main
 from vcaudit.errors import InputError
@@ -319,7 +320,7 @@ def test_an_sla_past_the_year_9999_is_refused_by_check_and_scan(
         capsys, "scan", str(fleet), *BASE, "--config", str(policy), "--format", "json"
     )
     assert code == 0, err
-    assert {i["due"] for i in json.loads(out)["installations"]} != {None}
+    assert {i["due"] for i in installation_rows(json.loads(out))} != {None}
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.output.json_report import installation_rows
 from vcaudit.cli import main
 from vcaudit.errors import InputError
 from vcaudit.inventory.aggregate import reread_csv
@@ -59,7 +60,7 @@ def scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str,
 
 
 def rows_of(report: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return sorted((i["host"], i["name"], i["version"]) for i in report["installations"])
+    return sorted((i["host"], i["name"], i["version"]) for i in installation_rows(report))
 
 
 def read(name: str, relevant: Any, **kw: Any) -> tuple[list[Installation], ReadContext]:
@@ -82,7 +83,7 @@ def test_osqueryi_output_saved_by_windows_powershell_is_audited(
         ("osqueryi-programs-ps51", "MSTeams_8wekyb3d8bbwe", "25122.1415.3698.6812"),
         ("osqueryi-programs-ps51", "Zoom Workplace (64-bit)", "6.2.47507"),
     ]
-    zoom = next(i for i in report["installations"] if i["product"] == "zoom")
+    zoom = next(i for i in installation_rows(report) if i["product"] == "zoom")
     assert zoom["status"] == "vulnerable"
     assert zoom["source"] == {"file": str(path), "line": 2}
 
@@ -135,7 +136,7 @@ def test_utf16_native_csv_through_the_cli(
     # JSON lists every installation: the file is counted, then read a second time.
     code, report, err = scan(capsys, str(path))
     assert code == 0, err
-    assert [(i["host"], i["version"], i["source"]["line"]) for i in report["installations"]] == [
+    assert [(i["host"], i["version"], i["source"]["line"]) for i in installation_rows(report)] == [
         ("pc-1", "6.2.47507", 2),
         ("pc-2", "6.2.47507", 3),
         ("mac-1", "6.0.2 (33403)", 4),
@@ -454,7 +455,7 @@ def test_terminal_listings_through_the_cli(capsys: pytest.CaptureFixture[str]) -
     names = ["snap-terminal.txt", "flatpak-terminal.txt", "rpm-qa.txt", "dpkg-held.txt"]
     code, report, err = scan(capsys, *(str(IMPORTS / n) for n in names))
     assert code == 0, err
-    by_host = {(i["host"], i["name"], i["version"]) for i in report["installations"]}
+    by_host = {(i["host"], i["name"], i["version"]) for i in installation_rows(report)}
     assert ("snap-terminal", "zoom-client", "6.2.11.4905") in by_host
     assert ("snap-terminal", "zoom-client", "5.17.11.3835") not in by_host
     assert ("dpkg-held", "zoom", "6.2.11.4905") in by_host

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.output.json_report import installation_rows
 from vcaudit.inventory.context import ReadContext
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.identify import Identifier
@@ -222,7 +223,7 @@ def test_scan_reads_exports_end_to_end(capsys: pytest.CaptureFixture[str]) -> No
     out, err = capsys.readouterr()
     assert code == 0, err
     doc = json.loads(out)
-    products = [(i["product"], i["status"]) for i in doc["installations"]]
+    products = [(i["product"], i["status"]) for i in installation_rows(doc)]
     assert ("zoom", "vulnerable") in products
     # Every row read is in the report, the unrecognised teams-for-linux snap included.
     assert [(i["source"]["file"], i["source"]["line"]) for i in doc["installations"]] == [

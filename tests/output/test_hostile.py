@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_FEED_DIR
+from tests.output.json_report import installation_rows
 from vcaudit.cli import main
 from vcaudit.output import OutputFormat
 
@@ -65,7 +66,7 @@ def test_legacy_workflow_commands_keep_their_values_in_json(
     out, _err = capsys.readouterr()
     assert code == 0
     assert "##[" not in out
-    installations = json.loads(out)["installations"]
+    installations = installation_rows(json.loads(out))
     assert {i["host"] for i in installations} == {"pc-##[add-mask]secret", "#"}
     assert {i["version"] for i in installations} == {":::set-output::x", "#[debug]6.2.5"}
 

@@ -1,45 +1,231 @@
-"""The JSON report (`--format json`), documented in schema/report.schema.json.
+"""The JSON report (`--format json`), schema_version 2, documented in schema/report.schema.json.
 
-Keys come in a fixed order and installations in input order, so the same input gives the same
-bytes. Text is written as it was read (JSON escaping makes it inert); `ensure_ascii` keeps
-control and direction-override characters visible as escapes.
+Its size grows with rows, not with rows times advisories: each advisory is written once, in
+the top-level `advisories` map (keyed by vendor id); each distinct verdict once, in `findings`
+(one per product, version, platform and what the policy made of them: status, risk, due date,
+the advisories that apply and those ignored); and each installation as one line of its own
+facts (host, user, owner, tags, source row) naming its finding. Findings are known before a
+row is written (from the report's groups, counted while the rows streamed past), so rows are
+written as they are read again and a million installations never sit in memory.
+
+Advisories are sorted by key, findings worst first, installations in input order: the same
+input gives the same bytes. Text is written as it was read (JSON escaping makes it inert);
+`ensure_ascii` keeps control and direction-override characters visible as escapes.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from itertools import chain
-from operator import itemgetter
 from typing import Any, TextIO
 
 from vcaudit.models import (
     Advisory,
-    AdvisoryHit,
     Assessment,
     AuditReport,
     BatchedFindings,
     Finding,
-    IgnoredHit,
     Installation,
-    Source,
+    Platform,
+    RowBatch,
 )
 from vcaudit.output import RenderOptions
 from vcaudit.sanitize import json_safe
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+_enc = json.encoder.encode_basestring_ascii  # the C encoder json.dumps uses for strings
 
 
-def _advisory(hit: AdvisoryHit) -> dict[str, Any]:
-    advisory = hit.advisory
+def _text(value: str) -> str:
+    """A JSON string, or null for an empty one."""
+    return _enc(value) if value else "null"
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings and advisories: decided once, before any row is written
+
+
+@dataclass(slots=True)
+class Verdict:
+    """One finding of the report: a distinct (product, version, platform, verdict)."""
+
+    assessment: Assessment
+    version: str
+    platform: Platform
+    name: str
+    """The inventory's name when no product matched (it tells unknown rows apart), else ""."""
+    installations: int = 0
+    id: str = ""
+    advisories: list[str] = field(default_factory=list)
+    """Keys in the report's `advisories` map of the advisories that apply."""
+    ignored: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+
+    @property
+    def product(self) -> str | None:
+        product = self.assessment.product
+        return product.id if product is not None else None
+
+
+_Key = tuple[str, Platform, str, Assessment]
+
+
+def _key(installation: Installation, assessment: Assessment) -> _Key:
+    name = installation.product if assessment.product is None else ""
+    return (installation.version, installation.platform, name, assessment)
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sorts `5.9` before `5.10`."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _NUMBER.split(text) if p)
+
+
+class Catalogue:
+    """The findings of a report and the advisories they name, sorted and given ids, and the
+    finding each installation belongs to (JSON and JSON Lines share it)."""
+
+    def __init__(self, report: AuditReport) -> None:
+        verdicts: dict[_Key, Verdict] = {}
+        # One representative per value: assessments equal in value (two spellings of one
+        # product, say) are one finding.
+        same: dict[Assessment, Assessment] = {}
+
+        def add(key: _Key, count: int) -> None:
+            assessment = same.setdefault(key[3], key[3])
+            key = (key[0], key[1], key[2], assessment)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = Verdict(assessment, key[0], key[1], key[2])
+            verdict.installations += count
+
+        if report.groups or not report.rows:
+            for group in report.groups:
+                name = group.product if group.assessment.product is None else ""
+                add((group.version, group.platform, name, group.assessment), group.installations)
+        else:  # a report made without groups: its rows, read once more
+            for finding in report.findings:
+                add(_key(finding.installation, finding.assessment), 1)
+        self._same = same
+        self._verdicts = verdicts
+        self.findings: list[Verdict] = sorted(verdicts.values(), key=_order)
+        self._name_ids()
+        self.advisories: dict[str, dict[str, Any]] = self._advisory_map()
+        self._cache: dict[int, tuple[Assessment, str, Platform, str, Verdict]] = {}
+
+    def _name_ids(self) -> None:
+        """`product@version/platform` (the inventory's name for an unknown product), with
+        `#2`, `#3`... for further verdicts on the same (several policy contexts)."""
+        used: set[str] = set()
+        for verdict in self.findings:
+            base = f"{verdict.product or verdict.name}@{verdict.version}/{verdict.platform.value}"
+            candidate, n = base, 1
+            while candidate in used:
+                n += 1
+                candidate = f"{base}#{n}"
+            used.add(candidate)
+            verdict.id = candidate
+
+    def _advisory_map(self) -> dict[str, dict[str, Any]]:
+        """Every advisory a finding names, once, keyed by vendor id; an id two products' feeds
+        describe differently (another title or score) is keyed `id@product` for each."""
+        seen: dict[str, dict[str, Advisory]] = {}
+        for verdict in self.findings:
+            product = verdict.product or ""
+            a = verdict.assessment
+            for advisory in chain(
+                (h.advisory for h in a.hits), (i.hit.advisory for i in a.ignored), a.review
+            ):
+                seen.setdefault(advisory.id, {})[product] = advisory
+        keys: dict[tuple[str, str], str] = {}
+        out: dict[str, dict[str, Any]] = {}
+        for vendor_id, by_product in seen.items():
+            bodies = {p: _advisory(adv) for p, adv in sorted(by_product.items())}
+            split = len({json.dumps(b, sort_keys=True) for b in bodies.values()}) > 1
+            for product, body in bodies.items():
+                key = f"{vendor_id}@{product}" if split else vendor_id
+                keys[(product, vendor_id)] = key
+                entry = out.setdefault(key, {**body, "products": [], "fixed": {}})
+                entry["products"].append(product)
+                fixed = _fixed(by_product[product])
+                if fixed:
+                    entry["fixed"][product] = fixed
+        for verdict in self.findings:
+            product = verdict.product or ""
+            a = verdict.assessment
+            verdict.advisories = [keys[(product, h.advisory.id)] for h in a.hits]
+            verdict.ignored = [keys[(product, i.hit.advisory.id)] for i in a.ignored]
+            verdict.review = [keys[(product, adv.id)] for adv in a.review]
+        return dict(sorted(out.items()))
+
+    def verdict(self, installation: Installation, assessment: Assessment) -> Verdict:
+        """The finding one installation belongs to."""
+        found = self._cache.get(id(assessment))
+        if (
+            found is not None
+            and found[0] is assessment
+            and found[1] == installation.version
+            and found[2] is installation.platform
+            and (assessment.product is not None or found[3] == installation.product)
+        ):
+            return found[4]
+        key = _key(installation, assessment)
+        same = self._same.get(assessment)
+        verdict = self._verdicts.get((key[0], key[1], key[2], same)) if same else None
+        if verdict is None:
+            raise ValueError(
+                f"an installation on line {installation.source.line} of "
+                f"{installation.source.file} is in none of the report's groups"
+            )
+        self._cache[id(assessment)] = (
+            assessment,
+            installation.version,
+            installation.platform,
+            installation.product,
+            verdict,
+        )
+        return verdict
+
+
+def _order(verdict: Verdict) -> tuple[Any, ...]:
+    """Worst first, then by product, platform and version; then by the rest of the verdict,
+    so that the order never depends on the input's."""
+    a = verdict.assessment
+    return (
+        -a.risk,
+        a.status.rank,
+        verdict.product or "",
+        verdict.name,
+        verdict.platform.value,
+        _natural(verdict.version),
+        verdict.version,
+        repr(
+            (
+                a.installer, a.owner, a.due, a.reason, a.latest, a.fixed_in, a.upgrade_to,
+                [h.advisory.id for h in a.hits],
+                [(i.hit.advisory.id, i.reason, i.until) for i in a.ignored],
+                [r.id for r in a.review],
+            )
+        ),
+    )  # fmt: skip
+
+
+def _advisory(advisory: Advisory) -> dict[str, Any]:
     cvss = advisory.cvss
-    out = {
+    return {
         "id": advisory.id,
         "aliases": list(advisory.aliases),
         "title": advisory.title,
         "severity": advisory.severity_label,
+        # Only where the vendor's label disagrees with the CVSS band: shown, never ranked.
+        "vendor_severity": advisory.vendor_severity or None,
         "cvss": (
             {"version": cvss.version, "score": cvss.score, "vector": cvss.vector}
             if cvss is not None
@@ -47,69 +233,74 @@ def _advisory(hit: AdvisoryHit) -> dict[str, Any]:
         ),
         "kev": advisory.kev,
         "published": advisory.published.isoformat() if advisory.published else None,
-        "fixed": hit.fixed or None,
+        "range": "known" if advisory.range_known else "unknown",
+        "references": list(advisory.references),
     }
-    if advisory.vendor_severity:
-        # Only where the vendor's label disagrees with the CVSS band: shown, never ranked.
-        out["vendor_severity"] = advisory.vendor_severity
+
+
+def _fixed(advisory: Advisory) -> dict[str, list[str]]:
+    """The versions that fix it, per platform, in the feed's order."""
+    out: dict[str, list[str]] = {}
+    for affected in advisory.affected:
+        if not affected.fixed:
+            continue
+        for platform in Platform:
+            if platform in affected.platforms:
+                versions = out.setdefault(platform.value, [])
+                if affected.fixed not in versions:
+                    versions.append(affected.fixed)
     return out
 
 
-def _ignored(item: IgnoredHit) -> dict[str, Any]:
-    out = {
-        **_advisory(item.hit),
-        "reason": item.reason,
-        "until": item.until.isoformat() if item.until else None,
-    }
-    if not item.hit.advisory.range_known:
-        out["range"] = "unknown"  # an advisory to review that the policy accepts
-    return out
-
-
-def _review(advisory: Advisory) -> dict[str, Any]:
-    """An advisory to review: its affected versions are not published yet, so it has no
-    fixed version; shown, never part of status or risk."""
-    out = _advisory(AdvisoryHit(advisory, ""))
-    del out["fixed"]
-    out["range"] = "unknown"
-    return out
-
-
-def installation(finding: Finding) -> dict[str, Any]:
-    """One installation of the report, as a JSON-ready mapping."""
-    inst = finding.installation
-    assessment = finding.assessment
-    product = assessment.product
+def _verdict_fields(verdict: Verdict) -> dict[str, Any]:
+    a = verdict.assessment
+    product = a.product
     return {
-        "host": inst.host,
-        "platform": inst.platform.value,
         "product": product.id if product else None,
         "product_name": product.name if product else None,
-        "name": inst.product,
-        "installer": assessment.installer,
-        "version": inst.version,
-        "status": assessment.status.value,
-        "risk": assessment.risk.label,
-        "reason": assessment.reason,
-        "latest": assessment.latest or None,
-        "fixed_in": assessment.fixed_in or None,
-        "upgrade_to": assessment.upgrade_to or None,
-        "or_later": assessment.or_later,
-        "owner": finding.owner or None,
-        "ownership": inst.ownership.value,
-        "user": inst.user or None,
-        "tags": list(inst.tags),
-        "advisories": [_advisory(hit) for hit in assessment.hits],
-        "ignored": [_ignored(item) for item in assessment.ignored],
-        "review": [_review(advisory) for advisory in assessment.review],
-        "due": assessment.due.isoformat() if assessment.due else None,
-        "overdue": assessment.overdue,
-        "source": {"file": inst.source.file, "line": inst.source.line},
+        "name": verdict.name or None,
+        "installer": a.installer,
+        "version": verdict.version,
+        "platform": verdict.platform.value,
+        "status": a.status.value,
+        "risk": a.risk.label,
+        "reason": a.reason,
+        "latest": a.latest or None,
+        "fixed_in": a.fixed_in or None,
+        "upgrade_to": a.upgrade_to or None,
+        "or_later": a.or_later,
+        "owner": a.owner or None,
+        "due": a.due.isoformat() if a.due else None,
+        "overdue": a.overdue,
+        "advisories": verdict.advisories,
+        "ignored": [
+            {
+                "id": key,
+                "reason": item.reason,
+                "until": item.until.isoformat() if item.until else None,
+            }
+            for key, item in zip(verdict.ignored, a.ignored, strict=True)
+        ],
+        "review": verdict.review,
+        "installations": verdict.installations,
     }
 
 
-def document(report: AuditReport, *, with_installations: bool = True) -> dict[str, Any]:
-    """The whole report as a JSON-ready mapping."""
+def finding(verdict: Verdict) -> dict[str, Any]:
+    """One finding of the report, as a JSON-ready mapping."""
+    return {"id": verdict.id, **_verdict_fields(verdict)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The document
+
+
+def document(
+    report: AuditReport, *, with_installations: bool = True, catalogue: Catalogue | None = None
+) -> dict[str, Any]:
+    """The whole report as a JSON-ready mapping (rows kept in memory: for tests and small
+    reports; `write` streams them)."""
+    catalogue = catalogue or Catalogue(report)
     summary = report.summary
     feed = report.feed
     return {
@@ -130,6 +321,7 @@ def document(report: AuditReport, *, with_installations: bool = True) -> dict[st
         "summary": {
             "hosts": summary.hosts,
             "installations": summary.installations,
+            "findings": len(catalogue.findings),
             "worst_risk": summary.worst.label,
             "failing": summary.failing,
             "ignored": summary.ignored,
@@ -139,187 +331,118 @@ def document(report: AuditReport, *, with_installations: bool = True) -> dict[st
         },
         "inputs": list(report.read),
         "warnings": list(report.warnings),
-        "installations": ([installation(f) for f in report.findings] if with_installations else []),
+        "advisories": catalogue.advisories,
+        "findings": [finding(v) for v in catalogue.findings],
+        "installations": (
+            [json.loads(line) for piece in rows(report, catalogue) for line in piece.split("\n")]
+            if with_installations
+            else []
+        ),
     }
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
-    """The report as indented JSON with a final newline."""
+    """The report as JSON with a final newline (see `write`)."""
     buffer = io.StringIO()
     write(report, options, buffer)
     return buffer.getvalue()
 
 
 def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
-    """The same bytes as `json.dumps(document(report), indent=2)`, one installation at a time.
-
-    An installation's fields that depend only on its verdict (status, advisories, ...) are
-    encoded once per distinct verdict; per row only its own fields are encoded.
-    """
+    """The report, indented, with each installation on one line of its own, written as the
+    rows are read."""
     del options  # one layout for every consumer
-    head = document(report, with_installations=False)
-    text = json.dumps({**head, "installations": []}, indent=2, ensure_ascii=True)
+    catalogue = Catalogue(report)
+    head = document(report, with_installations=False, catalogue=catalogue)
+    text = json.dumps(head, indent=2, ensure_ascii=True)
     opening, _, closing = text.rpartition('"installations": []')
     # json_safe: a report printed to a CI log holds no `##[command]` (see sanitize).
     stream.write(json_safe(opening) + '"installations": [')
-    encoder = _RowEncoder()
     first = True
-    findings = report.findings
-    pieces = (
-        _batched(findings, encoder)
-        if isinstance(findings, BatchedFindings)
-        else map(encoder.encode, findings)
-    )
-    for piece in pieces:
-        if len(piece) > 4096:
-            # A piece of many installations: written as it is, not copied into a new string.
-            stream.write("\n" if first else ",\n")
-            stream.write(json_safe(piece))
-        else:
-            stream.write(("\n" if first else ",\n") + json_safe(piece))
+    for piece in rows(report, catalogue, prefix="    ", separator=",\n"):
+        stream.write("\n" if first else ",\n")
+        stream.write(json_safe(piece))
         first = False
     stream.write(("\n  ]" if not first else "]") + json_safe(closing) + "\n")
 
 
-# Stand-ins for a row's own values: encoded, each occurs once in an installation's text.
-_HOST, _USER, _LINE = "\x00host\x00", "\x00user\x00", 987_654_321_987_654_321
+# ---------------------------------------------------------------------------------------------
+# Installations, one line each
+
+
 _PIECE = 256
-"""Installations joined into one piece of text when rows are read again."""
+"""Rows joined into one piece of text when counted files are read again."""
 
 
-def _batched(findings: BatchedFindings, encoder: _RowEncoder) -> Iterator[str]:
-    """The installations of counted files read again, many per piece of text.
+def rows(
+    report: AuditReport, catalogue: Catalogue, *, prefix: str = "", separator: str = "\n"
+) -> Iterator[str]:
+    """The installations as JSON objects (`prefix` before each), one row per item, or, for
+    counted files read again, many rows per item joined by `separator` (a row's text holds
+    no line break: JSON escapes them)."""
+    findings = report.findings
+    if isinstance(findings, BatchedFindings):
+        return _batched(findings.batches(), _Row(catalogue, prefix), separator)
+    row = _Row(catalogue, prefix)
+    return (row.text(f) for f in findings)
 
-    Rows of one distinct installation differ only in host, user and line, so its text is
-    encoded once, cut where those go, and joined with each row's own values. The text is
-    cut at each stand-in in turn, so the same text earlier on is harmless; should it occur
-    again later (a tag that happens to equal it), those rows are encoded one by one.
-    """
-    enc = json.encoder.encode_basestring_ascii
+
+class _Row:
+    """One installation's line: `{"host": ..., "name": ..., "user": ..., "owner": ...,
+    "ownership": ..., "tags": [...], "source": {"file": ..., "line": ...}, "finding": ...}`."""
+
+    def __init__(self, catalogue: Catalogue, prefix: str) -> None:
+        self.catalogue = catalogue
+        self.prefix = prefix + '{"host": '
+
+    def parts(self, first: Installation, assessment: Assessment) -> tuple[str, str, str]:
+        """The text of a row of `first`'s installation around its host, user and line."""
+        verdict = self.catalogue.verdict(first, assessment)
+        owner = first.owner or assessment.owner
+        tags = ", ".join(map(_enc, first.tags))
+        return (
+            f', "name": {_enc(first.product)}, "user": ',
+            f', "owner": {_text(owner)}, "ownership": "{first.ownership.value}", '
+            f'"tags": [{tags}], "source": {{"file": {_enc(first.source.file)}, "line": ',
+            f'}}, "finding": {_enc(verdict.id)}}}',
+        )
+
+    def text(self, finding: Finding) -> str:
+        inst = finding.installation
+        before_user, before_line, last = self.parts(inst, finding.assessment)
+        return (
+            f"{self.prefix}{_enc(inst.host)}{before_user}{_text(inst.user)}"
+            f"{before_line}{inst.source.line}{last}"
+        )
+
+
+def _batched(batches: Iterable[RowBatch], row: _Row, separator: str) -> Iterator[str]:
+    """Rows of counted files read again, many per piece of text: rows of one counted
+    installation differ only in host, user and line, so the rest of their text is made once."""
     # By file (its `firsts`, kept so that its id is never reused), then installation number.
-    templates: dict[int, tuple[Sequence[Installation], dict[int, _Cut | None]]] = {}
-    for batch in findings.batches():
+    made: dict[int, tuple[Sequence[Installation], dict[int, tuple[str, str, str]]]] = {}
+    opening = row.prefix
+    for batch in batches:
         numbers, hosts, users, lines = batch.numbers, batch.hosts, batch.users, batch.lines
         firsts, assessments = batch.firsts, batch.assessments
-        known = templates.setdefault(id(firsts), (firsts, {}))[1]
+        known = made.setdefault(id(firsts), (firsts, {}))[1]
         for number in set(numbers).difference(known):
-            known[number] = _cut(encoder, firsts[number], assessments[number])
-        cuts = list(map(known.__getitem__, numbers))
-        if None in cuts:
-            yield from map(encoder.encode, batch)
-            continue
-        if any(users):
-            users_json = [enc(user) if user else "null" for user in users]
-        else:
-            users_json = ["null"] * len(users)
+            known[number] = row.parts(firsts[number], assessments[number])
+        parts = list(map(known.__getitem__, numbers))
+        users_json = list(map(_text, users)) if any(users) else ["null"] * len(users)
         for start in range(0, len(numbers), _PIECE):
             end = start + _PIECE
-            part = cuts[start:end]
-            separators = [",\n"] * (len(part) - 1) + [""]
+            part = parts[start:end]
+            separators = [separator] * (len(part) - 1) + [""]
             pieces = zip(
-                map(_FIRST, part),  # type: ignore[arg-type]
-                map(enc, hosts[start:end]),
-                map(_SECOND, part),  # type: ignore[arg-type]
+                map(_enc, hosts[start:end]),
                 users_json[start:end],
-                map(_THIRD, part),  # type: ignore[arg-type]
                 map(str, lines[start:end]),
-                map(_LAST, part),  # type: ignore[arg-type]
+                part,
                 separators,
                 strict=True,
             )
-            yield "".join(chain.from_iterable(pieces))
-
-
-_Cut = tuple[str, str, str, str]
-"""An installation's text in four pieces, around its host, user and line."""
-_FIRST, _SECOND, _THIRD, _LAST = (itemgetter(i) for i in range(4))
-
-
-def _cut(encoder: _RowEncoder, first: Installation, assessment: Assessment) -> _Cut | None:
-    """An installation's text cut where its host, user and line go (None if it cannot be)."""
-    probe = replace(first, host=_HOST, user=_USER, source=Source(first.source.file, _LINE))
-    text = encoder.encode(Finding(probe, assessment))
-    enc = json.encoder.encode_basestring_ascii
-    parts: list[str] = []
-    for mark in (enc(_HOST), enc(_USER), str(_LINE)):
-        if text.count(mark) != 1:
-            return None
-        before, text = text.split(mark)
-        parts.append(before)
-    return parts[0], parts[1], parts[2], text
-
-
-_INDENT = "      "  # an installation's keys, inside the root object and its list
-
-
-def _field(key: str, value: Any) -> str:
-    """One `"key": value` line block as json.dumps(indent=2) writes it at this depth."""
-    inner = json.dumps({key: value}, indent=2, ensure_ascii=True)
-    lines = inner.split("\n")[1:-1]
-    return "\n".join("    " + line for line in lines)
-
-
-class _RowEncoder:
-    """Encodes installations, caching what their verdict decides."""
-
-    def __init__(self) -> None:
-        self._cache: dict[int, tuple[Any, tuple[str, str, str, str]]] = {}
-
-    def _verdict_parts(self, finding: Finding) -> tuple[str, str, str, str]:
-        assessment = finding.assessment
-        found = self._cache.get(id(assessment))
-        if found is not None and found[0] is assessment:
-            return found[1]
-        row = installation(finding)
-        parts = (
-            ",\n".join(_field(k, row[k]) for k in ("product", "product_name")),
-            _field("installer", row["installer"]),
-            ",\n".join(
-                _field(k, row[k])
-                for k in (
-                    "status",
-                    "risk",
-                    "reason",
-                    "latest",
-                    "fixed_in",
-                    "upgrade_to",
-                    "or_later",
-                )
-            ),
-            ",\n".join(
-                _field(k, row[k]) for k in ("advisories", "ignored", "review", "due", "overdue")
-            ),
-        )
-        self._cache[id(assessment)] = (assessment, parts)
-        return parts
-
-    def encode(self, finding: Finding) -> str:
-        inst = finding.installation
-        product, installer, verdict, advisories = self._verdict_parts(finding)
-        enc = json.encoder.encode_basestring_ascii
-        owner = finding.owner
-        tags = (
-            "[\n" + ",\n".join(f"{_INDENT}  {enc(t)}" for t in inst.tags) + f"\n{_INDENT}]"
-            if inst.tags
-            else "[]"
-        )
-        return (
-            "    {\n"
-            f'{_INDENT}"host": {enc(inst.host)},\n'
-            f'{_INDENT}"platform": {enc(inst.platform.value)},\n'
-            f"{product},\n"
-            f'{_INDENT}"name": {enc(inst.product)},\n'
-            f"{installer},\n"
-            f'{_INDENT}"version": {enc(inst.version)},\n'
-            f"{verdict},\n"
-            f'{_INDENT}"owner": {enc(owner) if owner else "null"},\n'
-            f'{_INDENT}"ownership": {enc(inst.ownership.value)},\n'
-            f'{_INDENT}"user": {enc(inst.user) if inst.user else "null"},\n'
-            f'{_INDENT}"tags": {tags},\n'
-            f"{advisories},\n"
-            f'{_INDENT}"source": {{\n'
-            f'{_INDENT}  "file": {enc(inst.source.file)},\n'
-            f'{_INDENT}  "line": {inst.source.line}\n'
-            f"{_INDENT}}}\n"
-            "    }"
-        )
+            yield "".join(
+                f"{opening}{host}{p[0]}{user}{p[1]}{line}{p[2]}{sep}"
+                for host, user, line, p, sep in pieces
+            )
