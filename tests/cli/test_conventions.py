@@ -21,13 +21,13 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("args", "message", "usage"),
     [
-        (["scan", "--bogus"], "No such option: --bogus", "Usage: vcaudit scan [OPTIONS]"),
+        (["scan", "--bogus"], "No such option", "Usage: vcaudit scan [OPTIONS]"),
         (
             ["scan", "x.csv", "--format", "nope"],
             "Invalid value for '--format' / '-f': 'nope' is not one of",
             "Usage: vcaudit scan [OPTIONS]",
         ),
-        (["--nope"], "No such option: --nope", "Usage: vcaudit [OPTIONS] COMMAND"),
+        (["--nope"], "No such option", "Usage: vcaudit [OPTIONS] COMMAND"),
         (["frobnicate"], "No such command 'frobnicate'", "Usage: vcaudit [OPTIONS] COMMAND"),
         (["feed", "update", "--url"], "Option '--url' requires an argument", None),
     ],
@@ -40,7 +40,9 @@ def test_usage_errors_use_the_one_error_style(
     assert out == ""
     first, *rest = err.splitlines()
     # The same first line as every other error vcaudit reports, then where to look.
+    # (click's own words differ between releases: `No such option: --x`, `No such option '--x'`)
     assert first.startswith(f"vcaudit: error: {message}")
+    assert all(arg in first for arg in args if arg.startswith("--"))
     if usage is not None:  # click knows the command for most errors, not all
         assert any(line.startswith(usage) for line in rest)
     assert rest[-1].startswith("Try '")
@@ -52,7 +54,8 @@ def test_a_usage_error_shows_hostile_text_inert(capsys: pytest.CaptureFixture[st
     assert code == 2
     assert "\x1b" not in err
     assert "\x07" not in err
-    assert err.startswith("vcaudit: error: No such option: --\\x1b]0;pwned\\x07")
+    assert err.startswith("vcaudit: error: No such option")
+    assert "--\\x1b]0;pwned\\x07" in err.splitlines()[0]
 
 
 def test_a_group_without_its_command_shows_its_help(capsys: pytest.CaptureFixture[str]) -> None:
