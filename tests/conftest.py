@@ -29,8 +29,10 @@ TODAY = dt.date(2026, 1, 15)
 def _private_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tests never touch the user's cache folder."""
+    """Tests never touch the user's cache folder, and lay reports out at the width of piped
+    output (100 columns) whatever COLUMNS the shell running them exports."""
     monkeypatch.setenv("VCAUDIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 @pytest.fixture(scope="session")

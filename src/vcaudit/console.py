@@ -1,12 +1,14 @@
-"""The only place that builds rich Consoles.
+"""The only place that builds rich Consoles, and where colour and width are decided.
 
 Markup, emoji and highlighting are off: data is never parsed as markup, styles are applied
-with `Text(..., style=...)`. Colour follows `--color`, NO_COLOR and whether the stream is a
-terminal, decided once by the CLI.
+with `Text(..., style=...)`. Colour follows `--color`, NO_COLOR, FORCE_COLOR, TERM=dumb and
+whether the stream is a terminal; the width follows COLUMNS, then the terminal, else 100
+columns; both are decided once by the CLI.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, TextIO
@@ -26,13 +28,41 @@ class ColorMode(StrEnum):
 def use_color(mode: ColorMode, stream: TextIO, environ: Mapping[str, str]) -> bool:
     """Whether to colour output written to `stream`: `--color` first, then NO_COLOR (set
     and not empty: no colour, https://no-color.org), then FORCE_COLOR (set and not empty:
-    colour even when not a terminal), then whether the stream is a terminal."""
+    colour even when not a terminal), then TERM=dumb (a terminal that shows escape
+    sequences as text: no colour), then whether the stream is a terminal."""
     if mode is ColorMode.ALWAYS:
         return True
     if mode is ColorMode.NEVER or environ.get("NO_COLOR"):
         return False
     if environ.get("FORCE_COLOR"):
         return True
+    if environ.get("TERM") == "dumb":
+        return False
+    return _is_terminal(stream)
+
+
+DEFAULT_WIDTH = 100
+"""Columns for output that goes to no terminal, unless COLUMNS says otherwise."""
+
+
+def terminal_width(stream: TextIO, environ: Mapping[str, str], default: int = DEFAULT_WIDTH) -> int:
+    """Columns to lay text out in for `stream`: COLUMNS when it is a positive number (also
+    when the output is piped or redirected: `COLUMNS=80 vcaudit scan fleet.csv | less`),
+    else the terminal's width, else `default`."""
+    columns = environ.get("COLUMNS", "").strip()
+    if columns.isascii() and columns.isdecimal() and len(columns) <= 5 and int(columns) > 0:
+        return int(columns)
+    if _is_terminal(stream):
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):  # no descriptor (a test's buffer)
+            width = 0
+        if width > 0:
+            return width
+    return default
+
+
+def _is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -142,10 +141,10 @@ def _write_report(
 
 
 def _width(stream: TextIO) -> int:
-    isatty = getattr(stream, "isatty", None)
-    if isatty and isatty():
-        return shutil.get_terminal_size((_DEFAULT_WIDTH, 24)).columns
-    return _DEFAULT_WIDTH
+    """COLUMNS, else the terminal's width, else 100 (piped output honours COLUMNS too)."""
+    from vcaudit.console import terminal_width
+
+    return terminal_width(stream, os.environ, _DEFAULT_WIDTH)
 
 
 ConfigOption = Annotated[

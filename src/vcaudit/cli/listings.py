@@ -110,5 +110,7 @@ def advisory_command(
         if output_format is ListFormat.JSON:
             text = advisory_output.render_json(found)
         else:
-            text = advisory_output.render_text(found, loaded.info.kev_catalog_date)
+            text = advisory_output.render_text(
+                found, loaded.info.kev_catalog_date, _width(sys.stdout)
+            )
         _emit(text, None, ())

@@ -143,7 +143,9 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
     )
     if plan.quiet and plan.format is OutputFormat.TABLE:
         text = formatter_for(plan.format)(report, options)
-        _emit(text.rstrip("\n").rsplit("\n", 1)[-1] + "\n", plan.path, names)
+        # The verdict: the last paragraph (wrapped on a narrow terminal), as one line.
+        verdict = text.rstrip("\n").rsplit("\n\n", 1)[-1]
+        _emit(" ".join(verdict.split()) + "\n", plan.path, names)
     else:
         _write_report(plan.format, report, options, plan.path, names, quiet=plan.quiet)
     file_options = replace(plan.render, width=_DEFAULT_WIDTH, details=plan.details)

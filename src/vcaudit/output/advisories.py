@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from vcaudit.models import Advisory, Feed, Product
+from vcaudit.output.layout import MIN_WIDTH, cells, hanging, plain, words
 from vcaudit.sanitize import terminal_safe
 
 
@@ -46,16 +47,35 @@ def _exploited(advisory: Advisory, kev_catalog: dt.date | None) -> str:
     )
 
 
-def render_text(found: list[tuple[Product, Advisory]], kev_catalog: dt.date | None = None) -> str:
-    """Readable text; every feed value passes through terminal_safe."""
+_ROOM = 30
+"""Cells a range needs beside its platforms; with less, the range goes under them."""
+
+
+def render_text(
+    found: list[tuple[Product, Advisory]], kev_catalog: dt.date | None = None, width: int = 100
+) -> str:
+    """Readable text laid out for `width` columns: every value wrapped under its label, never
+    inside a word (an id, a version or an address longer than a line stands whole on a line
+    of its own, to be copied); every feed value passes through terminal_safe."""
+    width = max(width, MIN_WIDTH)
     out: list[str] = []
+
+    def field(label: str, value: str, indent: int = 13) -> None:
+        head = [(f"  {label}:", "")] if label else []
+        lines = hanging(head, [words(value)], width, indent, 0, cut=False)
+        out.extend(plain(line) for line in lines)
+
     for product, advisory in found:
-        out.append(f"{s(advisory.id)}  {s(product.name)} ({product.id})")
+        name = words(f"{s(product.name)} ({product.id})")
+        first = hanging(
+            [(s(advisory.id), "")], [name], width, cells(s(advisory.id)) + 2, 2, cut=False
+        )
+        out.extend(plain(line) for line in first)
         if advisory.aliases:
-            out.append(f"  aliases:   {', '.join(s(a) for a in advisory.aliases)}")
-        out.append(f"  title:     {s(advisory.title)}")
+            field("aliases", ", ".join(s(a) for a in advisory.aliases))
+        field("title", s(advisory.title))
         if advisory.published:
-            out.append(f"  published: {advisory.published.isoformat()}")
+            field("published", advisory.published.isoformat())
         severity = advisory.severity_label
         if not advisory.scored:
             severity += " (the feed has no score for it yet; counted as high)"
@@ -67,18 +87,19 @@ def render_text(found: list[tuple[Product, Advisory]], kev_catalog: dt.date | No
                 f"; the vendor calls it {s(advisory.vendor_severity)} "
                 "(shown, not used to rank: severity is the band of the CVSS score)"
             )
-        out.append(f"  severity:  {severity}")
-        out.append(f"  exploited: {_exploited(advisory, kev_catalog)}")
+        field("severity", severity)
+        field("exploited", _exploited(advisory, kev_catalog))
         if advisory.server_side:
-            out.append("  fix:       on the vendor's servers; no client version is affected")
+            field("fix", "on the vendor's servers; no client version is affected")
         if advisory.withdrawn:
-            out.append("  withdrawn: yes; never matched")
+            field("withdrawn", "yes; never matched")
         if not advisory.range_known:
             platforms = ", ".join(sorted(p.value for p in advisory.platforms))
-            out.append(
-                "  affected:  not published yet (range: unknown); shown as an item to review on "
+            field(
+                "affected",
+                "not published yet (range: unknown); shown as an item to review on "
                 f"every {s(product.name)} installation on {platforms}, never counted as a "
-                "vulnerability"
+                "vulnerability",
             )
         else:
             out.append("  affected:")
@@ -93,9 +114,12 @@ def render_text(found: list[tuple[Product, Advisory]], kev_catalog: dt.date | No
                 span += ", no fix known"
             if r.excluded:
                 span += f" (not affected: {', '.join(s(e) for e in r.excluded)})"
-            out.append(f"    {platforms}: {span}")
+            head = f"    {platforms}:"
+            indent = cells(head) + 1 if width - cells(head) > _ROOM else 6
+            lines = hanging([(head, "")], [words(span)], width, indent, 0, cut=False)
+            out.extend(plain(line) for line in lines)
         if advisory.notes:
-            out.append(f"  notes:     {s(advisory.notes)}")
+            field("notes", s(advisory.notes))
         out.append("  sources:")
         out.extend(f"    {s(url)}" for url in advisory.references)
         out.append("")

@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import heapq
 import io
-import textwrap
-
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from vcaudit.advice import (
     group,
+    hosts_named,
     next_steps,
-    plural,
     review_ids,
     short_ids,
     to_review,
@@ -27,8 +21,19 @@ from vcaudit.advice import (
     verdict_words,
 )
 from vcaudit.console import make_console
-from vcaudit.models import Assessment, AuditReport, Platform, Risk, Status
+from vcaudit.models import Assessment, AuditReport, Group, Platform, Risk, Source, Status
 from vcaudit.output import RenderOptions
+from vcaudit.output.layout import (
+    MIN_WIDTH,
+    Column,
+    Line,
+    Span,
+    Words,
+    emit,
+    grid,
+    hanging,
+    words,
+)
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -54,53 +59,65 @@ WIDE = 110
 """From this width on, groups are a table; narrower terminals get two lines per group."""
 
 
-def _safe(text: str, limit: int = 60) -> Text:
-    return Text(terminal_safe(text, limit))
+def _safe(text: str, limit: int = 60) -> str:
+    return terminal_safe(text, limit)
 
 
-def _summary(report: AuditReport) -> list[Text]:
+def _count(count: int, word: str) -> str:
+    """`1,234 installations`: the count with separators, the word in the plural when it is."""
+    return f"{count:,} {word if count == 1 else word + 's'}"
+
+
+def _summary(report: AuditReport, width: int) -> list[Line]:
     s = report.summary
     feed = report.feed
-    head = Text("vcaudit", style="bold")
-    head.append(f": {plural(s.hosts, 'host')}, {plural(s.installations, 'installation')}")
+    head = [("vcaudit:", "bold"), *words(f"{_count(s.hosts, 'host')},")]
+    head += words(_count(s.installations, "installation") + (";" if feed.generated_at else ""))
     if feed.generated_at is not None:
-        head.append(f"; feed of {feed.generated_at.date().isoformat()}")
-    statuses = Text("  ")
-    for status, count in s.by_status:
-        if count:
-            if len(statuses) > 2:
-                statuses.append(", ")
-            statuses.append(f"{count} {status.value}", style=STATUS_STYLE[status])
-    risks = Text("  risk: ")
-    first = True
-    for risk, count in s.by_risk:
-        if count:
-            if not first:
-                risks.append(", ")
-            first = False
-            risks.append(f"{count} {risk.label}", style=RISK_STYLE[risk])
-    lines = [head, statuses, risks] if s.installations else [head]
+        head += words(f"feed of {feed.generated_at.date().isoformat()}")
+    paragraphs: list[Words] = [head]
+    if s.installations:
+        statuses = [
+            (f"{n:,} {status.value}", STATUS_STYLE[status]) for status, n in s.by_status if n
+        ]
+        risks = [(f"{n:,} {risk.label}", RISK_STYLE[risk]) for risk, n in s.by_risk if n]
+        paragraphs += [_listed(statuses), [("risk:", ""), *_listed(risks)]]
     for read in report.read[:_MAX_READ]:
-        lines.append(Text(f"  read {terminal_safe(read, 200)}", style="dim"))
+        paragraphs.append(words(f"read {terminal_safe(read, 200)}", "dim"))
     if len(report.read) > _MAX_READ:
-        lines.append(Text(f"  read {len(report.read) - _MAX_READ} more inputs", style="dim"))
+        paragraphs.append(words(f"read {len(report.read) - _MAX_READ:,} more inputs", "dim"))
     if s.ignored:
-        lines.append(
-            Text(
-                f"  {plural(s.ignored, 'installation')} with advisories ignored by the policy "
+        paragraphs.append(
+            words(
+                f"{_count(s.ignored, 'installation')} with advisories ignored by the policy "
                 "(see --details or the JSON report)",
-                style="dim",
+                "dim",
             )
         )
     if s.review:
-        lines.append(
-            Text(
-                f"  {plural(s.review, 'installation')} with advisories to review (affected "
+        paragraphs.append(
+            words(
+                f"{_count(s.review, 'installation')} with advisories to review (affected "
                 "versions not published yet)",
-                style="yellow",
+                "yellow",
             )
         )
+    lines = _paragraph(paragraphs[0], width, 0, 4)
+    for paragraph in paragraphs[1:]:
+        lines += _paragraph(paragraph, width, 2, 2)
     return lines
+
+
+def _listed(items: list[Span]) -> Words:
+    """Styled items separated by commas, as words."""
+    out: Words = []
+    for i, (text, style) in enumerate(items):
+        out += words(text + ("," if i < len(items) - 1 else ""), style)
+    return out
+
+
+def _paragraph(paragraph: Words, width: int, indent: int, step: int) -> list[Line]:
+    return hanging([], [paragraph], width, indent, step)
 
 
 _OS = {Platform.WINDOWS: "win", Platform.MACOS: "mac", Platform.LINUX: "linux"}
@@ -134,170 +151,179 @@ def _reason(a: Assessment) -> str:
     return a.reason
 
 
-def _groups_table(report: AuditReport) -> Table:
-    table = Table(
-        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", expand=True
-    )
-    table.add_column("Risk", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Product", overflow="fold", min_width=7, ratio=2)
-    table.add_column("Version", overflow="fold", min_width=7, ratio=2)
-    table.add_column("OS", no_wrap=True)
-    table.add_column("Hosts", justify="right", no_wrap=True)
-    table.add_column("Upgrade to", overflow="fold", min_width=7, ratio=2)
-    table.add_column("Owner", overflow="fold", min_width=5, ratio=2)
-    table.add_column("Why", overflow="fold", min_width=10, ratio=5)
-    for g in group(report):
-        a = g.assessment
-        table.add_row(
-            Text(a.risk.label, style=RISK_STYLE[a.risk]),
-            Text(a.status.value, style=STATUS_STYLE[a.status]),
-            _safe(g.product, 40),
-            _safe(g.version, 30),
-            Text(_OS[g.platform]),
-            Text(str(g.hosts)),
-            _safe(upgrade_target(a), 40),
-            _safe(g.owner, 40),
-            _safe(_why(a), 120),
+def _hosts(g: Group) -> str:
+    """The group's hosts: up to five by name in natural order, then how many more."""
+    return terminal_safe(hosts_named(g.host_names), 0) or f"{g.hosts:,}"
+
+
+def _groups(report: AuditReport, width: int) -> list[Line]:
+    """The groups as a table when the terminal is wide enough for every column to hold its
+    longest word, else as hanging items."""
+    groups = group(report)
+    if width >= WIDE:
+        table = grid(
+            GROUP_COLUMNS,
+            [
+                [
+                    [(g.assessment.risk.label, RISK_STYLE[g.assessment.risk])],
+                    [(g.assessment.status.value, STATUS_STYLE[g.assessment.status])],
+                    words(_safe(g.product, 120)),
+                    words(_safe(g.version, 60)),
+                    [(_OS[g.platform], "")],
+                    words(_hosts(g)),
+                    words(_safe(upgrade_target(g.assessment), 60)),
+                    words(_safe(g.owner, 60)),
+                    words(_safe(_why(g.assessment), 200)),
+                ]
+                for g in groups
+            ],
+            width,
         )
-    return table
-
-
-def _groups_list(report: AuditReport, *, styled: bool = True) -> list[Text | str]:
-    """The same groups as two short lines each, for terminals narrower than the table
-    (plain strings when there is no colour to show)."""
-    lines: list[Text | str] = []
-    for g in group(report):
+        if table is not None:
+            return table
+    lines: list[Line] = []
+    for g in groups:
         a = g.assessment
-        risk, status = f"{a.risk.label:<9}", f"{a.status.value:<12}"
-        name = terminal_safe(g.product, 60)
-        rest = f" {terminal_safe(g.version, 40)} ({g.platform.value})"
-        rest += f", {plural(g.hosts, 'host')}"
-        if g.owner:
-            rest += f", owner {terminal_safe(g.owner, 60)}"
+        head: Line = [
+            (a.risk.label, RISK_STYLE[a.risk]),
+            (" " * (9 - len(a.risk.label)), ""),
+            (a.status.value, STATUS_STYLE[a.status]),
+        ]
+        about = words(_safe(g.product, 120), "bold")
+        about += words(f"{_safe(g.version, 60)} ({g.platform.value}) on {_count(g.hosts, 'host')}")
+        about += words(f"({_hosts(g)})" + (f", owner {_safe(g.owner, 60)}" if g.owner else ""))
         advice = upgrade_advice(a, short=True)
-        detail = " " * 21 + (f"{terminal_safe(advice, 60)}; " if advice else "")
-        detail += terminal_safe(_why(a), 160)
-        if styled:
-            head = Text(risk, style=RISK_STYLE[a.risk])
-            head.append(status, style=STATUS_STYLE[a.status])
-            head.append(name, style="bold")
-            head.append(rest)
-            lines.extend((head, Text(detail)))
-        else:
-            lines.extend((risk + status + name + rest, detail))
+        why = _why(a)
+        detail = "; ".join(part for part in (advice, why) if part)
+        lines += hanging(head, [about, words(_safe(detail, 240))], width, _INDENT)
     return lines
 
+
+GROUP_COLUMNS = (
+    Column("Risk"),
+    Column("Status"),
+    Column("Product", least=16),
+    Column("Version"),
+    Column("OS"),
+    Column("Hosts"),
+    Column("Upgrade to"),
+    Column("Owner"),
+    Column("Why", least=40),
+)
+DETAIL_COLUMNS = (
+    Column("Host"),
+    Column("Product"),
+    Column("Version"),
+    Column("OS"),
+    Column("Status"),
+    Column("Risk"),
+    Column("Fix"),
+    Column("Owner"),
+    Column("Source", keep_end=True),
+)
+_INDENT = 21
+"""Where the words of a hanging item start: after the risk and the status."""
 
 MAX_DETAILS = 10_000
 """Installations `--details` lists, worst first: more is no longer read at a terminal."""
 
 
-def _details_table(report: AuditReport) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for name in ("Host", "Product", "Version", "OS", "Status", "Risk", "Fix", "Owner", "Source"):
-        # Short words stay whole; names, versions and paths fold.
-        table.add_column(name, overflow="fold", no_wrap=name in ("OS", "Status", "Risk"))
-    # The worst first; a fleet's first MAX_DETAILS only (nsmallest keeps sorted()'s order
-    # and holds no more than that many rows).
+def _details(report: AuditReport, width: int) -> list[Line]:
+    """Every installation, worst first (up to MAX_DETAILS): a table when it fits, else
+    hanging items."""
+    # nsmallest keeps sorted()'s order and holds no more than MAX_DETAILS rows.
     order = heapq.nsmallest(
         MAX_DETAILS,
         report.findings,
         key=lambda f: (-f.assessment.risk, f.assessment.status.rank, f.installation.host),
     )
-    for f in order:
-        inst = f.installation
-        a = f.assessment
-        name = f.display_name
-        table.add_row(
-            _safe(inst.host, 40),
-            _safe(name, 40),
-            _safe(inst.version, 30),
-            Text(_OS[inst.platform]),
-            Text(a.status.value, style=STATUS_STYLE[a.status]),
-            Text(a.risk.label, style=RISK_STYLE[a.risk]),
-            _safe(upgrade_target(a), 30),
-            _safe(f.owner, 40),
-            _safe(f"{inst.source.file}:{inst.source.line}", 60),
+    if width >= WIDE:
+        table = grid(
+            DETAIL_COLUMNS,
+            [
+                [
+                    words(_safe(f.installation.host, 60)),
+                    words(_safe(f.display_name, 120)),
+                    words(_safe(f.installation.version, 60)),
+                    [(_OS[f.installation.platform], "")],
+                    [(f.assessment.status.value, STATUS_STYLE[f.assessment.status])],
+                    [(f.assessment.risk.label, RISK_STYLE[f.assessment.risk])],
+                    words(_safe(upgrade_target(f.assessment), 60)),
+                    words(_safe(f.owner, 60)),
+                    words(_safe(_source(f.installation.source), 0)),
+                ]
+                for f in order
+            ],
+            width,
         )
-    return table
+        if table is not None:
+            return table
+    lines: list[Line] = []
+    for f in order:
+        inst, a = f.installation, f.assessment
+        head: Line = [
+            (a.risk.label, RISK_STYLE[a.risk]),
+            (" " * (9 - len(a.risk.label)), ""),
+            (a.status.value, STATUS_STYLE[a.status]),
+        ]
+        about = words(_safe(f.display_name, 120), "bold")
+        about += words(f"{_safe(inst.version, 60)} ({inst.platform.value})")
+        if f.owner:
+            about[-1] = (about[-1][0] + ",", about[-1][1])
+            about += words(f"owner {_safe(f.owner, 60)}")
+        fix = upgrade_advice(a, short=True)
+        where = words(f"from {_safe(_source(inst.source), 0)}", "dim")
+        paragraphs = [words(_safe(inst.host, 60), "bold"), about, words(_safe(fix, 120)) + where]
+        lines += hanging(head, paragraphs, width, _INDENT)
+    return lines
 
 
-def _print_lines(
-    console: Console, buffer: io.StringIO, lines: list[Text | str], options: RenderOptions
-) -> None:
-    """Print lines as rich would, without rich for the plain ones (rich's cost is per line,
-    and a fleet has many groups): without colour, a line of printable ASCII no wider than
-    the page is written as it is; runs of other lines go to rich, one call per run."""
-    run: list[Text] = []
-    for line in lines:
-        text = line if isinstance(line, str) else line.plain
-        if (
-            not options.color
-            and len(text) <= options.width
-            and text.isascii()
-            and text.isprintable()
-        ):
-            if run:
-                console.print(Text("\n").join(run))
-                run = []
-            buffer.write(text + "\n")
-        else:
-            run.append(Text(line) if isinstance(line, str) else line)
-    if run:
-        console.print(Text("\n").join(run))
+def _source(source: Source) -> str:
+    return f"{source.file}:{source.line}"
+
+
+def _items(title: str, texts: list[str], width: int) -> list[Line]:
+    """A titled list of items, each wrapped with a hanging indent so a long one stays a
+    readable item at any width (a host name, a version or an id is never split)."""
+    if not texts:
+        return []
+    lines: list[Line] = [[], [(title, "bold")]]
+    for text in texts:
+        lines += hanging([("  -", "")], [words(terminal_safe(text, 600))], width, 4, 0)
+    return lines
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
-    """The report as terminal text (with ANSI styles when `options.color`)."""
-    buffer = io.StringIO()
-    console = make_console(buffer, color=options.color, width=options.width)
-    for line in _summary(report):
-        console.print(line)
+    """The report as terminal text (with ANSI styles when `options.color`), laid out for
+    `options.width` columns (at least layout.MIN_WIDTH)."""
+    width = max(options.width, MIN_WIDTH)
+    lines = _summary(report, width)
     if report.findings:
-        console.print()
+        lines.append([])
         if options.details:
-            console.print(_details_table(report))
+            lines += _details(report, width)
             more = len(report.findings) - MAX_DETAILS
             if more > 0:
-                console.print(
-                    Text(
+                lines += _paragraph(
+                    words(
                         f"... and {more:,} more installations: the CSV and JSON reports "
                         "list every one"
-                    )
+                    ),
+                    width,
+                    0,
+                    4,
                 )
-        elif options.width >= WIDE:
-            console.print(_groups_table(report))
         else:
-            _print_lines(console, buffer, _groups_list(report, styled=options.color), options)
-    _items(console, "Next steps", [step.text for step in next_steps(report)], options.width)
-    _items(
-        console,
+            lines += _groups(report, width)
+    lines += _items("Next steps", [step.text for step in next_steps(report)], width)
+    lines += _items(
         "To review (affected versions not published yet)",
         [item.text for item in to_review(report)],
-        options.width,
+        width,
     )
-    console.print()
     word, rest = verdict_words(report.verdict)
-    verdict = Text(word, style="bold green" if report.verdict.passed else "bold red")
-    verdict.append(f": {rest}")
-    console.print(verdict)
+    verdict = [(f"{word}:", "bold green" if report.verdict.passed else "bold red")]
+    lines += [[], *_paragraph(verdict + words(rest), width, 0, 4)]
+    buffer = io.StringIO()
+    emit(lines, buffer, make_console(buffer, color=options.color, width=width), options.color)
     return buffer.getvalue()
-
-
-def _items(console: Console, title: str, texts: list[str], width: int) -> None:
-    """A titled list of items, each wrapped with a hanging indent so a long one stays a
-    readable item at any width (host names keep their hyphens whole)."""
-    if not texts:
-        return
-    console.print()
-    console.print(Text(title, style="bold"))
-    for text in texts:
-        lines = textwrap.wrap(
-            terminal_safe(text, 600),
-            width=max(width, 40),
-            initial_indent="  - ",
-            subsequent_indent="    ",
-            break_on_hyphens=False,
-        )
-        console.print(Text("\n".join(lines)))
