@@ -335,6 +335,17 @@ DATA_PROTECTION_NOTE = (
 )
 
 
+def data_protection_where(product: Product) -> str:
+    """Where a product's content and recordings go, in one sentence of its sheet's text facts
+    (or that the feed has no sheet for it)."""
+    if not product.data_protection:
+        return "the feed has no data-protection sheet for it yet"
+    return "; ".join(
+        f"{name.label[0].lower()}{name.label[1:]}: {product.fact(name).shown}"
+        for name in DATA_PROTECTION_WHERE
+    )
+
+
 def data_protection_policy(entry: DataProtectionEntry, section: DataProtectionSection) -> str:
     """What the policy's `data_protection.require` makes of a product: `meets the
     requirements`, `not met: e2ee_available`, `unknown: e2ee_default` (`not met, unknown:`

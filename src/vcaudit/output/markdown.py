@@ -17,6 +17,12 @@ from vcaudit.advice import (
 )
 from vcaudit.models import Assessment, AuditReport, Status
 from vcaudit.output import RenderOptions
+from vcaudit.report import (
+    DATA_PROTECTION_FACTS,
+    DATA_PROTECTION_NOTE,
+    data_protection_policy,
+    data_protection_where,
+)
 from vcaudit.sanitize import markdown_safe
 
 MAX_IDS = 5
@@ -35,6 +41,39 @@ def _why(a: Assessment) -> str:
     why = _ids(a) or markdown_safe(a.reason, 200)
     review = markdown_safe(review_ids(a, MAX_IDS), 400)
     return f"{why}; {review}" if why and review else why or review
+
+
+def _data_protection(report: AuditReport) -> list[str]:
+    """The products found in the fleet: hosts, the yes/no facts of their data-protection
+    sheets (and the policy's verdict on them), then where their content and recordings go."""
+    section = report.data_protection
+    if not section.products:
+        return []
+    policy = bool(section.required)
+    headings = ["product", "hosts", *(heading for _, heading in DATA_PROTECTION_FACTS)]
+    headings += ["policy"] if policy else []
+    lines = [
+        "## Data protection",
+        "",
+        markdown_safe(DATA_PROTECTION_NOTE, 0),
+        "",
+        "| " + " | ".join(headings) + " |",
+        "| --- | ---: |" + " --- |" * (len(headings) - 2),
+    ]
+    for entry in section.products:
+        product = entry.product
+        cells = [markdown_safe(product.name, 80), str(entry.hosts)]
+        cells += [markdown_safe(product.fact(name).shown, 40) for name, _ in DATA_PROTECTION_FACTS]
+        if policy:
+            cells.append(markdown_safe(data_protection_policy(entry, section), 300))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for entry in section.products:
+        product = entry.product
+        where = data_protection_where(product)
+        lines.append(f"- **{markdown_safe(product.name, 80)}**: {markdown_safe(where, 1200)}")
+    lines.append("")
+    return lines
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
@@ -102,6 +141,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         ]
         lines += [f"- {markdown_safe(item.text, 600)}" for item in review]
         lines.append("")
+    lines += _data_protection(report)
     if report.read:
         lines += ["## Inputs", ""]
         lines += [f"- {markdown_safe(r, 300)}" for r in report.read]
