@@ -32,6 +32,7 @@ REFUSED = UPDATE and bool(os.environ.get("CI"))
 EXTENSIONS = {
     OutputFormat.TABLE: "txt",
     OutputFormat.JSON: "json",
+    OutputFormat.JSONL: "jsonl",
     OutputFormat.SARIF: "sarif",
     OutputFormat.JUNIT: "xml",
     OutputFormat.CSV: "csv",

@@ -25,6 +25,7 @@ class OutputFormat(StrEnum):
 
     TABLE = "table"
     JSON = "json"
+    JSONL = "jsonl"
     SARIF = "sarif"
     JUNIT = "junit"
     CSV = "csv"
@@ -136,6 +137,7 @@ FORMATTERS: Mapping[OutputFormat, Registered] = MappingProxyType(
     {
         OutputFormat.TABLE: Registered("table", Capabilities(False, rows_with_details=True)),
         OutputFormat.JSON: Registered("json", Capabilities(lists_rows=True)),
+        OutputFormat.JSONL: Registered("jsonl", Capabilities(lists_rows=True)),
         OutputFormat.SARIF: Registered("sarif", Capabilities(lists_rows=False)),
         OutputFormat.JUNIT: Registered("junit", Capabilities(lists_rows=True)),
         OutputFormat.CSV: Registered("csv", Capabilities(lists_rows=True)),

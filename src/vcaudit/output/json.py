@@ -334,7 +334,11 @@ def document(
         "advisories": catalogue.advisories,
         "findings": [finding(v) for v in catalogue.findings],
         "installations": (
-            [json.loads(line) for piece in rows(report, catalogue) for line in piece.split("\n")]
+            [
+                json.loads(line)
+                for piece in rows(report, Layout(catalogue))
+                for line in piece.split("\n")
+            ]
             if with_installations
             else []
         ),
@@ -359,7 +363,7 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     # json_safe: a report printed to a CI log holds no `##[command]` (see sanitize).
     stream.write(json_safe(opening) + '"installations": [')
     first = True
-    for piece in rows(report, catalogue, prefix="    ", separator=",\n"):
+    for piece in rows(report, Layout(catalogue, "    "), separator=",\n"):
         stream.write("\n" if first else ",\n")
         stream.write(json_safe(piece))
         first = False
@@ -374,28 +378,33 @@ _PIECE = 256
 """Rows joined into one piece of text when counted files are read again."""
 
 
-def rows(
-    report: AuditReport, catalogue: Catalogue, *, prefix: str = "", separator: str = "\n"
-) -> Iterator[str]:
-    """The installations as JSON objects (`prefix` before each), one row per item, or, for
-    counted files read again, many rows per item joined by `separator` (a row's text holds
-    no line break: JSON escapes them)."""
+def rows(report: AuditReport, layout: Layout, *, separator: str = "\n") -> Iterator[str]:
+    """The installations as `layout` writes them, one row per item, or, for counted files
+    read again, many rows per item joined by `separator` (a row's text holds no line break:
+    JSON escapes them)."""
     findings = report.findings
     if isinstance(findings, BatchedFindings):
-        return _batched(findings.batches(), _Row(catalogue, prefix), separator)
-    row = _Row(catalogue, prefix)
-    return (row.text(f) for f in findings)
+        return _batched(findings.batches(), layout, separator)
+    return map(layout.text, findings)
 
 
-class _Row:
-    """One installation's line: `{"host": ..., "name": ..., "user": ..., "owner": ...,
-    "ownership": ..., "tags": [...], "source": {"file": ..., "line": ...}, "finding": ...}`."""
+Parts = tuple[str, str, str]
+"""A row's text around its host, its user and its line: what follows each."""
 
-    def __init__(self, catalogue: Catalogue, prefix: str) -> None:
+
+class Layout:
+    """How an installation is written: an object that opens with its host, then its user,
+    then its line (all three its own), with the rest decided by its installation and verdict
+    (`parts`), so that rows of one counted installation share that text."""
+
+    opening = '{"host": '
+
+    def __init__(self, catalogue: Catalogue, prefix: str = "") -> None:
         self.catalogue = catalogue
-        self.prefix = prefix + '{"host": '
+        self.opening = prefix + self.opening
+        self._made: dict[tuple[object, ...], Parts] = {}
 
-    def parts(self, first: Installation, assessment: Assessment) -> tuple[str, str, str]:
+    def parts(self, first: Installation, assessment: Assessment) -> Parts:
         """The text of a row of `first`'s installation around its host, user and line."""
         verdict = self.catalogue.verdict(first, assessment)
         owner = first.owner or assessment.owner
@@ -408,26 +417,41 @@ class _Row:
         )
 
     def text(self, finding: Finding) -> str:
+        """One row read row by row (its parts made once per distinct installation)."""
         inst = finding.installation
-        before_user, before_line, last = self.parts(inst, finding.assessment)
+        assessment = finding.assessment
+        key = (
+            id(assessment), inst.product, inst.version, inst.platform, inst.owner,
+            inst.ownership, inst.tags, inst.source.file,
+        )  # fmt: skip
+        parts = self._made.get(key)
+        if parts is None:
+            if len(self._made) >= _MADE:
+                self._made.clear()
+            # The assessment is kept alive by the report, so its id is never reused meanwhile.
+            parts = self._made[key] = self.parts(inst, assessment)
         return (
-            f"{self.prefix}{_enc(inst.host)}{before_user}{_text(inst.user)}"
-            f"{before_line}{inst.source.line}{last}"
+            f"{self.opening}{_enc(inst.host)}{parts[0]}{_text(inst.user)}"
+            f"{parts[1]}{inst.source.line}{parts[2]}"
         )
 
 
-def _batched(batches: Iterable[RowBatch], row: _Row, separator: str) -> Iterator[str]:
+_MADE = 65_536
+"""Distinct installations whose row text is remembered when rows are read one by one."""
+
+
+def _batched(batches: Iterable[RowBatch], layout: Layout, separator: str) -> Iterator[str]:
     """Rows of counted files read again, many per piece of text: rows of one counted
     installation differ only in host, user and line, so the rest of their text is made once."""
     # By file (its `firsts`, kept so that its id is never reused), then installation number.
-    made: dict[int, tuple[Sequence[Installation], dict[int, tuple[str, str, str]]]] = {}
-    opening = row.prefix
+    made: dict[int, tuple[Sequence[Installation], dict[int, Parts]]] = {}
+    opening = layout.opening
     for batch in batches:
         numbers, hosts, users, lines = batch.numbers, batch.hosts, batch.users, batch.lines
         firsts, assessments = batch.firsts, batch.assessments
         known = made.setdefault(id(firsts), (firsts, {}))[1]
         for number in set(numbers).difference(known):
-            known[number] = row.parts(firsts[number], assessments[number])
+            known[number] = layout.parts(firsts[number], assessments[number])
         parts = list(map(known.__getitem__, numbers))
         users_json = list(map(_text, users)) if any(users) else ["null"] * len(users)
         for start in range(0, len(numbers), _PIECE):
