@@ -8,7 +8,10 @@ Before any of it reaches an output it passes through the function for that outpu
   GitHub Actions workflow command (`::error::` at a line's start, or the legacy `##[error]`
   anywhere in a line); very long values are shortened.
 - `markdown_safe`: the same, plus Markdown and HTML metacharacters escaped and pipes
-  neutralised so a value stays inside its table cell.
+  neutralised so a value stays inside its table cell, and nothing a renderer would turn into
+  a link on its own: a word joiner goes into every `://`, `www.`, `@` and `#` or `!` before
+  a digit, so GitHub (cmark-gfm's autolink extension, @mentions, #123 references) and GitLab
+  (the same, and !123 merge requests) leave a URL, an address or a name as text.
 - `xml_safe`: characters XML 1.0 cannot carry become visible escapes (the XML writer escapes
   the markup characters).
 - `csv_safe`: a cell that a spreadsheet would run as a formula is prefixed with `'`;
@@ -39,6 +42,10 @@ _WORKFLOW = re.compile(r":(?=:)|#(?=\[)")
 _WORD_JOINER = "\u2060"
 _SPLIT = "\\g<0>" + _WORD_JOINER
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>&|~!#])")
+# What GFM renderers link without any markup: `scheme://` URLs, `www.` names, e-mail
+# addresses and @mentions (at `@`), #123 issue and !123 merge-request references. Matched
+# after escaping, so `\#` and `\!` are found as written.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)|(?<=[#!])(?=\d)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -63,8 +70,8 @@ def terminal_safe(text: str, limit: int = 200) -> str:
 
 def markdown_safe(text: str, limit: int = 200) -> str:
     """`text` for a Markdown table cell or line: inert as Markdown and as HTML."""
-    safe = terminal_safe(text, limit)
-    return _MARKDOWN.sub(r"\\\1", safe)
+    safe = _MARKDOWN.sub(r"\\\1", terminal_safe(text, limit))
+    return _AUTOLINK.sub(_WORD_JOINER, safe)
 
 
 def xml_safe(text: str, limit: int = 0) -> str:

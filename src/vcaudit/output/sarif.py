@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,16 @@ _POLICY_RULES = {
 }
 
 
+# A URL CommonMark takes whole as an autolink `<...>`: no space, no `<` or `>`, no control.
+_LINKABLE = re.compile(r"https?://[^\s<>\x00-\x1f\x7f-\x9f\\`\u2028\u2029]+")
+
+
+def _reference(url: str) -> str:
+    """An advisory's reference in a rule's help: a link when it is a plain web address (the
+    feed's own sources, meant to be followed), else inert text."""
+    return f"<{url}>" if _LINKABLE.fullmatch(url) else markdown_safe(url, 0)
+
+
 def _text(value: str, limit: int = MAX_TEXT) -> str:
     return terminal_safe(value, limit)
 
@@ -93,7 +104,7 @@ REVIEW_RULE = "vcaudit/review/"
 
 def _review_rule(advisory: Advisory) -> dict[str, Any]:
     title = _text(advisory.title)
-    refs = "\n".join(f"- {markdown_safe(url, 0)}" for url in advisory.references)
+    refs = "\n".join(f"- {_reference(url)}" for url in advisory.references)
     ids = ", ".join(_text(i) for i in advisory.ids)
     why = (
         "Its affected versions are not published yet, so vcaudit cannot tell which "
@@ -139,7 +150,7 @@ def _advisory_score(advisory: Advisory) -> float:
 
 def _advisory_rule(advisory: Advisory, product_name: str) -> dict[str, Any]:
     title = _text(advisory.title)
-    refs = "\n".join(f"- {markdown_safe(url, 0)}" for url in advisory.references)
+    refs = "\n".join(f"- {_reference(url)}" for url in advisory.references)
     ids = ", ".join(_text(i) for i in advisory.ids)
     help_text = (
         f"{title}\nIds: {ids}\nSeverity: {advisory.severity_label}"
