@@ -1,76 +1,310 @@
-"""HTML: one self-contained page, summary first, sortable tables, every value escaped.
+"""HTML: one self-contained page, summary and pictures first, sortable tables, every value
+escaped.
 
-No external assets: styles and the small sorting script are inline, and a Content Security
-Policy allows only that exact script (by hash), so even a value that escaped escaping could
-not run code.
+No external assets: the style, the small sorting script and the pictures (inline SVG,
+`html_charts`) are in the page, and its Content Security Policy allows only that exact style
+and script (by hash), so even a value that escaped escaping could not run code or restyle the
+page. Without script the page reads the same, only unsorted: long advisory lists fold into a
+`<details>` element, which needs none.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import html
+import heapq
 from itertools import islice
+from urllib.parse import urlsplit
 
 from vcaudit.advice import (
     group,
     next_steps,
+    plural,
     review_ids,
     to_review,
     upgrade_target,
     verdict_words,
 )
-from vcaudit.models import AuditReport, Risk
+from vcaudit.models import Advisory, Assessment, AuditReport, Group, Risk, Verdict
 from vcaudit.output import RenderOptions
-from vcaudit.sanitize import terminal_safe
+from vcaudit.output.html_charts import (
+    escape,
+    natural_key,
+    risk_chart,
+    spread_charts,
+    status_chart,
+    version_spread,
+)
 
 MAX_ROWS = 10_000
 """Installations listed one by one: a page a browser (or a mail) can still carry."""
+MAX_IDS = 5
+"""Advisory ids shown in a cell; the rest fold under "N more"."""
+MAX_HOSTS = 20
+"""Hosts a group names before it counts the rest."""
+MAX_URL = 2048
 
+_e = escape
+
+# Sorts the table whose header is clicked by that header's column (`cellIndex`, so each table
+# counts its own columns). A cell sorts by its `data-key` when it has one (risk and status by
+# rank, counts by number), else by its text; keys compare in natural order, numbers by value
+# and the rest case-insensitively, so versions sort as versions (5.9.3 before 5.17.11.34827)
+# and hosts as people number them (pc-2 before pc-10). Equal keys keep their order.
 _SCRIPT = """
-document.querySelectorAll("table.sortable th").forEach(function (th, index) {
-  th.addEventListener("click", function () {
-    var table = th.closest("table");
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
+(function () {
+  "use strict";
+  function parts(text) {
+    return text.trim().toLowerCase().split(/([0-9]+)/).filter(function (p) { return p; });
+  }
+  function compare(a, b) {
+    for (var i = 0; i < a.length && i < b.length; i++) {
+      var p = a[i], q = b[i];
+      if (p === q) { continue; }
+      var dp = /^[0-9]/.test(p), dq = /^[0-9]/.test(q);
+      if (dp && dq) {
+        p = p.replace(/^0+(?=[0-9])/, "");
+        q = q.replace(/^0+(?=[0-9])/, "");
+        if (p.length !== q.length) { return p.length - q.length; }
+        if (p !== q) { return p < q ? -1 : 1; }
+      } else if (dp !== dq) {
+        return dp ? -1 : 1;
+      } else {
+        return p < q ? -1 : 1;
+      }
+    }
+    return a.length - b.length;
+  }
+  function key(cell) {
+    return parts(cell.hasAttribute("data-key") ? cell.getAttribute("data-key") : cell.textContent);
+  }
+  function sortBy(table, th) {
+    var column = th.cellIndex;
     var up = th.getAttribute("aria-sort") !== "ascending";
-    table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
-    th.setAttribute("aria-sort", up ? "ascending" : "descending");
-    rows.sort(function (a, b) {
-      var x = a.cells[index].getAttribute("data-key") || a.cells[index].textContent;
-      var y = b.cells[index].getAttribute("data-key") || b.cells[index].textContent;
-      var nx = parseFloat(x), ny = parseFloat(y);
-      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
-      return up ? c : -c;
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) {
+      h.removeAttribute("aria-sort");
     });
-    rows.forEach(function (r) { body.appendChild(r); });
+    th.setAttribute("aria-sort", up ? "ascending" : "descending");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.map.call(body.rows, function (row, i) {
+      return { row: row, key: key(row.cells[column]), i: i };
+    });
+    rows.sort(function (a, b) { return (up ? 1 : -1) * compare(a.key, b.key) || a.i - b.i; });
+    var sorted = document.createDocumentFragment();
+    rows.forEach(function (r) { sorted.appendChild(r.row); });
+    body.appendChild(sorted);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      var button = document.createElement("button");
+      button.type = "button";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener("click", function () { sortBy(table, th); });
+    });
   });
-});
+})();
 """
-_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode()
 
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1b1f24}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
 table{border-collapse:collapse;margin:.5em 0;width:100%}
 th,td{border-bottom:1px solid #d0d7de;padding:.35em .6em;text-align:left;vertical-align:top}
-th{background:#f6f8fa;cursor:pointer;user-select:none}
+th{background:#f6f8fa}
+th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer}
+th[aria-sort=ascending] button:after{content:" \\25B2"}
+th[aria-sort=descending] button:after{content:" \\25BC"}
 td.n{text-align:right}
 .critical{background:#a40e26;color:#fff}.high{color:#a40e26;font-weight:600}
 .medium{color:#9a6700}.low{color:#0969da}.none{color:#1a7f37}
 .verdict{font-weight:700;padding:.5em 1em;display:inline-block}
 .fail{background:#ffebe9}.pass{background:#dafbe1}
 code{font-family:ui-monospace,monospace}
+.names{display:block;color:#57606a;font-size:.9em}.names span,code{white-space:nowrap}
+table.summary{width:auto}
+details{display:inline}summary{cursor:pointer;color:#0969da}
+.legend{color:#57606a}
+.charts{display:flex;flex-wrap:wrap;gap:1em 3em;align-items:flex-start}
+figure{margin:0}figcaption{font-weight:600;margin:.5em 0}
+svg.chart{max-width:100%;height:auto;font:12px system-ui,sans-serif}
+svg.chart text{fill:#1b1f24}svg.chart text.label{text-anchor:end}
+svg.chart rect{fill:#8c959f}
+svg.chart rect.critical{fill:#a40e26}svg.chart rect.high{fill:#d1242f}
+svg.chart rect.medium{fill:#bf8700}svg.chart rect.low{fill:#0969da}
+svg.chart rect.none{fill:#1a7f37}
+svg.chart rect.s-vulnerable{fill:#a40e26}svg.chart rect.s-eol{fill:#6e3630}
+svg.chart rect.s-unsupported{fill:#d1242f}svg.chart rect.s-unapproved{fill:#bc4c00}
+svg.chart rect.s-outdated{fill:#bf8700}svg.chart rect.s-current{fill:#1a7f37}
+svg.chart rect.s-unknown{fill:#8c959f}
+svg.chart rect.latest{fill:#1a7f37;stroke:#0b3d1a;stroke-width:2}
+svg.chart rect.other{fill:#d0d7de}
 """
 
 
-def _e(text: str, limit: int = 300) -> str:
-    """Escaped for HTML text and attributes, controls made visible."""
-    return html.escape(terminal_safe(text, limit), quote=True)
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+_CSP = (
+    f"default-src 'none'; style-src 'sha256-{_sha256(_STYLE)}'; "
+    f"script-src 'sha256-{_sha256(_SCRIPT)}'; base-uri 'none'; form-action 'none'"
+)
+"""Nothing loads, nothing but the page's own style and script applies or runs, no form posts
+and no `<base>` redirects its links (neither falls back to `default-src`)."""
+
+
+def _count(n: int, word: str) -> str:
+    """`1 host`, `12,000 hosts`."""
+    return f"{n:,} {word if n == 1 else word + 's'}"
 
 
 def _risk_cell(risk: Risk) -> str:
     return f'<td class="{risk.label}" data-key="{int(risk)}">{risk.label}</td>'
+
+
+def reference_url(advisory: Advisory) -> str:
+    """The advisory's first reference that is a plain http or https address ("" when none
+    is): printable ASCII only, so no control, space, quote trick or look-alike letter can
+    ride in it."""
+    for url in advisory.references:
+        if len(url) > MAX_URL or not url.isascii() or not url.isprintable() or " " in url:
+            continue
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unbalanced [ in the host
+            continue
+        if parts.scheme.lower() in ("http", "https") and parts.netloc:
+            return url
+    return ""
+
+
+def _advisory_link(advisory: Advisory) -> str:
+    url = reference_url(advisory)
+    text = _e(advisory.id, 80)
+    if not url:
+        return text
+    return f'<a href="{_e(url, 0)}" rel="noreferrer">{text}</a>'
+
+
+def _advisories_cell(a: Assessment) -> str:
+    """The advisories that apply (the first `MAX_IDS` linked to their reference, the rest
+    folded), else the reason, then the advisories to review."""
+    links = [_advisory_link(hit.advisory) for hit in a.hits]
+    head = ", ".join(links[:MAX_IDS]) or _e(a.reason)
+    to_check = _e(review_ids(a, MAX_IDS), 400)
+    cell = f"{head}; {to_check}" if head and to_check else head or to_check
+    rest = links[MAX_IDS:]
+    if rest:
+        more = plural(len(rest), "more advisory", "more advisories")
+        cell += f"<details><summary>{more}</summary>{', '.join(rest)}</details>"
+    return cell
+
+
+def _hosts_cell(g: Group) -> str:
+    """The number of hosts, then the first `MAX_HOSTS` of them in natural order and how many
+    more (a name is never broken across lines)."""
+    first = heapq.nsmallest(MAX_HOSTS, g.host_names, key=natural_key)
+    names = ", ".join(f"<span>{_e(name, 60)}</span>" for name in first)
+    if len(g.host_names) > len(first):
+        names += f" +{len(g.host_names) - len(first):,} more"
+    listed = f'<span class="names">{names}</span>' if names else ""
+    return f'<td data-key="{g.hosts}">{g.hosts:,}{listed}</td>'
+
+
+def _fails_words(verdict: Verdict) -> str:
+    return (
+        f"at or above --fail-on {verdict.fail_on.label}"
+        + (" or unknown (--strict)" if verdict.strict else "")
+        + (" or with an advisory to review at that level" if verdict.review else "")
+    )
+
+
+def _findings(report: AuditReport, groups: list[Group]) -> list[str]:
+    out = ["<h2>Findings</h2>"]
+    if any(report.fails(g.assessment) for g in groups):
+        out.append(
+            '<p class="legend"><span aria-hidden="true">⚠</span> marks the findings that fail '
+            f"this run: {_fails_words(report.verdict)}.</p>"
+        )
+    out.append(
+        '<table class="sortable" id="findings"><thead><tr><th>risk</th><th>status</th>'
+        "<th>product</th><th>version</th><th>platform</th><th>hosts</th><th>upgrade to</th>"
+        "<th>owner</th><th>advisories / reason</th></tr></thead><tbody>"
+    )
+    for g in groups:
+        a = g.assessment
+        failing = ' <span title="fails this run">⚠</span>' if report.fails(a) else ""
+        out.append(
+            f"<tr>{_risk_cell(a.risk)}"
+            f'<td data-key="{a.status.rank}">{a.status.value}{failing}</td>'
+            f"<td>{_e(g.product)}</td><td><code>{_e(g.version)}</code></td>"
+            f"<td>{g.platform.value}</td>{_hosts_cell(g)}"
+            f"<td>{_e(upgrade_target(a))}</td><td>{_e(g.owner)}</td>"
+            f"<td>{_advisories_cell(a)}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return out
+
+
+def _distribution(report: AuditReport) -> list[str]:
+    """The installations by risk and by status, as pictures."""
+    if not report.summary.installations:
+        return []
+    return [
+        '<div class="charts">',
+        f"<figure><figcaption>By risk</figcaption>{risk_chart(report.summary)}</figure>",
+        f"<figure><figcaption>By status</figcaption>{status_chart(report.summary)}</figure>",
+        "</div>",
+    ]
+
+
+def _versions(groups: list[Group]) -> list[str]:
+    """Each product's versions across the fleet, as pictures."""
+    spreads = version_spread(groups)
+    if not spreads:
+        return []
+    out = [
+        "<h2>Versions across the fleet</h2>",
+        "<p>Hosts on each version of each product, newest first; the latest release is marked.</p>",
+        '<div class="charts">',
+    ]
+    out += [
+        f"<figure><figcaption>{_e(spread.product)}</figcaption>{chart}</figure>"
+        for spread, chart in zip(spreads, spread_charts(spreads), strict=True)
+    ]
+    out.append("</div>")
+    return out
+
+
+def _installations(report: AuditReport) -> list[str]:
+    total = len(report.findings)
+    out = ["<h2>Installations</h2>"]
+    if total > MAX_ROWS:
+        out.append(
+            f"<p>The first {MAX_ROWS:,} of {total:,} installations, in input order; the "
+            "JSON and CSV reports list every one.</p>"
+        )
+    out.append(
+        '<table class="sortable" id="installations"><thead><tr><th>host</th><th>product</th>'
+        "<th>version</th><th>platform</th><th>status</th><th>risk</th><th>owner</th><th>due</th>"
+        "<th>source</th></tr></thead><tbody>"
+    )
+    for f in islice(report.findings, MAX_ROWS):
+        inst = f.installation
+        a = f.assessment
+        due = a.due.isoformat() if a.due else ""
+        if a.overdue:
+            due += " (overdue)"
+        out.append(
+            f"<tr><td>{_e(inst.host)}</td><td>{_e(f.display_name)}</td>"
+            f"<td><code>{_e(inst.version)}</code></td><td>{inst.platform.value}</td>"
+            f'<td data-key="{a.status.rank}">{a.status.value}</td>{_risk_cell(a.risk)}'
+            f"<td>{_e(f.owner)}</td><td>{_e(due)}</td>"
+            f"<td>{_e(inst.source.file)}:{inst.source.line}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return out
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
@@ -86,27 +320,30 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        f"style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'\">",
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        '<meta name="referrer" content="no-referrer">',
         "<title>vcaudit report</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>vcaudit report</h1>",
         verdict,
-        f"<p>{s.hosts} hosts, {s.installations} installations; feed of {_e(feed_date)}; "
+        f"<p>{_count(s.hosts, 'host')}, {_count(s.installations, 'installation')}; "
+        f"feed of {_e(feed_date)}; "
         f"judged as of {_e(as_of)}.</p>",
         '<table class="summary"><thead><tr><th>status</th><th>installations</th></tr></thead>'
         "<tbody>",
     ]
     out += [
-        f'<tr><td>{status.value}</td><td class="n">{count}</td></tr>'
+        f'<tr><td>{status.value}</td><td class="n">{count:,}</td></tr>'
         for status, count in s.by_status
         if count
     ]
     if s.ignored:
-        out.append(f'<tr><td>with ignored advisories</td><td class="n">{s.ignored}</td></tr>')
+        out.append(f'<tr><td>with ignored advisories</td><td class="n">{s.ignored:,}</td></tr>')
     if s.review:
-        out.append(f'<tr><td>with advisories to review</td><td class="n">{s.review}</td></tr>')
+        out.append(f'<tr><td>with advisories to review</td><td class="n">{s.review:,}</td></tr>')
     out.append("</tbody></table>")
+    groups = group(report)
+    out += _distribution(report)
     steps = next_steps(report)
     if steps:
         out.append("<h2>Next steps</h2><ul>")
@@ -123,56 +360,11 @@ def render(report: AuditReport, options: RenderOptions) -> str:
         )
         out += [f"<li>{_e(item.text, 600)}</li>" for item in review]
         out.append("</ul>")
-    groups = group(report)
     if groups:
-        out += [
-            "<h2>Findings</h2>",
-            '<table class="sortable"><thead><tr><th>risk</th><th>status</th><th>product</th>'
-            "<th>version</th><th>platform</th><th>hosts</th><th>upgrade to</th><th>owner</th>"
-            "<th>advisories / reason</th></tr></thead><tbody>",
-        ]
-        for g in groups:
-            a = g.assessment
-            ids = ", ".join(_e(hit.advisory.id, 80) for hit in a.hits) or _e(a.reason)
-            to_check = _e(review_ids(a, 5), 400)
-            why = f"{ids}; {to_check}" if ids and to_check else ids or to_check
-            failing = " ⚠" if report.fails(a) else ""
-            out.append(
-                f"<tr>{_risk_cell(a.risk)}"
-                f'<td data-key="{a.status.rank}">{a.status.value}{failing}</td>'
-                f"<td>{_e(g.product)}</td><td><code>{_e(g.version)}</code></td>"
-                f'<td>{g.platform.value}</td><td class="n">{g.hosts}</td>'
-                f"<td>{_e(upgrade_target(a))}</td><td>{_e(g.owner)}</td>"
-                f"<td>{why}</td></tr>"
-            )
-        out.append("</tbody></table>")
+        out += _findings(report, groups)
+        out += _versions(groups)
     if len(report.findings):
-        total = len(report.findings)
-        out.append("<h2>Installations</h2>")
-        if total > MAX_ROWS:
-            out.append(
-                f"<p>The first {MAX_ROWS:,} of {total:,} installations, in input order; the "
-                "JSON and CSV reports list every one.</p>"
-            )
-        out += [
-            '<table class="sortable"><thead><tr><th>host</th><th>product</th><th>version</th>'
-            "<th>platform</th><th>status</th><th>risk</th><th>owner</th><th>due</th>"
-            "<th>source</th></tr></thead><tbody>",
-        ]
-        for f in islice(report.findings, MAX_ROWS):
-            inst = f.installation
-            a = f.assessment
-            due = a.due.isoformat() if a.due else ""
-            if a.overdue:
-                due += " (overdue)"
-            out.append(
-                f"<tr><td>{_e(inst.host)}</td><td>{_e(f.display_name)}</td>"
-                f"<td><code>{_e(inst.version)}</code></td><td>{inst.platform.value}</td>"
-                f'<td data-key="{a.status.rank}">{a.status.value}</td>{_risk_cell(a.risk)}'
-                f"<td>{_e(f.owner)}</td><td>{_e(due)}</td>"
-                f"<td>{_e(inst.source.file)}:{inst.source.line}</td></tr>"
-            )
-        out.append("</tbody></table>")
+        out += _installations(report)
     if report.read:
         out.append("<h2>Inputs</h2><ul>")
         out += [f"<li>{_e(r, 300)}</li>" for r in report.read]
