@@ -1,97 +1,268 @@
 """Mutation testing of the modules whose bugs users would pay for, with mutmut.
 
-    python tools/mutation.py                     # the core modules, report in bench/
-    python tools/mutation.py --modules src/vcaudit/policy.py --budget 5
+    python tools/mutation.py                     # the ten core modules, report in bench/
+    python tools/mutation.py --modules src/vcaudit/policy.py --report /tmp/policy.md
+    python tools/mutation.py --commit HEAD       # the committed tree, not the working one
 
-The project's tracked files are copied to a scratch folder (the checkout is never touched),
-mutmut is configured there (source in src/, tests as in the checkout) and runs each mutant
-against the tests that reach the mutated function, two at a time by default. The report
-(bench/mutation-report.md) gives the score per module (killed / (killed + survived + no
-tests); timeouts count as killed, as mutmut does) and every surviving mutant as a diff. A run
-that reaches its budget (28 minutes by default) is stopped and reported as far as it got:
-the whole core list takes longer than that on two cores (a mutant of feed/store.py runs the
-hundreds of tests that load a feed, 10-20 s each), so run it in parts with --modules to
-cover everything. Needs `pip install mutmut` (3.x); not part of .ci/run.
+Each module is mutated on its own, in its own scratch copy of the project (the checkout is
+never touched), and its mutants run against the tests that state that module's behaviour
+(TESTS below), not against every test that happens to reach it: a mutant of code every scan
+reaches would otherwise run hundreds of command-line tests, 10-20 s each. Within that set,
+mutmut still runs for each mutant only the tests that reach the mutated function, fastest
+first, two mutants at a time by default. Tests that start `vcaudit` in a subprocess run the
+installed code, never the mutant, so they are skipped at the moment they would start it.
+
+The report (bench/mutation-report.md) gives, per module, the score (killed / (killed +
+survived + no tests), timeouts counted as killed as mutmut does, equivalent mutants set
+aside), the time taken, the tests run, the equivalent mutants with the reason each cannot
+change what vcaudit does (EQUIVALENT below), and every surviving mutant as a diff. A section
+`## Notes` at the end of an existing report is kept when the report is written again.
+
+The whole list fits in 30 minutes on two cores; --budget stops a longer run and reports what
+was done. Modules run in the same --workdir accumulate: run them in parts with --modules and
+write one report with --report-only. Needs `pip install mutmut` (3.x); not part of .ci/run.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fnmatch
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = [
-    "src/vcaudit/versioning.py",
-    "src/vcaudit/matching.py",
-    "src/vcaudit/policy.py",
-    "src/vcaudit/inventory/identify.py",
-    "src/vcaudit/sanitize.py",
-    "src/vcaudit/output/csv.py",
-    "src/vcaudit/feed/store.py",
-    "src/vcaudit/files.py",
-    "src/vcaudit/notify/changes.py",
-    "src/vcaudit/output/sarif.py",
-]
-"""Versioning, matching, policy, identification, sanitising (and the CSV escaper), feed
-verification and install, atomic files, change tracking, SARIF fingerprints."""
 
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
-STATUS.update({34: "skipped", 36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout"})
-STATUS.update({255: "timeout", 37: "killed"})
+TESTS: dict[str, tuple[str, ...]] = {
+    "src/vcaudit/versioning.py": (
+        "tests/test_versioning*.py",
+        "tests/test_matching*.py",
+        "tests/test_policy_versionspec.py",
+        "tests/feed/test_zoom_builds.py",
+    ),
+    "src/vcaudit/matching.py": (
+        "tests/test_matching*.py",
+        "tests/test_advice.py",
+        "tests/test_review.py",
+        "tests/feed/test_feed_real.py",
+        "tests/feed/test_feed_truth.py",
+        "tests/feed/test_feed_webex_nvd.py",
+        "tests/feed/test_zoom_builds.py",
+    ),
+    "src/vcaudit/policy.py": (
+        "tests/test_policy*.py",
+        "tests/test_ignore_until.py",
+        "tests/test_advice.py",
+        "tests/test_review.py",
+        "tests/cli/test_exit_codes.py",
+    ),
+    "src/vcaudit/inventory/identify.py": (
+        "tests/inventory/test_identify*.py",
+        "tests/inventory/test_exports_real.py",
+        "tests/inventory/test_discover.py",
+    ),
+    "src/vcaudit/sanitize.py": (
+        "tests/test_sanitize*.py",
+        "tests/output/test_hostile.py",
+        "tests/output/test_csv*.py",
+    ),
+    "src/vcaudit/output/csv.py": (
+        "tests/output/test_csv*.py",
+        "tests/output/test_hostile.py",
+        "tests/output/test_formats.py",
+    ),
+    "src/vcaudit/feed/store.py": (
+        "tests/feed/test_store*.py",
+        "tests/feed/test_feed_signature.py",
+        "tests/feed/test_feed_import_signed.py",
+        "tests/feed/test_feed_trust.py",
+        "tests/feed/test_feed_update.py",
+        "tests/feed/test_feed_faults.py",
+    ),
+    "src/vcaudit/files.py": (
+        "tests/test_files*.py",
+        "tests/cli/test_exit_codes.py",
+    ),
+    "src/vcaudit/notify/changes.py": (
+        "tests/notify/test_changes*.py",
+        "tests/notify/test_notify.py",
+        "tests/notify/test_notify_faults.py",
+    ),
+    "src/vcaudit/output/sarif.py": (
+        "tests/output/test_sarif*.py",
+        "tests/output/test_formats.py",
+    ),
+}
+"""The core modules (versioning, matching, policy, identification, sanitising and the CSV
+escaper, feed verification and install, atomic files, change tracking, SARIF fingerprints),
+each with the tests that state its behaviour (globs, from the project's root)."""
+
+EQUIVALENT: dict[str, str] = {}
+"""Mutants (fnmatch patterns of mutmut's names) that cannot change what vcaudit does, with the
+reason. They are set aside from the score and listed in the report."""
+
+_PLUGIN = '''
+"""Skips a test at the moment it starts `vcaudit` in a subprocess (see tools/mutation.py)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+_init = subprocess.Popen.__init__
+
+
+def _vcaudit(args):
+    argv = [str(a) for a in args] if isinstance(args, (list, tuple)) else [str(args)]
+    if argv[:3] == [sys.executable, "-m", "vcaudit"]:
+        return True
+    return bool(argv) and os.path.basename(argv[0]) in ("vcaudit", "vcaudit.exe")
+
+
+def _popen(self, args, *rest, **options):
+    if _vcaudit(args):
+        pytest.skip("runs vcaudit in a subprocess, which never sees the mutant")
+    _init(self, args, *rest, **options)
+
+
+subprocess.Popen.__init__ = _popen
+_FAILURES = os.environ.get("VCAUDIT_MUTATION_FAILURES")
+
+
+def pytest_runtest_logreport(report):
+    if _FAILURES and report.failed:
+        with open(_FAILURES, "a", encoding="utf-8") as handle:
+            handle.write(report.nodeid + "\\n")
+'''
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def tracked_files() -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
-    ).stdout
-    return [name for name in out.decode("utf-8").split("\0") if name]
+    return [name for name in git("ls-files", "-z").split("\0") if name]
 
 
-def prepare(work: Path, modules: list[str]) -> None:
-    """Copy the checkout's tracked files to `work` and configure mutmut there."""
+def describe_tree(commit: str | None) -> str:
+    """The commit a run used, and whether the working tree differed from it."""
+    if commit is not None:
+        return f"commit {git('rev-parse', '--short', commit)}"
+    head = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"the working tree of commit {head}" + (" (with uncommitted changes)" if dirty else "")
+
+
+def copy_tree(work: Path, commit: str | None) -> None:
+    """The project's tracked files, from the working tree or from `commit`."""
+    if commit is not None:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        with tempfile.TemporaryFile() as handle:
+            handle.write(archive)
+            handle.seek(0)
+            with tarfile.open(fileobj=handle) as tar:
+                tar.extractall(work, filter="data")
+        return
     for name in tracked_files():
         source = ROOT / name
         if source.is_file():
             target = work / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    top = sorted({Path(name).parts[0] for name in tracked_files()} - {"src"})
+
+
+def slug(module: str) -> str:
+    return module.removeprefix("src/vcaudit/").removesuffix(".py").replace("/", ".")
+
+
+def selected_tests(work: Path, module: str) -> list[str]:
+    """The test files of `module` that exist in the copied tree."""
+    found: set[str] = set()
+    for pattern in TESTS.get(module, ("tests",)):
+        found.update(str(p.relative_to(work)) for p in work.glob(pattern))
+    return sorted(found)
+
+
+def failing(work: Path, tests: list[str]) -> list[str]:
+    """The tests of `tests` that fail without any mutant (mutmut needs a green run)."""
+    record = work / "failing.txt"
+    record.unlink(missing_ok=True)
+    environment = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(work / "src"), str(work / ".plugins")]),
+        VCAUDIT_MUTATION_FAILURES=str(record),
+    )
+    options = ["-p", "no:cacheprovider", "-p", "no:randomly", "-p", "vcaudit_mutation_skips"]
+    subprocess.run(
+        ["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", *options, *tests],
+        cwd=work,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
+    if not record.exists():
+        return []
+    return sorted(set(record.read_text(encoding="utf-8").split()))
+
+
+def prepare(work: Path, module: str, commit: str | None) -> tuple[list[str], list[str]]:
+    """A scratch copy in `work` configured to mutate `module`; returns its tests, and those
+    of them that fail without any mutant (left out)."""
+    copy_tree(work, commit)
+    plugins = work / ".plugins"
+    plugins.mkdir(exist_ok=True)
+    (plugins / "vcaudit_mutation_skips.py").write_text(_PLUGIN.lstrip(), encoding="utf-8")
+    tests = selected_tests(work, module)
+    broken = failing(work, tests)
+    skip = {"src", "mutants", ".plugins"}
+    top = sorted({Path(name).parts[0] for name in os.listdir(work)} - skip)
     config = {
         "source_paths": ["src"],
-        "only_mutate": modules,
+        "only_mutate": [module],
         "also_copy": top,
-        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q", "-x"],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "vcaudit_mutation_skips"],
+        "pytest_add_cli_args_test_selection": [
+            *tests,
+            *(f"--deselect={node}" for node in broken),
+        ],
         "use_git_change_detection": False,
     }
     lines = ["", "[tool.mutmut]"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
     with (work / "pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
+    return tests, broken
 
 
-def run_mutmut(work: Path, children: int, budget: float) -> bool:
-    """Run mutmut in `work`; False when the budget (seconds) ran out first."""
+def run_mutmut(work: Path, children: int, budget: float) -> str:
+    """Run mutmut in `work`: "complete", "stopped" (the budget, in seconds, ran out first) or
+    "failed" (see mutmut.log: the tests fail without any mutant, for one)."""
     mutmut = shutil.which("mutmut") or "mutmut"
+    environment = dict(os.environ, PYTHONPATH=str(work / ".plugins"))
     log = (work / "mutmut.log").open("wb")
     process = subprocess.Popen(
-        [mutmut, "run", "--max-children", str(children)],
+        ["nice", "-n", "10", mutmut, "run", "--max-children", str(children)],
         cwd=work,
+        env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
-        process.wait(timeout=budget)
+        process.wait(timeout=max(budget, 1))
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -99,19 +270,44 @@ def run_mutmut(work: Path, children: int, budget: float) -> bool:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        return False
+        return "stopped"
     finally:
         log.close()
-    return True
+    return "complete" if process.returncode == 0 else "failed"
 
 
-def results(work: Path) -> dict[str, dict[str, int | None]]:
-    """Exit code of each mutant by module (None: not run)."""
-    found: dict[str, dict[str, int | None]] = {}
-    for meta in sorted((work / "mutants").rglob("*.py.meta")):
-        module = str(meta.relative_to(work / "mutants"))[: -len(".meta")]
+def run_module(work: Path, module: str, args: argparse.Namespace, budget: float) -> None:
+    """Mutate one module in its own folder under `work`, and record how it went."""
+    folder = work / slug(module)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    start = time.monotonic()
+    tests, broken = prepare(folder, module, args.commit)
+    print(f"{module}: {len(tests)} test files, up to {budget / 60:.0f} minutes", flush=True)
+    for node in broken:
+        print(f"{module}: left out, fails without any mutant: {node}", file=sys.stderr)
+    outcome = run_mutmut(folder, args.children, budget)
+    record = {
+        "module": module,
+        "tests": tests,
+        "failing": broken,
+        "seconds": time.monotonic() - start,
+        "outcome": outcome,
+        "tree": describe_tree(args.commit),
+        "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    (folder / "run.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    if outcome == "failed":
+        print(f"{module}: mutmut failed, see {folder / 'mutmut.log'}", file=sys.stderr)
+
+
+def results(folder: Path) -> dict[str, int | None]:
+    """Exit code of each mutant of the module run in `folder` (None: not run)."""
+    found: dict[str, int | None] = {}
+    for meta in sorted((folder / "mutants").rglob("*.py.meta")):
         data = json.loads(meta.read_text(encoding="utf-8"))
-        found[module] = dict(data.get("exit_code_by_key", {}))
+        found.update(data.get("exit_code_by_key", {}))
     return found
 
 
@@ -123,14 +319,14 @@ json.dump({name: get_diff_for_mutant(name, path=path) for name, path in wanted},
 """
 
 
-def changed_lines(work: Path, mutants: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """The removed and added lines of each mutant (module, name), read in one process."""
-    if not mutants:
+def changed_lines(folder: Path, module: str, names: list[str]) -> dict[str, list[str]]:
+    """The removed and added lines of each mutant of `module`, read in one process."""
+    if not names:
         return {}
     shown = subprocess.run(
         [sys.executable, "-c", _DIFFS],
-        cwd=work,
-        input=json.dumps([(name, module) for module, name in mutants]),
+        cwd=folder,
+        input=json.dumps([(name, module) for name in names]),
         capture_output=True,
         text=True,
         check=True,
@@ -146,88 +342,155 @@ def changed_lines(work: Path, mutants: list[tuple[str, str]]) -> dict[str, list[
     }
 
 
+def status(code: int | None) -> str:
+    if code is None:
+        return "not run"
+    from mutmut.stats import status_by_exit_code
+
+    found = status_by_exit_code[code]
+    return "killed" if found == "caught by type check" else found
+
+
+def equivalent(name: str) -> str | None:
+    for pattern, reason in EQUIVALENT.items():
+        if fnmatch.fnmatchcase(name, pattern):
+            return reason
+    return None
+
+
 def score(counts: Counter[str]) -> str:
     killed = counts["killed"] + counts["timeout"]
     judged = killed + counts["survived"] + counts["no tests"]
     return f"{100 * killed / judged:.1f}%" if judged else "n/a"
 
 
-def report(
-    work: Path, found: dict[str, dict[str, int | None]], complete: bool, seconds: float | None
-) -> str:
-    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+COLUMNS = ("killed", "timeout", "survived", "no tests", "equivalent", "not run")
+
+
+def report(work: Path, modules: list[str], notes: str) -> str:
+    runs = []
+    for module in modules:
+        folder = work / slug(module)
+        record_file = folder / "run.json"
+        if record_file.exists():
+            runs.append((module, folder, json.loads(record_file.read_text(encoding="utf-8"))))
+    trees = sorted({record["tree"] for _, _, record in runs})
+    finished = max((record["finished"] for _, _, record in runs), default="-")
+    minutes = sum(record["seconds"] for _, _, record in runs) / 60
     lines = [
         "# Mutation testing of the core modules",
         "",
-        f"mutmut over {len(found)} modules on {os.cpu_count()} cores, {when}"
-        + (f", {seconds / 60:.0f} minutes" if seconds is not None else "")
-        + ("." if complete else " (budget reached: mutants not run are listed as such)."),
-        "Score: killed (timeouts included) / (killed + survived + no tests). "
-        "Made by `python tools/mutation.py`.",
+        f"Made by `python tools/mutation.py` (mutmut) on {os.cpu_count()} cores, on "
+        f"{' and '.join(trees) or '-'}; finished {finished}, {minutes:.0f} minutes of mutation "
+        "runs in all.",
+        "Score: killed (timeouts included) / (killed + survived + no tests); equivalent mutants "
+        "(below, with the reason) are set aside. Each module's mutants run against the tests "
+        "that state its behaviour (listed below); tests that start `vcaudit` in a subprocess "
+        "are skipped (they never see the mutant).",
         "",
-        "| module | mutants | killed | timeout | survived | no tests | not run | score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | timeout | survived | no tests | equivalent | not run "
+        "| score | minutes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     total: Counter[str] = Counter()
-    survivors: list[tuple[str, str]] = []
-    for module, codes in found.items():
+    survivors: dict[str, list[str]] = {}
+    equivalents: dict[str, dict[str, list[str]]] = {}
+    found_by_module: dict[str, dict[str, int | None]] = {}
+    for module, folder, record in runs:
+        found = results(folder)
+        found_by_module[module] = found
         counts: Counter[str] = Counter()
-        for name, code in codes.items():
-            status = "not run" if code is None else STATUS.get(code, "suspicious")
-            counts[status] += 1
-            if status in ("survived", "no tests"):
-                survivors.append((module, name))
+        for name, code in found.items():
+            state = status(code)
+            reason = equivalent(name) if state in ("survived", "no tests") else None
+            if reason is not None:
+                state = "equivalent"
+                equivalents.setdefault(module, {}).setdefault(reason, []).append(name)
+            elif state in ("survived", "no tests"):
+                survivors.setdefault(module, []).append(name)
+            counts[state] += 1
         total.update(counts)
+        cells = " | ".join(str(counts[column]) for column in COLUMNS)
+        stopped = "" if record["outcome"] == "complete" else f" ({record['outcome']})"
         lines.append(
-            f"| {module} | {len(codes)} | {counts['killed']} | {counts['timeout']} | "
-            f"{counts['survived']} | {counts['no tests']} | {counts['not run']} | "
-            f"{score(counts)} |"
+            f"| {module} | {len(found)} | {cells} | {score(counts)} | "
+            f"{record['seconds'] / 60:.1f}{stopped} |"
         )
+    cells = " | ".join(str(total[column]) for column in COLUMNS)
     lines.append(
-        f"| **all** | {sum(total.values())} | {total['killed']} | {total['timeout']} | "
-        f"{total['survived']} | {total['no tests']} | {total['not run']} | "
-        f"**{score(total)}** |"
+        f"| **all** | {sum(total.values())} | {cells} | **{score(total)}** | {minutes:.1f} |"
     )
+    lines += ["", "## Tests run per module", ""]
+    for module, _, record in runs:
+        lines.append(f"- {module}: {', '.join(record['tests'])}")
+        if record["failing"]:
+            failing_tests = ", ".join(record["failing"])
+            lines.append(f"  (left out, as they fail without any mutant: {failing_tests})")
+    lines += ["", "## Equivalent mutants", ""]
+    if not equivalents:
+        lines.append("None.")
+    for module, reasons in equivalents.items():
+        lines += [f"### {module}", ""]
+        for reason, names in reasons.items():
+            short = ", ".join(name.rpartition(".")[2] for name in names)
+            lines.append(f"- {reason} ({short})")
+        lines.append("")
     lines += ["", "## Surviving mutants", ""]
     if not survivors:
         lines.append("None.")
-    diffs = changed_lines(work, survivors)
-    for module in found:
-        names = [name for where, name in survivors if where == module]
+    for module, folder, _ in runs:
+        names = survivors.get(module, [])
         if not names:
             continue
+        diffs = changed_lines(folder, module, names)
         lines += [f"### {module} ({len(names)})", "", "```diff"]
         for name in names:
-            status = STATUS.get(found[module][name] or 0, "")
-            lines.append(f"# {name.rpartition('.')[2]} ({status})")
+            lines.append(f"# {name.rpartition('.')[2]} ({status(found_by_module[module][name])})")
             lines += [line.rstrip() for line in diffs.get(name, [])]
         lines += ["```", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    text = "\n".join(lines).rstrip() + "\n"
+    return text + ("\n" + notes if notes else "")
+
+
+def kept_notes(path: Path) -> str:
+    """The `## Notes` section (to the end) of an existing report, written by hand."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("\n## Notes\n")
+    return text[start + 1 :] if start >= 0 else ""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--modules", nargs="+", default=CORE, help="files under src/ to mutate")
+    parser.add_argument("--modules", nargs="+", default=list(TESTS), help="files to mutate")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--budget", type=float, default=28, help="minutes before stopping")
+    parser.add_argument("--budget", type=float, default=30, help="minutes before stopping")
     parser.add_argument("--report", type=Path, default=ROOT / "bench" / "mutation-report.md")
     parser.add_argument("--workdir", type=Path, help="reuse or keep this scratch folder")
-    parser.add_argument("--report-only", action="store_true", help="report on --workdir's run")
+    parser.add_argument("--commit", help="mutate this commit's tree (default: the working tree)")
+    parser.add_argument(
+        "--report-only", action="store_true", help="report on the modules run in --workdir"
+    )
     args = parser.parse_args(argv)
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="vcaudit-mutation-"))
-    start = time.monotonic()
-    complete = True
+    work: Path = args.workdir or Path(tempfile.mkdtemp(prefix="vcaudit-mutation-"))
+    work.mkdir(parents=True, exist_ok=True)
+    modules = [module for module in TESTS if module in args.modules]
+    modules += [module for module in args.modules if module not in TESTS]
     if not args.report_only:
-        if (work / "mutants").exists():
-            shutil.rmtree(work / "mutants")
-        prepare(work, list(args.modules))
-        complete = run_mutmut(work, args.children, args.budget * 60)
-    found = results(work)
-    if not found:
-        print(f"mutmut wrote no results; see {work / 'mutmut.log'}", file=sys.stderr)
+        deadline = time.monotonic() + args.budget * 60
+        for module in modules:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                print(f"{module}: not run, the budget is spent", file=sys.stderr)
+                continue
+            run_module(work, module, args, left)
+    if args.report_only:
+        modules = [module for module in TESTS if (work / slug(module) / "run.json").exists()]
+    if not any((work / slug(module) / "run.json").exists() for module in modules):
+        print(f"mutmut wrote no results in {work}", file=sys.stderr)
         return 1
-    seconds = None if args.report_only else time.monotonic() - start
-    text = report(work, found, complete, seconds)
+    text = report(work, modules, kept_notes(args.report))
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text, encoding="utf-8")
     print(f"wrote {args.report} (scratch folder {work})")
