@@ -353,8 +353,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
 
 
 def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
-    """The report, indented, with each installation on one line of its own, written as the
-    rows are read."""
+    """The report, indented, with each installation on one line of its own (without spaces:
+    a million of them are most of the report), written as the rows are read."""
     del options  # one layout for every consumer
     catalogue = Catalogue(report)
     head = document(report, with_installations=False, catalogue=catalogue)
@@ -363,7 +363,7 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     # json_safe: a report printed to a CI log holds no `##[command]` (see sanitize).
     stream.write(json_safe(opening) + '"installations": [')
     first = True
-    for piece in rows(report, Layout(catalogue, "    "), separator=",\n"):
+    for piece in rows(report, Layout(catalogue), separator=",\n"):
         stream.write("\n" if first else ",\n")
         stream.write(json_safe(piece))
         first = False
@@ -397,23 +397,22 @@ class Layout:
     then its line (all three its own), with the rest decided by its installation and verdict
     (`parts`), so that rows of one counted installation share that text."""
 
-    opening = '{"host": '
+    opening = '{"host":'
 
-    def __init__(self, catalogue: Catalogue, prefix: str = "") -> None:
+    def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
-        self.opening = prefix + self.opening
         self._made: dict[tuple[object, ...], Parts] = {}
 
     def parts(self, first: Installation, assessment: Assessment) -> Parts:
         """The text of a row of `first`'s installation around its host, user and line."""
         verdict = self.catalogue.verdict(first, assessment)
         owner = first.owner or assessment.owner
-        tags = ", ".join(map(_enc, first.tags))
+        tags = ",".join(map(_enc, first.tags))
         return (
-            f', "name": {_enc(first.product)}, "user": ',
-            f', "owner": {_text(owner)}, "ownership": "{first.ownership.value}", '
-            f'"tags": [{tags}], "source": {{"file": {_enc(first.source.file)}, "line": ',
-            f'}}, "finding": {_enc(verdict.id)}}}',
+            f',"name":{_enc(first.product)},"user":',
+            f',"owner":{_text(owner)},"ownership":"{first.ownership.value}",'
+            f'"tags":[{tags}],"source":{{"file":{_enc(first.source.file)},"line":',
+            f'}},"finding":{_enc(verdict.id)}}}',
         )
 
     def text(self, finding: Finding) -> str:
