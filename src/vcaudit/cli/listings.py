@@ -78,7 +78,7 @@ def product_command(
         found = loaded.product(product_id.strip().casefold())
         if found is None:
             raise UsageError(
-                f"no product {terminal_safe(product_id, 60)!r} in the feed",
+                f"no product '{terminal_safe(product_id, 60)}' in the feed",
                 hint="vcaudit products lists the ids (zoom, teams, webex, ...)",
             )
         if output_format is ListFormat.JSON:
