@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -30,8 +31,8 @@ from vcaudit.cli.common import (
 from vcaudit.console import ColorMode, use_color
 from vcaudit.errors import InputError
 from vcaudit.inventory.formats import InputFormat
-from vcaudit.models import AuditReport, Feed
-from vcaudit.output import OutputFormat, formatter_for
+from vcaudit.models import AuditReport, Feed, Risk
+from vcaudit.output import OutputFormat, SinceLastRun, Tracked, formatter_for
 from vcaudit.sanitize import terminal_safe
 
 if TYPE_CHECKING:
@@ -135,8 +136,10 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
     plan, names = settings.output, list(settings.audit.read.names)
     target = sys.stdout
     colored = plan.path is None and use_color(plan.color, target, os.environ)
+    since = _since_last_run(settings, report) if OutputFormat.HTML in plan.formats else None
     options = replace(
         plan.render,
+        since=since,
         color=colored,
         width=_width(target) if plan.path is None else _DEFAULT_WIDTH,
         details=plan.details,
@@ -148,12 +151,43 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
         _emit(" ".join(verdict.split()) + "\n", plan.path, names)
     else:
         _write_report(plan.format, report, options, plan.path, names, quiet=plan.quiet)
-    file_options = replace(plan.render, width=_DEFAULT_WIDTH, details=plan.details)
+    file_options = replace(plan.render, since=since, width=_DEFAULT_WIDTH, details=plan.details)
     for fmt, path in plan.extra:
         _write_report(fmt, report, file_options, path, names, quiet=plan.quiet)
     if not plan.quiet:
         for warning in report.warnings:
             typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+
+
+def _since_last_run(settings: ScanSettings, report: AuditReport) -> SinceLastRun | None:
+    """What changed since the run `--state` remembers, for the HTML report. Read without the
+    lock: delivery reads the state again under it and says what is wrong with a state that
+    cannot be read, after every report is written."""
+    state = settings.notify.state if settings.notify is not None else None
+    if state is None or not report.rows:
+        return None
+    from vcaudit.notify import changes
+
+    try:
+        previous, previous_run = changes.read_state(state)
+    except InputError:
+        return None
+    current = changes.open_entries(report.findings)
+    diff = changes.compare(previous, current, previous_run)
+
+    def seen(entries: tuple[changes.Entry, ...]) -> tuple[Tracked, ...]:
+        return tuple(
+            Tracked(e.host, e.product, e.platform, e.version, e.risk, e.status) for e in entries
+        )
+
+    def by_risk(entries: dict[str, changes.Entry]) -> tuple[tuple[Risk, int], ...]:
+        risks = Counter(e.risk for e in entries.values())
+        return tuple((r, risks[r]) for r in sorted(Risk, reverse=True))
+
+    return SinceLastRun(
+        previous_run, seen(diff.new), seen(diff.resolved), seen(diff.rose),
+        by_risk(previous), by_risk(current),
+    )  # fmt: skip
 
 
 def _deliver(settings: ScanSettings, report: AuditReport) -> bool:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol, TextIO
 
-from vcaudit.models import AuditReport
+from vcaudit.models import AuditReport, Risk
 
 
 class OutputFormat(StrEnum):
@@ -39,6 +39,36 @@ class OutputFormat(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Tracked:
+    """An open finding as change tracking (`scan --state`) remembers it: the worst per host,
+    product and platform."""
+
+    host: str
+    product: str
+    """The feed's product id (the inventory's name when unidentified)."""
+    platform: str
+    version: str
+    risk: Risk
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class SinceLastRun:
+    """What changed since the run the state file remembers (`scan --state`)."""
+
+    previous_run: str
+    """When that run was (ISO 8601); "" when the state held no run yet."""
+    new: tuple[Tracked, ...]
+    resolved: tuple[Tracked, ...]
+    rose: tuple[Tracked, ...]
+    """Open before and now, at a higher risk."""
+    before: tuple[tuple[Risk, int], ...]
+    """Open findings by risk at the last run."""
+    after: tuple[tuple[Risk, int], ...]
+    """Open findings by risk now."""
+
+
+@dataclass(frozen=True, slots=True)
 class RenderOptions:
     """How a formatter should lay out its output (ignored by formats it does not concern)."""
 
@@ -54,6 +84,8 @@ class RenderOptions:
     upload action's own `category` input applies)."""
     excel: bool = False
     """`--excel`: CSV starts with a UTF-8 byte order mark, so spreadsheets read it as UTF-8."""
+    since: SinceLastRun | None = None
+    """What changed since the last run, with `--state` (the HTML report shows it)."""
 
 
 @dataclass(frozen=True, slots=True)

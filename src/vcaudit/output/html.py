@@ -26,10 +26,12 @@ from vcaudit.advice import (
     verdict_words,
 )
 from vcaudit.models import Advisory, Assessment, AuditReport, Group, Risk, Verdict
-from vcaudit.output import RenderOptions
+from vcaudit.output import RenderOptions, SinceLastRun
 from vcaudit.output.html_charts import (
+    change_chart,
     escape,
     natural_key,
+    open_chart,
     risk_chart,
     spread_charts,
     status_chart,
@@ -43,6 +45,8 @@ MAX_IDS = 5
 MAX_HOSTS = 20
 """Hosts a group names before it counts the rest."""
 MAX_URL = 2048
+MAX_CHANGES = 500
+"""Changes since the last run listed one by one (the mail and the state file have all)."""
 
 _e = escape
 
@@ -138,7 +142,7 @@ svg.chart rect.s-unsupported{fill:#d1242f}svg.chart rect.s-unapproved{fill:#bc4c
 svg.chart rect.s-outdated{fill:#bf8700}svg.chart rect.s-current{fill:#1a7f37}
 svg.chart rect.s-unknown{fill:#8c959f}
 svg.chart rect.latest{fill:#1a7f37;stroke:#0b3d1a;stroke-width:2}
-svg.chart rect.other{fill:#d0d7de}
+svg.chart rect.other{fill:#d0d7de}svg.chart rect.before{fill-opacity:.45}
 """
 
 
@@ -277,6 +281,54 @@ def _versions(groups: list[Group]) -> list[str]:
     return out
 
 
+def _since_last_run(report: AuditReport, since: SinceLastRun) -> list[str]:
+    """What changed since the run the state file remembers: pictures, then each change."""
+    new, rose, resolved = len(since.new), len(since.rose), len(since.resolved)
+    out = ["<h2>Since the last run</h2>"]
+    if since.previous_run:
+        out.append(
+            f"<p>Compared with the run of {_e(since.previous_run, 40)} that the state file "
+            f"remembers: {new:,} new, {rose:,} riskier, {resolved:,} resolved.</p>"
+        )
+    else:
+        out.append(
+            f"<p>The state file holds no earlier run: every open finding is new ({new:,}).</p>"
+        )
+    out += [
+        '<div class="charts">',
+        f"<figure><figcaption>Open findings</figcaption>{open_chart(since)}</figure>",
+        f"<figure><figcaption>Changes</figcaption>{change_chart(since)}</figure>",
+        "</div>",
+    ]
+    changes = [
+        *(("new", e) for e in since.new),
+        *(("riskier", e) for e in since.rose),
+        *(("resolved", e) for e in since.resolved),
+    ]
+    if not changes:
+        return out
+    if len(changes) > MAX_CHANGES:
+        out.append(f"<p>The first {MAX_CHANGES:,} of {len(changes):,} changes.</p>")
+    names = {
+        g.assessment.product.id: g.assessment.product.name
+        for g in report.groups
+        if g.assessment.product is not None
+    }
+    out.append(
+        '<table class="sortable" id="changes"><thead><tr><th>change</th><th>risk</th>'
+        "<th>host</th><th>product</th><th>platform</th><th>version</th><th>status</th>"
+        "</tr></thead><tbody>"
+    )
+    for change, e in changes[:MAX_CHANGES]:
+        out.append(
+            f"<tr><td>{change}</td>{_risk_cell(e.risk)}<td>{_e(e.host)}</td>"
+            f"<td>{_e(names.get(e.product, e.product))}</td><td>{_e(e.platform)}</td>"
+            f"<td><code>{_e(e.version)}</code></td><td>{_e(e.status)}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return out
+
+
 def _installations(report: AuditReport) -> list[str]:
     total = len(report.findings)
     out = ["<h2>Installations</h2>"]
@@ -308,8 +360,7 @@ def _installations(report: AuditReport) -> list[str]:
 
 
 def render(report: AuditReport, options: RenderOptions) -> str:
-    """The report as one HTML page."""
-    del options
+    """The report as one HTML page (with what changed since the last run, given `--state`)."""
     s = report.summary
     feed = report.feed
     feed_date = feed.generated_at.date().isoformat() if feed.generated_at else "unknown"
@@ -344,6 +395,8 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     out.append("</tbody></table>")
     groups = group(report)
     out += _distribution(report)
+    if options.since is not None:
+        out += _since_last_run(report, options.since)
     steps = next_steps(report)
     if steps:
         out.append("<h2>Next steps</h2><ul>")

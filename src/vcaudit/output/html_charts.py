@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from vcaudit import versioning
 from vcaudit.advice import plural
 from vcaudit.models import Group, Platform, Risk, Status, Summary
+from vcaudit.output import SinceLastRun
 from vcaudit.sanitize import terminal_safe
 
 BAR_WIDTH = 320
@@ -245,3 +246,31 @@ def spread_charts(spreads: Sequence[Spread]) -> list[str]:
         )
         for i, spread in enumerate(spreads, 1)
     ]
+
+
+def open_chart(since: SinceLastRun) -> str:
+    """Open findings by risk at the last run and now, side by side per risk."""
+    before, after = dict(since.before), dict(since.after)
+    bars = [
+        bar
+        for risk in sorted(Risk, reverse=True)
+        if risk > Risk.NONE
+        for bar in (
+            Bar(f"{risk.label}, last run", before.get(risk, 0), f"{risk.label} before"),
+            Bar(f"{risk.label}, now", after.get(risk, 0), risk.label),
+        )
+    ]
+    return bar_chart("open", "Open findings by risk, last run and now", bars, FINDINGS)
+
+
+def change_chart(since: SinceLastRun) -> str:
+    """How many findings are new, resolved and riskier since the last run."""
+    bars = [
+        Bar("new", len(since.new), "s-vulnerable"),
+        Bar("riskier", len(since.rose), "s-outdated"),
+        Bar("resolved", len(since.resolved), "s-current"),
+    ]
+    return bar_chart("changes", "Changes since the last run", bars, FINDINGS)
+
+
+FINDINGS = ("finding", "findings")
