@@ -261,7 +261,7 @@ def location_warnings(
     output: OutputPlan, names: Sequence[str], cwd: Path, notes: Sequence[str]
 ) -> tuple[str, ...]:
     """What to say when SARIF or GitLab locations cannot be relative to the repository."""
-    located = {OutputFormat.SARIF} & output.formats
+    located = {OutputFormat.SARIF, OutputFormat.GITLAB} & output.formats
     if not located:
         return ()
     from vcaudit.output.locations import STDIN_NAMES, inside

@@ -38,6 +38,7 @@ EXTENSIONS = {
     OutputFormat.CSV: "csv",
     OutputFormat.MARKDOWN: "md",
     OutputFormat.HTML: "html",
+    OutputFormat.GITLAB: "gitlab.json",
 }
 
 HOSTILE_HOST = "\x1b[2J\x1b]0;pwned\x07host[red]x[/red]\r\n::error::boom"

@@ -31,6 +31,7 @@ class OutputFormat(StrEnum):
     CSV = "csv"
     MARKDOWN = "markdown"
     HTML = "html"
+    GITLAB = "gitlab"
 
     @property
     def capabilities(self) -> Capabilities:
@@ -175,6 +176,7 @@ FORMATTERS: Mapping[OutputFormat, Registered] = MappingProxyType(
         OutputFormat.CSV: Registered("csv", Capabilities(lists_rows=True)),
         OutputFormat.MARKDOWN: Registered("markdown", Capabilities(lists_rows=False)),
         OutputFormat.HTML: Registered("html", Capabilities(lists_rows=True)),
+        OutputFormat.GITLAB: Registered("gitlab", Capabilities(lists_rows=False)),
     }
 )
 

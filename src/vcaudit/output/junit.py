@@ -167,16 +167,22 @@ def render(report: AuditReport, options: RenderOptions) -> str:
                     error.text = _detail(finding)
                 else:
                     counts["skipped"] += 1
-                    ET.SubElement(case, "skipped", message=_message(finding))
+                    skipped = ET.SubElement(case, "skipped", message=_message(finding))
+                    skipped.text = _detail(finding)
             elif failing:
                 counts["failures"] += 1
                 # An advisory to review fails a case only under `review: fail`.
                 kind = "review" if report.fails_for_review_only(a) else a.status.value
                 failure = ET.SubElement(case, "failure", type=kind, message=_message(finding))
                 failure.text = _detail(finding)
-            elif a.status is not Status.CURRENT or a.ignored or a.review:
+            else:
+                # Every case points back to its row (the name does not: rows move).
                 out = ET.SubElement(case, "system-out")
-                out.text = _detail(finding)
+                if a.status is not Status.CURRENT or a.ignored or a.review:
+                    out.text = _detail(finding)
+                else:
+                    source = finding.installation.source
+                    out.text = xml_safe(f"source: {_v(source.file)}:{source.line}")
         for cases in named.values():
             if len(cases) > 1:
                 _disambiguate(cases)
