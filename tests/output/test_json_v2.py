@@ -73,8 +73,11 @@ def test_the_schema_refuses_what_it_does_not_describe(test_feed: Feed) -> None:
     del broken["findings"][0]["risk"]
     with pytest.raises(jsonschema.ValidationError):
         validate(broken)
-    # Room for sections added later (data protection): an optional object.
-    validate({**doc, "data_protection": {"zoom": {}}})
+    # The data-protection section describes each product found in full (issue 19).
+    broken = json.loads(json.dumps(doc))
+    broken["data_protection"]["meetly"]["facts"]["e2ee_available"]["value"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken)
 
 
 def _v1_facts(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -173,7 +176,7 @@ def test_the_fact_comparison_fails_when_a_fact_differs(test_feed: Feed) -> None:
 
 TOP_KEYS = [
     "schema_version", "tool", "feed", "policy", "as_of", "summary", "inputs", "warnings",
-    "advisories", "findings", "installations",
+    "advisories", "findings", "data_protection", "installations",
 ]  # fmt: skip
 FINDING_KEYS = [
     "id", "product", "product_name", "name", "installer", "version", "platform", "status",

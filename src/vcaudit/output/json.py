@@ -34,6 +34,7 @@ from vcaudit.models import (
     RowBatch,
 )
 from vcaudit.output import RenderOptions
+from vcaudit.output.dataprotection import sheet_data
 from vcaudit.sanitize import json_safe
 
 SCHEMA_VERSION = 2
@@ -333,6 +334,7 @@ def document(
         "warnings": list(report.warnings),
         "advisories": catalogue.advisories,
         "findings": [finding(v) for v in catalogue.findings],
+        "data_protection": _data_protection(report),
         "installations": (
             [
                 json.loads(line)
@@ -342,6 +344,24 @@ def document(
             if with_installations
             else []
         ),
+    }
+
+
+def _data_protection(report: AuditReport) -> dict[str, Any]:
+    """The products found in the fleet, most hosts first: how many hosts and installations
+    run each, its data-protection sheet (every fact with its source and read date, null when
+    unknown) and the required facts it answers no (`unmet`) or leaves unknown."""
+    return {
+        entry.product.id: {
+            "name": entry.product.name,
+            "hosts": entry.hosts,
+            "installations": entry.installations,
+            "sheet": bool(entry.product.data_protection),
+            "facts": sheet_data(entry.product),
+            "unmet": [name.value for name in entry.unmet],
+            "unknown": [name.value for name in entry.unknown],
+        }
+        for entry in report.data_protection.products
     }
 
 
