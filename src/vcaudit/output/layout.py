@@ -89,7 +89,8 @@ def wrap(
     for text, style in paragraph:
         size = cells(text)
         if line and used + 1 + size <= room:
-            line += [(" ", ""), (text, style)]
+            # The space between two words of one style has it (a background stays whole).
+            line += [(" ", style if line[-1][1] == style else ""), (text, style)]
             used += 1 + size
             continue
         if line:

@@ -1,5 +1,11 @@
 """The human report (`--format table`): summary first, then groups worst first, then steps.
 
+Laid out for the terminal's width by `output/layout.py`: words wrap at spaces only, so a
+version, a host, an owner or an advisory id is never split, and no line is wider than the
+width. From `WIDE` columns on, the groups are a table when every column holds its longest
+word; otherwise (and on narrower terminals) each group is a hanging item: risk and status,
+then what is installed where, then what to do and why.
+
 Every value from the inventory or the feed passes through `terminal_safe` and is placed in
 rich `Text` objects (never markup), so no input can style, move or rewrite the terminal.
 """
@@ -56,7 +62,7 @@ _MAX_IDS = 3
 _MAX_READ = 5
 """Inputs named under the summary line (the rest are counted)."""
 WIDE = 110
-"""From this width on, groups are a table; narrower terminals get two lines per group."""
+"""From this width on, groups are a table if it fits; narrower terminals get the list."""
 
 
 def _safe(text: str, limit: int = 60) -> str:
@@ -71,11 +77,10 @@ def _count(count: int, word: str) -> str:
 def _summary(report: AuditReport, width: int) -> list[Line]:
     s = report.summary
     feed = report.feed
-    head = [("vcaudit:", "bold"), *words(f"{_count(s.hosts, 'host')},")]
-    head += words(_count(s.installations, "installation") + (";" if feed.generated_at else ""))
+    counts = f"{_count(s.hosts, 'host')}, {_count(s.installations, 'installation')}"
     if feed.generated_at is not None:
-        head += words(f"feed of {feed.generated_at.date().isoformat()}")
-    paragraphs: list[Words] = [head]
+        counts += f"; feed of {feed.generated_at.date().isoformat()}"
+    paragraphs: list[Words] = [[("vcaudit:", "bold"), *words(counts)]]
     if s.installations:
         statuses = [
             (f"{n:,} {status.value}", STATUS_STYLE[status]) for status, n in s.by_status if n
@@ -156,10 +161,19 @@ def _hosts(g: Group) -> str:
     return terminal_safe(hosts_named(g.host_names), 0) or f"{g.hosts:,}"
 
 
+def _head(a: Assessment) -> Line:
+    """A hanging item's head: the risk and the status, in their colours."""
+    return [
+        (a.risk.label, RISK_STYLE[a.risk]),
+        (" " * (9 - len(a.risk.label)), ""),
+        (a.status.value, STATUS_STYLE[a.status]),
+    ]
+
+
 def _groups(report: AuditReport, width: int) -> list[Line]:
     """The groups as a table when the terminal is wide enough for every column to hold its
     longest word, else as hanging items."""
-    groups = group(report)
+    groups = [(g, _hosts(g)) for g in group(report)]
     if width >= WIDE:
         table = grid(
             GROUP_COLUMNS,
@@ -170,49 +184,47 @@ def _groups(report: AuditReport, width: int) -> list[Line]:
                     words(_safe(g.product, 120)),
                     words(_safe(g.version, 60)),
                     [(_OS[g.platform], "")],
-                    words(_hosts(g)),
+                    words(hosts),
                     words(_safe(upgrade_target(g.assessment), 60)),
                     words(_safe(g.owner, 60)),
                     words(_safe(_why(g.assessment), 200)),
                 ]
-                for g in groups
+                for g, hosts in groups
             ],
             width,
         )
         if table is not None:
             return table
     lines: list[Line] = []
-    for g in groups:
+    for g, hosts in groups:
         a = g.assessment
-        head: Line = [
-            (a.risk.label, RISK_STYLE[a.risk]),
-            (" " * (9 - len(a.risk.label)), ""),
-            (a.status.value, STATUS_STYLE[a.status]),
-        ]
+        owner = f", owner {_safe(g.owner, 60)}" if g.owner else ""
         about = words(_safe(g.product, 120), "bold")
-        about += words(f"{_safe(g.version, 60)} ({g.platform.value}) on {_count(g.hosts, 'host')}")
-        about += words(f"({_hosts(g)})" + (f", owner {_safe(g.owner, 60)}" if g.owner else ""))
-        advice = upgrade_advice(a, short=True)
-        why = _why(a)
-        detail = "; ".join(part for part in (advice, why) if part)
-        lines += hanging(head, [about, words(_safe(detail, 240))], width, _INDENT)
+        about += words(
+            f"{_safe(g.version, 60)} ({g.platform.value}) on {_count(g.hosts, 'host')} "
+            f"({hosts}){owner}"
+        )
+        detail = "; ".join(part for part in (upgrade_advice(a, short=True), _why(a)) if part)
+        lines += hanging(_head(a), [about, words(_safe(detail, 240))], width, _INDENT)
     return lines
 
 
+# A table is chosen only when the product names (up to 60 cells) stay whole on one line and
+# the reasons get 32 cells: with less, the hanging list reads better.
 GROUP_COLUMNS = (
     Column("Risk"),
     Column("Status"),
-    Column("Product", least=16),
+    Column("Product", least=60),
     Column("Version"),
     Column("OS"),
     Column("Hosts"),
     Column("Upgrade to"),
     Column("Owner"),
-    Column("Why", least=40),
+    Column("Why", least=32),
 )
 DETAIL_COLUMNS = (
     Column("Host"),
-    Column("Product"),
+    Column("Product", least=60),
     Column("Version"),
     Column("OS"),
     Column("Status"),
@@ -261,20 +273,15 @@ def _details(report: AuditReport, width: int) -> list[Line]:
     lines: list[Line] = []
     for f in order:
         inst, a = f.installation, f.assessment
-        head: Line = [
-            (a.risk.label, RISK_STYLE[a.risk]),
-            (" " * (9 - len(a.risk.label)), ""),
-            (a.status.value, STATUS_STYLE[a.status]),
-        ]
-        about = words(_safe(f.display_name, 120), "bold")
-        about += words(f"{_safe(inst.version, 60)} ({inst.platform.value})")
-        if f.owner:
-            about[-1] = (about[-1][0] + ",", about[-1][1])
-            about += words(f"owner {_safe(f.owner, 60)}")
+        owner = f", owner {_safe(f.owner, 60)}" if f.owner else ""
+        about = words(f"{_safe(inst.host, 60)}:", "bold")
+        about += words(
+            f"{_safe(f.display_name, 120)} {_safe(inst.version, 60)} ({inst.platform.value}){owner}"
+        )
         fix = upgrade_advice(a, short=True)
         where = words(f"from {_safe(_source(inst.source), 0)}", "dim")
-        paragraphs = [words(_safe(inst.host, 60), "bold"), about, words(_safe(fix, 120)) + where]
-        lines += hanging(head, paragraphs, width, _INDENT)
+        paragraphs = [about, words(_safe(fix, 120)) + where]
+        lines += hanging(_head(a), paragraphs, width, _INDENT)
     return lines
 
 
