@@ -19,6 +19,7 @@ from vcaudit.advice import (
     group,
     hosts_named,
     next_steps,
+    plural,
     review_ids,
     short_ids,
     to_review,
@@ -69,15 +70,10 @@ def _safe(text: str, limit: int = 60) -> str:
     return terminal_safe(text, limit)
 
 
-def _count(count: int, word: str) -> str:
-    """`1,234 installations`: the count with separators, the word in the plural when it is."""
-    return f"{count:,} {word if count == 1 else word + 's'}"
-
-
 def _summary(report: AuditReport, width: int) -> list[Line]:
     s = report.summary
     feed = report.feed
-    counts = f"{_count(s.hosts, 'host')}, {_count(s.installations, 'installation')}"
+    counts = f"{plural(s.hosts, 'host')}, {plural(s.installations, 'installation')}"
     if feed.generated_at is not None:
         counts += f"; feed of {feed.generated_at.date().isoformat()}"
     paragraphs: list[Words] = [[("vcaudit:", "bold"), *words(counts)]]
@@ -94,7 +90,7 @@ def _summary(report: AuditReport, width: int) -> list[Line]:
     if s.ignored:
         paragraphs.append(
             words(
-                f"{_count(s.ignored, 'installation')} with advisories ignored by the policy "
+                f"{plural(s.ignored, 'installation')} with advisories ignored by the policy "
                 "(see --details or the JSON report)",
                 "dim",
             )
@@ -102,7 +98,7 @@ def _summary(report: AuditReport, width: int) -> list[Line]:
     if s.review:
         paragraphs.append(
             words(
-                f"{_count(s.review, 'installation')} with advisories to review (affected "
+                f"{plural(s.review, 'installation')} with advisories to review (affected "
                 "versions not published yet)",
                 "yellow",
             )
@@ -201,7 +197,7 @@ def _groups(report: AuditReport, width: int) -> list[Line]:
         owner = f", owner {_safe(g.owner, 60)}" if g.owner else ""
         about = words(_safe(g.product, 120), "bold")
         about += words(
-            f"{_safe(g.version, 60)} ({g.platform.value}) on {_count(g.hosts, 'host')} "
+            f"{_safe(g.version, 60)} ({g.platform.value}) on {plural(g.hosts, 'host')} "
             f"({hosts}){owner}"
         )
         detail = "; ".join(part for part in (upgrade_advice(a, short=True), _why(a)) if part)
