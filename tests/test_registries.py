@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -59,9 +60,82 @@ def test_every_input_format_has_one_source() -> None:
     assert set(SOURCES) == set(InputFormat) - {InputFormat.AUTO}
     for fmt, source in SOURCES.items():
         assert source.format is fmt
-        assert callable(source.reader), fmt
         # A sniffer, or a documented reason why only a flag or an extension chooses it.
         assert source.sniffer is not None or source.unsniffed.strip(), fmt
+
+
+# One real input per format (a recorded export, or vcaudit's own format written out) and the
+# first installation its reader gives: (host, product, version, platform).
+_IMPORTS = Path(__file__).parent / "data" / "imports"
+_READ_SAMPLES: dict[str, tuple[bytes, tuple[str, str, str, str]]] = {
+    "osquery-log": (
+        (_IMPORTS / "osqueryd.results.log").read_bytes(),
+        ("mac-7", "us.zoom.xos", "5.16.10 (25689)", "macos"),
+    ),
+    "jsonl": (
+        b'{"host": "pc-1", "platform": "windows", "product": "Zoom", "version": "6.0.2"}\n'
+        b'{"host": "pc-2", "platform": "linux", "product": "Slack", "version": "4.41.98"}\n',
+        ("pc-1", "Zoom", "6.0.2", "windows"),
+    ),
+    "fleet": (
+        (_IMPORTS / "fleet-host.json").read_bytes(),
+        ("mbp-ana", "us.zoom.xos", "6.0.2", "macos"),
+    ),
+    "jamf": (
+        (_IMPORTS / "jamf-computers.json").read_bytes(),
+        ("mac-finance-2", "us.zoom.xos", "5.16.10 (25689)", "macos"),
+    ),
+    "snap": ((_IMPORTS / "snap.txt").read_bytes(), ("pc-1", "core22", "20240111", "linux")),
+    "flatpak": (
+        (_IMPORTS / "flatpak.txt").read_bytes(),
+        ("pc-1", "us.zoom.Zoom", "7.0.5.3034", "linux"),
+    ),
+    "configmgr": (
+        (_IMPORTS / "configmgr-arp.csv").read_bytes(),
+        ("PC-0042", "Zoom Workplace (64-bit)", "6.4.64384", "windows"),
+    ),
+    "intune": (
+        (_IMPORTS / "intune-portal.csv").read_bytes(),
+        ("(Intune device 1 of 5)", "Microsoft Teams classic", "1.6.00.376", "windows"),
+    ),
+    "osquery": (
+        (_IMPORTS / "osqueryi-apps.json").read_bytes(),
+        ("pc-1", "us.zoom.xos", "5.16.10 (25689)", "macos"),
+    ),
+    "json": (
+        b'[{"host": "pc-1", "platform": "windows", "product": "Zoom", "version": "6.0.2"}]',
+        ("pc-1", "Zoom", "6.0.2", "windows"),
+    ),
+    "yaml": (
+        b"hosts:\n  - name: pc-1\n    platform: windows\n    clients:\n"
+        b"      - {product: Zoom, version: 6.0.2}\n",
+        ("pc-1", "Zoom", "6.0.2", "windows"),
+    ),
+    "dpkg": ((_IMPORTS / "dpkg.txt").read_bytes(), ("pc-1", "bash", "5.2.15-2+b8", "linux")),
+    "rpm": (
+        (_IMPORTS / "rpm.txt").read_bytes(),
+        ("pc-1", "skypeforlinux", "8.65.0.78-1", "linux"),
+    ),
+    "csv": (
+        b"host,platform,product,version\npc-1,windows,Zoom,6.0.2\n",
+        ("pc-1", "Zoom", "6.0.2", "windows"),
+    ),
+}
+
+
+def test_every_input_formats_reader_reads_that_format() -> None:
+    from vcaudit.inventory.context import ReadContext
+    from vcaudit.inventory.registry import SOURCES
+
+    assert set(_READ_SAMPLES) == {fmt.value for fmt in SOURCES}, "a sample for every format"
+    for fmt, source in SOURCES.items():
+        data, first = _READ_SAMPLES[fmt.value]
+        lines = iter(data.splitlines(keepends=True))
+        read = list(source.reader(lines, f"sample.{fmt.value}", ReadContext(host="pc-1")))
+        assert read, fmt
+        row = read[0]
+        assert (row.host, row.product, row.version, row.platform.value) == first, fmt
+        assert row.source.file == f"sample.{fmt.value}", fmt
 
 
 def test_every_input_format_is_recognised_by_its_content() -> None:

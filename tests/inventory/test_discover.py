@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plistlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,3 +252,106 @@ def test_import_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
         ("mac-finance-2", "Cisco-Systems.Spark"),
     ]
     assert "1 row of the exports was other software" in capsys.readouterr().err
+
+
+class FakeWinreg:
+    """The `winreg` module's calls that WinReg makes, over a dump, with winreg's behaviour:
+    opening a missing key and enumerating past the last subkey or value raise OSError.
+    Records the access each key was opened with (the 64- or 32-bit view is part of it)."""
+
+    HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS = 0x80000002, 0x80000001, 0x80000003
+    KEY_READ = 0x20019
+    REG_SZ = 1
+
+    def __init__(self, keys: dict[tuple[int, str, int], dict[str, object]]) -> None:
+        """keys: (root, path, view) -> {value name: value}; subkeys come from the paths."""
+        self.keys = keys
+        self.opened: list[tuple[int, str, int]] = []
+
+    def OpenKey(self, root: int, path: str, reserved: int, access: int) -> tuple[int, str, int]:
+        assert reserved == 0
+        assert access & self.KEY_READ == self.KEY_READ
+        view = access & ~self.KEY_READ
+        self.opened.append((root, path, access))
+        prefix = f"{path}\\" if path else ""
+        if (root, path, view) not in self.keys and not any(
+            r == root and v == view and p.startswith(prefix) for r, p, v in self.keys
+        ):
+            raise FileNotFoundError(2, "The system cannot find the file specified")
+        return root, path, view
+
+    def _children(self, key: tuple[int, str, int]) -> list[str]:
+        root, path, view = key
+        prefix = f"{path}\\" if path else ""
+        found: list[str] = []
+        for r, p, v in self.keys:
+            if r == root and v == view and p.startswith(prefix):
+                child = p[len(prefix) :].split("\\")[0]
+                if child and child not in found:
+                    found.append(child)
+        return found
+
+    def EnumKey(self, key: tuple[int, str, int], index: int) -> str:
+        children = self._children(key)
+        if index >= len(children):
+            raise OSError(259, "No more data is available")
+        return children[index]
+
+    def EnumValue(self, key: tuple[int, str, int], index: int) -> tuple[str, object, int]:
+        values = list(self.keys.get(key, {}).items())
+        if index >= len(values):
+            raise OSError(259, "No more data is available")
+        name, value = values[index]
+        return name, value, self.REG_SZ
+
+
+def test_the_windows_registry_adapter_reads_keys_and_values_through_winreg(
+    monkeypatch: pytest.MonkeyPatch, bundled_feed: Feed
+) -> None:
+    from vcaudit.inventory.discover import WinReg, probes_for
+
+    fake = FakeWinreg(
+        {
+            (FakeWinreg.HKEY_LOCAL_MACHINE, f"{UNINSTALL}\\{{ZOOM}}", VIEW_64): {
+                "DisplayName": "Zoom Workplace (64-bit)",
+                "DisplayVersion": "6.2.47507",
+                "Publisher": "Zoom",
+            },
+            (FakeWinreg.HKEY_LOCAL_MACHINE, f"{UNINSTALL}\\{{WEBEX}}", VIEW_32): {
+                "DisplayName": "Webex",
+                "DisplayVersion": "44.2.0.28714",
+            },
+            (FakeWinreg.HKEY_USERS, f"S-1-5-21-7\\{UNINSTALL}\\Teams", 0): {
+                "DisplayName": "Microsoft Teams classic",
+                "DisplayVersion": "1.6.00.376",
+            },
+            (FakeWinreg.HKEY_USERS, "S-1-5-21-7_Classes\\x", 0): {},
+        }
+    )
+    monkeypatch.setitem(sys.modules, "winreg", fake)
+    registry = WinReg()
+    # Keys and values as winreg enumerates them, until it says there are no more.
+    assert registry.subkeys("HKLM", UNINSTALL, VIEW_64) == ["{ZOOM}"]
+    assert registry.subkeys("HKLM", UNINSTALL, VIEW_32) == ["{WEBEX}"]
+    assert registry.subkeys("HKU", "") == ["S-1-5-21-7", "S-1-5-21-7_Classes"]
+    assert registry.values("HKLM", f"{UNINSTALL}\\{{WEBEX}}", VIEW_32) == {
+        "DisplayName": "Webex",
+        "DisplayVersion": "44.2.0.28714",
+    }
+    # A key that does not exist (or not in this view) is empty, not an error.
+    assert registry.subkeys("HKCU", UNINSTALL) == []
+    assert registry.values("HKLM", f"{UNINSTALL}\\{{WEBEX}}", VIEW_64) == {}
+    assert (FakeWinreg.HKEY_LOCAL_MACHINE, UNINSTALL, FakeWinreg.KEY_READ | VIEW_32) in (
+        fake.opened
+    )
+    # The probe vcaudit uses on Windows reads the machine through it.
+    (probe,) = probes_for("win32")
+    assert isinstance(probe, WindowsProbe)
+    assert isinstance(probe.registry, WinReg)
+    found = discover([probe], ctx(bundled_feed), "win-7")
+    assert [(i.host, i.product, i.version) for i in found.installations] == [
+        ("win-7", "Zoom Workplace (64-bit)", "6.2.47507"),
+        ("win-7", "Webex", "44.2.0.28714"),
+        ("win-7", "Microsoft Teams classic", "1.6.00.376"),
+    ]
+    assert found.failures == []
