@@ -20,6 +20,7 @@ from tests.output.test_markdown_links import LINKY, LIVE_REFERENCE, rendered
 from vcaudit.audit import run_audit
 from vcaudit.cli import main
 from vcaudit.config import parse_policy
+from vcaudit.feed.load import load_feed
 from vcaudit.models import Feed, Installation, Platform, Source
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 from vcaudit.policy import Policy
@@ -141,17 +142,38 @@ def test_real_feed_identifiers_carry_every_cve_alias(bundled_feed: Feed) -> None
         assert all(i["type"] == "cve" for i in cves)
 
 
-def test_end_of_life_is_a_vulnerability_but_ignored_and_review_are_not(
+def test_end_of_life_is_a_vulnerability_but_an_ignored_advisory_is_not(
     test_feed: Feed,
 ) -> None:
-    doc = json.loads(
-        formatter_for(OutputFormat.GITLAB)(build(test_feed, "policy"), RenderOptions())
-    )
+    policy = build(test_feed, "policy")
+    doc = json.loads(formatter_for(OutputFormat.GITLAB)(policy, RenderOptions()))
     assert [v["identifiers"][0]["value"] for v in doc["vulnerabilities"]] == ["vcaudit/end-of-life"]
     assert doc["vulnerabilities"][0]["solution"] == "Replace it with Meetly Workplace."
     ignored = build(test_feed, "ignored-by-alias")
     doc = json.loads(formatter_for(OutputFormat.GITLAB)(ignored, RenderOptions()))
     assert doc["vulnerabilities"] == []
+
+
+def test_an_advisory_to_review_is_shown_as_info_never_as_a_finding() -> None:
+    from tests.test_review import report_of
+
+    feed = load_feed(Path(__file__).parent.parent / "data" / "review-feed")
+    report = report_of(feed)
+    doc = json.loads(formatter_for(OutputFormat.GITLAB)(report, RenderOptions()))
+    jsonschema.validate(doc, SCHEMA)
+    review = [v for v in doc["vulnerabilities"] if v["name"].startswith("To review: ")]
+    assert {v["identifiers"][0]["value"] for v in review} == {"CSB-002", "CSB-003"}
+    assert {v["severity"] for v in review} == {"Info"}
+    for vuln in review:
+        assert "not a confirmed finding" in vuln["description"]
+        assert vuln["solution"].startswith("Check this version against the vendor's advisory")
+    # Confer's confirmed finding stays confirmed (Confer Rooms publishes CSB-002's range).
+    confirmed = {
+        (v["identifiers"][0]["value"], v["location"]["dependency"]["package"]["name"])
+        for v in doc["vulnerabilities"]
+        if v not in review
+    }
+    assert confirmed == {("CSB-001", "confer@1.5.0"), ("CSB-002", "confer-rooms@3.0.1")}
 
 
 def test_the_location_is_the_inventory_relative_to_the_root(

@@ -7,8 +7,10 @@ or rows, located at the inventory file and the dependency `<product>@<version>` 
 tracks a vulnerability by its file, package name and first identifier, so the version is in
 the name: two vulnerable versions of one client stay two vulnerabilities). End-of-life and
 below-minimum clients are vulnerabilities too (identifiers `vcaudit/end-of-life`,
-`vcaudit/below-minimum`); ignored advisories and advisories to review are left out. The first
-identifier is the advisory's own id, then its aliases (CVE, GHSA...).
+`vcaudit/below-minimum`). An advisory to review (affected versions not published yet) is
+shown with severity Info and a name starting "To review:", never as a confirmed finding; it
+keeps its GitLab identity when its range is published and it becomes one. Ignored advisories
+are left out. The first identifier is the advisory's own id, then its aliases (CVE, GHSA...).
 
 The schema asks for the scan's start and end: the report has no clock, so both are midnight
 (UTC) of the day it judged as of, and the same input gives the same bytes. Text GitLab
@@ -75,6 +77,8 @@ class _Entry:
     group: Group
     advisory: Advisory | None
     policy: Status | None = None
+    review: bool = False
+    """An advisory to review (affected versions not published yet): shown as Info."""
     hits: dict[str, AdvisoryHit] = field(default_factory=dict)
     """The advisory's hit per platform (its fixed version may differ)."""
     assessments: dict[str, Assessment] = field(default_factory=dict)
@@ -105,6 +109,8 @@ def _collect(report: AuditReport) -> list[_Entry]:
             entry.hits.setdefault(g.platform.value, hit)
         if a.status in _POLICY:
             add(g, _POLICY[a.status][0], None, a.status)
+        for advisory in a.review:
+            add(g, advisory.id, advisory, None).review = True
     return list(entries.values())
 
 
@@ -131,6 +137,8 @@ def _severity(entry: _Entry) -> str:
     adv = entry.advisory
     if adv is None:
         return _SEVERITY[Risk.HIGH]
+    if entry.review:
+        return _SEVERITY[Risk.NONE]
     if not adv.scored and not adv.kev:
         return "Unknown"
     return _SEVERITY[adv.counted_risk]
@@ -147,6 +155,11 @@ def _location_file(entry: _Entry, root: str) -> str:
 
 def _solution(entry: _Entry) -> str:
     """What to do, per platform where the advice differs."""
+    if entry.review:
+        return (
+            "Check this version against the vendor's advisory (its links): vcaudit cannot "
+            "tell yet whether it is affected."
+        )
     said: dict[str, list[str]] = {}
     for platform in sorted(entry.assessments):
         a = entry.assessments[platform]
@@ -179,6 +192,12 @@ def _description(entry: _Entry) -> str:
         fixes = sorted({hit.fixed for hit in entry.hits.values() if hit.fixed})
         fixed = f"fixed in {' / '.join(fixes)}" if fixes else "no fixed release is known"
         what = f"{adv.id} ({', '.join(facts)}): {adv.title}; {fixed}."
+        if entry.review:
+            what = (
+                f"to review: {adv.id} ({', '.join(facts)}): {adv.title}. Its affected versions "
+                "are not published yet, so this is not a confirmed finding: check this version "
+                "against the vendor's advisory."
+            )
     else:
         assert entry.policy is not None
         reason = g.assessment.reason
@@ -197,7 +216,7 @@ def _vulnerability(entry: _Entry, root: str) -> dict[str, Any]:
     rule, product_id, version = entry.key
     adv = entry.advisory
     if adv is not None:
-        name = adv.title or adv.id
+        name = ("To review: " if entry.review else "") + (adv.title or adv.id)
         identifiers = [_identifier(adv.id, adv.references[0] if adv.references else "")]
         identifiers += [_identifier(alias) for alias in adv.aliases]
     else:
