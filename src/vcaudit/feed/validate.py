@@ -5,8 +5,10 @@ ranges that end before they start, duplicate ids). This adds the checks across r
 aliases listed twice, excluded versions outside their range, identification rules of one
 product that claim another product's names, dates in the future (a `generated_at` ahead of
 the clock would make every later, real feed look older), a severity that is not the band of
-its CVSS score, a KEV catalog date that cannot be true. Every problem names file, line and
-field. `feed import` and `feed update` run all of these too.
+its CVSS score, a KEV catalog date that cannot be true, a product without its
+data-protection sheet (the loader reads a feed without one, so an older installed feed still
+works; a feed that is validated, imported or updated must have them). Every problem names
+file, line and field. `feed import` and `feed update` run all of these too.
 
 `feed_warnings` adds what is worth knowing but does not make the feed wrong: a product whose
 latest release is older than a fix the feed already knows (the latest is stale), a severity
@@ -286,8 +288,18 @@ def semantic_problems(
 
 
 def _data_protection_problems(product: Product, today: dt.date) -> Iterator[Problem]:
-    """A sheet's facts must have been read by now, and must not contradict each other."""
+    """Every product has a data-protection sheet (issue 19); its facts must have been read by
+    now, and must not contradict each other."""
     file = _product_file(product)
+    if not product.data_protection:
+        yield Problem(
+            file,
+            None,
+            "data_protection",
+            "is required: every product says where its calls' data goes, each fact with the "
+            "URL it was read from and the date, or {value: unknown} where no source read states it",
+        )
+        return
     for fact in product.data_protection:
         if fact.read is not None and fact.read > today:
             path: list[str | int] = ["data_protection", fact.name.value, "read"]
