@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
-
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from vcaudit.console import make_console
 from vcaudit.models import Fact, FactName, Feed, Product
 from vcaudit.sanitize import json_safe, terminal_safe
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 JSON_SCHEMA_VERSION = 1
 
@@ -53,11 +53,15 @@ def sheet_data(product: Product) -> dict[str, Any]:
 
 
 def _value(fact: Fact) -> Text:
+    from rich.text import Text  # rich only when a sheet is printed: JSON reports need none
+
     shown = terminal_safe(fact.shown, 0)
     return Text(shown, style=_STYLE.get(fact.shown, ""))
 
 
 def _heading(product: Product) -> Text:
+    from rich.text import Text
+
     text = Text(terminal_safe(product.name, 0), style="bold")
     text.append(f" ({product.id})")
     if product.vendor:
@@ -68,6 +72,8 @@ def _heading(product: Product) -> Text:
 
 
 def _grid() -> Table:
+    from rich.table import Table
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
@@ -104,6 +110,9 @@ _FOOTER = (
 
 def render_sheets(feed: Feed, color: bool, width: int) -> str:
     """Every product's sheet: a heading, then one line per fact (sources: `product ID`)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
     parts: list[Any] = []
     for product in feed.products:
         parts.append(_heading(product))
@@ -121,6 +130,9 @@ def render_sheets(feed: Feed, color: bool, width: int) -> str:
 def render_sheet(product: Product, color: bool, width: int) -> str:
     """One product's sheet: each fact with its note, the date its source was read and the
     source's URL."""
+    from rich.padding import Padding
+    from rich.text import Text
+
     parts: list[Any] = [_heading(product), Text("")]
     if not product.data_protection:
         parts.append(Text(_NO_SHEET, style="yellow"))
