@@ -41,6 +41,7 @@ from vcaudit.output.layout import (
     hanging,
     words,
 )
+from vcaudit.report import data_protection_failing, data_protection_summary
 from vcaudit.sanitize import terminal_safe
 
 RISK_STYLE = {
@@ -103,6 +104,11 @@ def _summary(report: AuditReport, width: int) -> list[Line]:
                 "yellow",
             )
         )
+    protection = data_protection_summary(report.data_protection)
+    if protection:
+        section = report.data_protection
+        failing = any(data_protection_failing(e, section) for e in section.products)
+        paragraphs.append(words(terminal_safe(protection, 0), "yellow" if failing else ""))
     lines = _paragraph(paragraphs[0], width, 0, 4)
     for paragraph in paragraphs[1:]:
         lines += _paragraph(paragraph, width, 2, 2)
