@@ -231,21 +231,25 @@ GITHUB_WORKSPACE = "GITHUB_WORKSPACE"
 def repository_root(
     flag: Path | None, environ: Mapping[str, str], cwd: Path
 ) -> tuple[str, tuple[str, ...]]:
-    """The folder SARIF and GitLab locations are relative to: $GITHUB_WORKSPACE when set,
-    else `--sarif-root`, else the working folder; with what to say about the choice."""
+    """The folder SARIF and GitLab locations are relative to: `--sarif-root` when given (a
+    flag says what the user means, and is the only way to name a repository checked out
+    below the workspace, `actions/checkout` with `path:`), else $GITHUB_WORKSPACE, else the
+    working folder; with what to say about the choice."""
     workspace = environ.get(GITHUB_WORKSPACE, "")
-    given = str(cwd / flag) if flag is not None else ""
-    if flag is not None and not Path(given).is_dir():
-        raise UsageError(f"--sarif-root: {str(flag)!r} is not a folder")
-    if workspace:
+    if flag is not None:
+        given = cwd / flag
+        if not given.is_dir():
+            raise UsageError(f"--sarif-root: {str(flag)!r} is not a folder")
         notes: tuple[str, ...] = ()
-        if given and Path(given).resolve() != Path(workspace).resolve():
+        if workspace and not given.resolve().is_relative_to(Path(workspace).resolve()):
             notes = (
-                f"--sarif-root {given} is not used: ${GITHUB_WORKSPACE} ({workspace}) is the "
-                "repository root code scanning reads locations against",
+                f"--sarif-root {given} is outside ${GITHUB_WORKSPACE} ({workspace}): code "
+                "scanning will not find the inventory in the repository",
             )
-        return str(Path(workspace).absolute()), notes
-    return (given or str(cwd)), ()
+        return str(given), notes
+    if workspace:
+        return str(Path(workspace).absolute()), ()
+    return str(cwd), ()
 
 
 def sarif_category(text: str | None) -> str:

@@ -154,18 +154,33 @@ def test_sarif_root_outside_github_actions(
     assert _uris(doc) == {"repo/inventory/fleet.csv"}
 
 
-def test_the_workspace_wins_over_sarif_root_and_says_so(
+def test_sarif_root_wins_over_the_workspace_for_a_checkout_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # actions/checkout with `path: repo`: the workspace is the parent of the repository.
+    repo = tmp_path / "repo"
+    fleet = _fleet(repo / "fleet.csv")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    doc, _ = _scan([str(fleet)], capsys)
+    assert _uris(doc) == {"repo/fleet.csv"}
+    doc, err = _scan([str(fleet), "--sarif-root", "repo"], capsys)
+    assert _uris(doc) == {"fleet.csv"}
+    assert "outside" not in err
+
+
+def test_a_sarif_root_outside_the_workspace_is_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = tmp_path / "repo"
-    fleet = _fleet(repo / "fleet.csv")
-    (tmp_path / "elsewhere").mkdir()
+    repo.mkdir()
+    fleet = _fleet(tmp_path / "elsewhere" / "fleet.csv")
     monkeypatch.setenv("GITHUB_WORKSPACE", str(repo))
     monkeypatch.chdir(tmp_path)
     doc, err = _scan([str(fleet), "--sarif-root", "elsewhere"], capsys)
     assert _uris(doc) == {"fleet.csv"}
     assert "--sarif-root" in err
-    assert "is not used" in err
+    assert "is outside $GITHUB_WORKSPACE" in err
 
 
 def test_an_inventory_outside_the_root_is_an_absolute_uri_and_said(

@@ -322,7 +322,7 @@ SarifRootFlag = Annotated[
         "--sarif-root",
         metavar="DIR",
         help="SARIF and GitLab reports: the repository root inventories are located against "
-        "(default: the working folder). In GitHub Actions $GITHUB_WORKSPACE is the root.",
+        "(default: $GITHUB_WORKSPACE in GitHub Actions, else the working folder).",
     ),
 ]
 

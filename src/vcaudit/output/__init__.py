@@ -78,7 +78,7 @@ class RenderOptions:
     details: bool = False
     root: str = ""
     """The repository root that SARIF and GitLab locations are relative to (resolved by the
-    settings: $GITHUB_WORKSPACE, else --sarif-root, else the working folder); "" for the
+    settings: --sarif-root, else $GITHUB_WORKSPACE, else the working folder); "" for the
     working folder."""
     sarif_category: str = ""
     """`--sarif-category`: SARIF's automationDetails.id is this and a `/` ("": none, so the

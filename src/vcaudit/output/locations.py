@@ -3,7 +3,7 @@
 GitHub code scanning shows an alert in the repository only when its SARIF location is a
 path relative to the repository root (or an absolute URI under the checkout); GitLab's
 security reports name the file relative to the project. The root is resolved once by the
-settings ($GITHUB_WORKSPACE, else `--sarif-root`, else the working folder) and handed to the
+settings (`--sarif-root`, else $GITHUB_WORKSPACE, else the working folder) and handed to the
 formatters in `RenderOptions.root`; "" stands for the working folder.
 """
 
