@@ -37,6 +37,12 @@ from vcaudit.output.html_charts import (
     status_chart,
     version_spread,
 )
+from vcaudit.report import (
+    DATA_PROTECTION_FACTS,
+    DATA_PROTECTION_NOTE,
+    data_protection_policy,
+    data_protection_where,
+)
 
 MAX_ROWS = 10_000
 """Installations listed one by one: a page a browser (or a mail) can still carry."""
@@ -329,6 +335,41 @@ def _since_last_run(report: AuditReport, since: SinceLastRun) -> list[str]:
     return out
 
 
+def _data_protection(report: AuditReport) -> list[str]:
+    """The products found in the fleet: hosts, the yes/no facts of their data-protection
+    sheets (and the policy's verdict), then where their content and recordings go."""
+    section = report.data_protection
+    if not section.products:
+        return []
+    policy = bool(section.required)
+    headings = ["product", "hosts", *(heading for _, heading in DATA_PROTECTION_FACTS)]
+    headings += ["policy"] if policy else []
+    out = [
+        "<h2>Data protection</h2>",
+        f"<p>{_e(DATA_PROTECTION_NOTE, 0)}</p>",
+        '<table class="sortable" id="data-protection"><thead><tr>'
+        + "".join(f"<th>{_e(h)}</th>" for h in headings)
+        + "</tr></thead><tbody>",
+    ]
+    for entry in section.products:
+        product = entry.product
+        cells = [
+            f"<td>{_e(product.name, 80)}</td>",
+            f'<td class="n" data-key="{entry.hosts}">{entry.hosts:,}</td>',
+            *(f"<td>{_e(product.fact(name).shown, 40)}</td>" for name, _ in DATA_PROTECTION_FACTS),
+        ]
+        if policy:
+            cells.append(f"<td>{_e(data_protection_policy(entry, section), 300)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table><ul>")
+    out += [
+        f"<li>{_e(e.product.name, 80)}: {_e(data_protection_where(e.product), 1200)}</li>"
+        for e in section.products
+    ]
+    out.append("</ul>")
+    return out
+
+
 def _installations(report: AuditReport) -> list[str]:
     total = len(report.findings)
     out = ["<h2>Installations</h2>"]
@@ -416,6 +457,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     if groups:
         out += _findings(report, groups)
         out += _versions(groups)
+    out += _data_protection(report)
     if len(report.findings):
         out += _installations(report)
     if report.read:
