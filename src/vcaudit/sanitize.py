@@ -43,9 +43,13 @@ _WORD_JOINER = "\u2060"
 _SPLIT = "\\g<0>" + _WORD_JOINER
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>&|~!#])")
 # What GFM renderers link without any markup: `scheme://` URLs, `www.` names, e-mail
-# addresses and @mentions (at `@`), #123 issue and !123 merge-request references. Matched
-# after escaping, so `\#` and `\!` are found as written.
-_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)|(?<=[#!])(?=\d)")
+# addresses and @mentions (at `@`), #123 issue and !123 merge-request references, and
+# GitLab's ~label, %milestone (either as a word or "quoted"), &123 epic and $123 snippet
+# references, which GitLab finds in the rendered text, backslash escapes or not. Matched after
+# escaping, so `\#` and `\!` are found as written.
+_AUTOLINK = re.compile(
+    r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)|(?<=[#!&$])(?=\d)|(?<=[~%])(?=[\w\"])"
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 

@@ -47,10 +47,14 @@ LINKY = [
     "*www.evil.example*",
     "_http://evil.example_",
     "~www.evil.example~",
+    '~security ~"needs triage"',
+    '%12.4 %"Release 2"',
+    "&12 $34",
 ]
-# A mention or reference GitHub or GitLab would link after rendering: an ASCII @ or # or !
-# followed by a name or a number, at a word start.
-LIVE_REFERENCE = re.compile(r"(?<![\w])(@[A-Za-z0-9]|[#!]\d)")
+# A mention or reference GitHub or GitLab would link after rendering, at a word start: an
+# ASCII @ followed by a name, # ! & or $ followed by a number (issue, merge request, epic,
+# snippet), ~ or % followed by a name or a quote (GitLab label, milestone).
+LIVE_REFERENCE = re.compile(r"(?<![\w])(@[A-Za-z0-9]|[#!&$]\d|[~%][\w\"])")
 
 
 class _Links(HTMLParser):
