@@ -366,6 +366,20 @@ def data_protection_failing(entry: DataProtectionEntry, section: DataProtectionS
     return bool(entry.unmet or (section.unknown_fails and entry.unknown))
 
 
+def data_protection_brief(entry: DataProtectionEntry, section: DataProtectionSection) -> str:
+    """One product of the section in a line: `Zoom Workplace on 12 hosts: EU/EEA residency
+    yes, E2EE yes, E2EE by default no, self-hosted no, DPA yes (policy: meets the
+    requirements)`."""
+    product = entry.product
+    facts = ", ".join(
+        f"{heading} {product.fact(name).shown}" for name, heading in DATA_PROTECTION_FACTS
+    )
+    policy = data_protection_policy(entry, section)
+    return f"{product.name} on {advice.plural(entry.hosts, 'host')}: {facts}" + (
+        f" (policy: {policy})" if policy else ""
+    )
+
+
 def data_protection_summary(section: DataProtectionSection) -> str:
     """One line: the products found with their hosts, and which miss the policy's
     requirements ("" when no product of the feed was found)."""

@@ -26,6 +26,7 @@ from vcaudit.advice import (
 )
 from vcaudit.models import Assessment, AuditReport, Group, Risk, Status, Step
 from vcaudit.notify.changes import Changes, Entry
+from vcaudit.report import data_protection_brief
 from vcaudit.sanitize import terminal_safe
 
 _MAX_IDS = 4
@@ -202,6 +203,13 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
                 f"  ... and {len(listed) - MAX_GROUPS} more groups (see the attached report)"
             )
         text.append("")
+    if report.data_protection.products:
+        text.append("Data protection (where the calls' data goes; vcaudit product ID for sources):")
+        text += [
+            f"  - {_t(data_protection_brief(e, report.data_protection), 400)}"
+            for e in report.data_protection.products
+        ]
+        text.append("")
     if report.read:
         text.append("Inputs:")
         text += [f"  - {_t(r, 300)}" for r in report.read]
@@ -295,6 +303,16 @@ def _html(
                 f'<td style="{cell}">{_h(why, 200)}</td></tr>'
             )
         out.append("</table>")
+    if report.data_protection.products:
+        out.append(
+            '<p style="margin:12px 0 2px"><b>Data protection</b> (where the calls&#x27; data '
+            "goes; vcaudit product ID for sources)</p><ul>"
+        )
+        out += [
+            f"<li>{_h(data_protection_brief(e, report.data_protection), 400)}</li>"
+            for e in report.data_protection.products
+        ]
+        out.append("</ul>")
     if report.read:
         out.append('<p style="margin:12px 0 2px"><b>Inputs</b></p><ul>')
         out += [f"<li>{_h(r, 300)}</li>" for r in report.read]
