@@ -561,3 +561,16 @@ def test_the_example_policy_documents_the_keys() -> None:
     rules = parse_policy(uncommented, "example").policy.data_protection
     assert rules.require == (FactName.EU_RESIDENCY_OPTION, FactName.DPA_AVAILABLE)
     assert rules.unknown_fails is False
+
+
+def test_the_readme_explains_the_sheet_and_its_policy_keys() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### `vcaudit products --data`, `vcaudit product ID`")
+    section = readme[start : readme.index("\n### ", start + 1)]
+    assert "data protection impact assessment (DPIA), not legal\nadvice" in section
+    block = section[
+        section.index("```yaml\n") + 8 : section.index("```", section.index("```yaml") + 7)
+    ]
+    rules = parse_policy(block, "README.md").policy.data_protection
+    assert set(rules.require) == {name for name in FactName if name.boolean}
+    assert rules.unknown_fails is False
