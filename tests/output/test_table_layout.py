@@ -61,3 +61,13 @@ def test_grid_fits_or_says_it_cannot() -> None:
     assert lines[4] == "LAPTOP-7F3K2J9Q.corp.example.com      7  ok"
     wide = [plain(line) for line in grid(columns, rows, 200) or []]
     assert wide[2] == "pc-1                              1,234  behind the latest release"
+
+
+def test_grid_gives_a_column_that_lacks_little_all_it_lacks() -> None:
+    """Room short of every cell on one line goes first to the columns that need little more
+    (their cells then take one line), the rest to the others."""
+    columns = (Column("Name"), Column("Why", least=12))
+    rows = [[words("Zoom Workplace"), words("end of life 2025-05-05; CVE-2024-21411 +3")]]
+    lines = [plain(line) for line in grid(columns, rows, 40) or []]
+    assert lines[2] == "Zoom Workplace  end of life 2025-05-05;"
+    assert lines[3] == "                CVE-2024-21411 +3"
