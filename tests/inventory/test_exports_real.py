@@ -561,3 +561,13 @@ def test_utf16_on_standard_input(relevant: Any) -> None:
     ]
     assert ctx.reads[0].name == "<stdin>"
     assert ctx.reads[0].format is InputFormat.OSQUERY
+
+
+def test_the_read_line_separates_thousands() -> None:
+    from vcaudit.inventory.context import InputRead
+    from vcaudit.inventory.formats import InputFormat
+
+    read = InputRead("fleet.csv", InputFormat.CSV, 200_001, 200_000, 1_234)
+    assert read.describe() == (
+        "fleet.csv: 200,001 lines read as CSV: 200,000 installations (1,234 other programs skipped)"
+    )

@@ -58,11 +58,12 @@ class InputRead:
 
     def describe(self) -> str:
         """One line: `fleet.tsv: 3 lines read as dpkg-query output: 0 installations`."""
-        lines = f"{self.lines} line{'' if self.lines == 1 else 's'}"
-        found = f"{self.installations} installation{'' if self.installations == 1 else 's'}"
+        lines = f"{self.lines:,} line{'' if self.lines == 1 else 's'}"
+        found = f"{self.installations:,} installation{'' if self.installations == 1 else 's'}"
         text = f"{self.name}: {lines} read as {FORMAT_LABELS[self.format]}: {found}"
         if self.skipped:
-            text += f" ({self.skipped} other program{'' if self.skipped == 1 else 's'} skipped)"
+            other = f"{self.skipped:,} other program{'' if self.skipped == 1 else 's'}"
+            text += f" ({other} skipped)"
         return text
 
 
