@@ -607,6 +607,31 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class RunTally:
+    """One run of `scan --state` as the state file's history remembers it: its open findings
+    (the worst per host, product and platform, at a risk above none) counted."""
+
+    run_at: str
+    """When the run was (ISO 8601); "" for the run being reported, which is now."""
+    by_risk: tuple[tuple[Risk, int], ...]
+    """Open findings per risk, critical down to low."""
+    by_status: tuple[tuple[Status, int], ...] = ()
+    """Open findings per status, most serious first (the statuses that occur)."""
+    installations: int | None = None
+    """Installations audited; None when not recorded (a state kept before the history was)."""
+    hosts: int | None = None
+    new: int | None = None
+    """Open findings that were not open at the run before."""
+    resolved: int | None = None
+    """Findings open at the run before and not any more."""
+
+    @property
+    def open(self) -> int:
+        """Open findings, whatever their risk."""
+        return sum(n for _, n in self.by_risk)
+
+
+@dataclass(frozen=True, slots=True)
 class Group:
     """Installations that share product, version, platform, verdict and owner."""
 

@@ -13,6 +13,12 @@ between runs:
   next run reports the same changes again, never everything as new;
 - a state file that is not vcaudit's (not UTF-8, not JSON, nested too deeply, a lone
   surrogate, a FIFO or a device) is one line and exit 3, never a traceback.
+
+Beside the open findings, the state keeps a history: one `RunTally` per run that saved it (its
+open findings by risk and by status, installations, hosts, new and resolved), the last
+`MAX_HISTORY` runs, for the HTML report's findings over time. A state kept before the history
+was has none: its one run starts it. A history read back is checked like the rest (a date, a
+known risk or status, a count within bounds), so a damaged one is one line and exit 3 too.
 """
 
 from __future__ import annotations
@@ -25,15 +31,24 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from vcaudit.errors import DeliveryError, InputError
-from vcaudit.models import Finding, Risk
+from vcaudit.models import AuditReport, Finding, Risk, RunTally, Status
 
 STATE_VERSION = 1
+"""The history is an optional key of version 1: an older vcaudit reads such a state (and
+drops the history), this one reads an older state (and starts the history with its run)."""
+MAX_HISTORY = 90
+"""Runs the state's history keeps, the oldest dropped first."""
+MAX_COUNT = 10**12
+"""The largest count a run of the history may hold (more than any fleet has)."""
+MAX_RUN_AT = 40
+"""Characters of a run's time in the history (ISO 8601 takes 32 at most)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +227,28 @@ def _text(value: Any, key: str) -> str:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class State:
+    """What the state file remembers of the last run."""
+
+    entries: dict[str, Entry]
+    run_at: str
+    """When the last run was (ISO 8601); "" when there was none."""
+    history: tuple[RunTally, ...]
+    """The runs before, oldest first, the last run included (empty when there was none)."""
+
+
 def read_state(path: Path) -> tuple[dict[str, Entry], str]:
     """The entries and time of the last run; empty when there was none."""
+    state = load_state(path)
+    return state.entries, state.run_at
+
+
+def load_state(path: Path) -> State:
+    """The last run's entries and time, and the history; empty when there was none."""
     data = _read_bytes(path)
     if data is None:
-        return {}, ""
+        return State({}, "", ())
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -244,7 +276,8 @@ def read_state(path: Path) -> tuple[dict[str, Entry], str]:
                 owner=_text(item.get("owner", ""), "owner"),
             )
             entries[entry.key] = entry
-        return entries, _text(doc.get("run_at", ""), "run_at")
+        run_at = _text(doc.get("run_at", ""), "run_at")
+        return State(entries, run_at, _history(doc, entries, run_at))
     except RecursionError:
         raise InputError(
             str(path), "not a vcaudit state file (nested too deeply)", hint=_HINT
@@ -253,21 +286,171 @@ def read_state(path: Path) -> tuple[dict[str, Entry], str]:
         raise InputError(str(path), f"not a vcaudit state file ({exc})", hint=_HINT) from None
 
 
-def _document(entries: dict[str, Entry], run_at: dt.datetime) -> bytes:
-    doc = {
+_RISKS = {r.label: r for r in sorted(Risk, reverse=True) if r > Risk.NONE}
+"""The risks an open finding can have, as the history names them, critical first."""
+_STATUSES = {s.value: s for s in Status}
+_COUNTS = ("installations", "hosts", "new", "resolved")
+"""A run's counts besides its open findings: null when not recorded."""
+_T = TypeVar("_T", Risk, Status)
+
+
+def _history(doc: dict[str, Any], entries: dict[str, Entry], run_at: str) -> tuple[RunTally, ...]:
+    """The history the state holds (its last `MAX_HISTORY` runs), each run checked."""
+    if "history" not in doc:
+        # Kept before the history was: its one run starts it (what it did not record, such
+        # as installations, stays unknown), when it says when it ran.
+        if not _is_time(run_at):
+            return ()
+        return (tally(entries, run_at),)
+    items = doc["history"]
+    if not isinstance(items, list):
+        raise ValueError("history: expected a list of runs")
+    first = max(0, len(items) - MAX_HISTORY)
+    return tuple(_run(items[i], f"history[{i}]") for i in range(first, len(items)))
+
+
+def _run(item: Any, where: str) -> RunTally:
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: expected an object")
+    unknown = set(item) - {"run_at", "open", "status", *_COUNTS}
+    if unknown:
+        raise ValueError(f"{where}: unknown key {_shown(min(unknown))}")
+    if "run_at" not in item or "open" not in item:
+        raise ValueError(f"{where}: expected run_at and open")
+    run_at = _when(item["run_at"], f"{where}.run_at")
+    open_ = _tallied(item["open"], f"{where}.open", _RISKS)
+    by_status = _tallied(item.get("status", {}), f"{where}.status", _STATUSES)
+    counts = {k: _count(item.get(k), f"{where}.{k}") for k in _COUNTS}
+    return RunTally(
+        run_at=run_at,
+        by_risk=tuple((r, open_.get(r, 0)) for r in _RISKS.values()),
+        by_status=tuple((s, by_status[s]) for s in Status if by_status.get(s)),
+        **counts,
+    )
+
+
+def _shown(value: str) -> str:
+    """A name from the file, quoted and cut short, for an error message."""
+    return repr(value if len(value) <= 40 else value[:39] + "…")
+
+
+def _is_time(value: Any) -> bool:
+    """Whether `value` is ISO 8601 text of a date (and time), as a run's time is kept."""
+    if not isinstance(value, str) or len(value) > MAX_RUN_AT:
+        return False
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _when(value: Any, where: str) -> str:
+    if not _is_time(value):
+        raise ValueError(f"{where}: expected a date and time (ISO 8601)")
+    return _text(value, where)
+
+
+def _count(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{where}: expected a count from 0 to {MAX_COUNT}")
+    return value
+
+
+def _tallied(value: Any, where: str, names: dict[str, _T]) -> dict[_T, int]:
+    """Counts by name (a risk or a status), each name known and each count bounded."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected counts by name")
+    out: dict[_T, int] = {}
+    for name, n in value.items():
+        if name not in names:
+            raise ValueError(f"{where}: unknown name {_shown(name)}")
+        count = _count(n, f"{where}.{name}")
+        if count is None:
+            raise ValueError(f"{where}.{name}: expected a count from 0 to {MAX_COUNT}")
+        out[names[name]] = count
+    return out
+
+
+def tally(
+    entries: dict[str, Entry],
+    run_at: str,
+    *,
+    installations: int | None = None,
+    hosts: int | None = None,
+    changes: Changes | None = None,
+) -> RunTally:
+    """A run as the history remembers it: its open findings counted by risk and status."""
+    risks = Counter(e.risk for e in entries.values())
+    statuses = Counter(_STATUSES.get(e.status) for e in entries.values())
+    return RunTally(
+        run_at=run_at,
+        by_risk=tuple((r, risks[r]) for r in _RISKS.values()),
+        by_status=tuple((s, statuses[s]) for s in Status if statuses[s]),
+        installations=installations,
+        hosts=hosts,
+        new=len(changes.new) if changes is not None else None,
+        resolved=len(changes.resolved) if changes is not None else None,
+    )
+
+
+def this_run(
+    report: AuditReport, current: dict[str, Entry], changes: Changes, run_at: str
+) -> RunTally:
+    """This run as the history will remember it (`run_at` "" while it is now)."""
+    summary = report.summary
+    return tally(
+        current,
+        run_at,
+        installations=summary.installations,
+        hosts=summary.hosts,
+        changes=changes,
+    )
+
+
+def extend_history(history: Sequence[RunTally], run: RunTally) -> tuple[RunTally, ...]:
+    """The history with `run` added, its last `MAX_HISTORY` runs."""
+    return (*history, run)[-MAX_HISTORY:]
+
+
+def _run_json(run: RunTally) -> dict[str, Any]:
+    return {
+        "run_at": run.run_at,
+        "open": {r.label: n for r, n in run.by_risk},
+        "status": {s.value: n for s, n in run.by_status},
+        **{k: getattr(run, k) for k in _COUNTS},
+    }
+
+
+def _document(
+    entries: dict[str, Entry], run_at: dt.datetime, history: Sequence[RunTally] | None
+) -> bytes:
+    doc: dict[str, Any] = {
         "version": STATE_VERSION,
         "run_at": run_at.isoformat(),
         "findings": [entries[k].to_json() for k in sorted(entries)],
     }
+    if history is not None:
+        doc["history"] = [_run_json(run) for run in history[-MAX_HISTORY:]]
     return (json.dumps(doc, indent=1) + "\n").encode("utf-8", "surrogateescape")
 
 
 class StagedState:
-    """This run's state, written beside the target and put in place only by `commit`."""
+    """This run's state, written beside the target and put in place only by `commit`.
+    `history` is the history to keep, this run included (`extend_history`); None keeps none,
+    and the state then reads as one kept before the history was."""
 
-    def __init__(self, path: Path, entries: dict[str, Entry], run_at: dt.datetime) -> None:
+    def __init__(
+        self,
+        path: Path,
+        entries: dict[str, Entry],
+        run_at: dt.datetime,
+        history: Sequence[RunTally] | None = None,
+    ) -> None:
         self.path = path
-        data = _document(entries, run_at)
+        data = _document(entries, run_at, history)
         try:
             fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         except OSError as exc:
@@ -313,9 +496,14 @@ def _mode_for(target: Path) -> int:
         return 0o600
 
 
-def write_state(path: Path, entries: dict[str, Entry], run_at: dt.datetime) -> None:
+def write_state(
+    path: Path,
+    entries: dict[str, Entry],
+    run_at: dt.datetime,
+    history: Sequence[RunTally] | None = None,
+) -> None:
     """Remember this run's open findings (stage and commit at once)."""
-    StagedState(path, entries, run_at).commit()
+    StagedState(path, entries, run_at, history).commit()
 
 
 def compare(previous: dict[str, Entry], current: dict[str, Entry], previous_run: str) -> Changes:

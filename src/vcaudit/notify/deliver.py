@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vcaudit.errors import DeliveryError
-from vcaudit.models import AuditReport
+from vcaudit.models import AuditReport, RunTally
 from vcaudit.notify import changes as changes_mod
 from vcaudit.notify.channels import CHANNELS
 from vcaudit.notify.interface import STATE_WAIT, NotifySettings, Outbox, Outcome, ReportWriter
@@ -50,26 +50,33 @@ def deliver(
         return _deliver(Outbox(report, settings, password, write), now, None)
     changes_mod.check_state_path(settings.state)
     with changes_mod.locked(settings.state, settings.state_wait):
-        previous, previous_run = changes_mod.read_state(settings.state)
+        kept = changes_mod.load_state(settings.state)
         outbox = Outbox(
-            report, settings, password, write, previous=previous, previous_run=previous_run
+            report, settings, password, write, previous=kept.entries, previous_run=kept.run_at
         )
-        return _deliver(outbox, now, settings.state)
+        return _deliver(outbox, now, settings.state, kept.history)
 
 
-def _deliver(outbox: Outbox, now: dt.datetime, state: Path | None) -> Result:
+def _deliver(
+    outbox: Outbox,
+    now: dt.datetime,
+    state: Path | None,
+    history: tuple[RunTally, ...] = (),
+) -> Result:
     if not outbox.report.rows:
         raise ValueError("delivery needs the report's rows: this report kept only its counts")
     current = changes_mod.open_entries(outbox.report.findings)
     staged = None
     if state is not None:
         overall = changes_mod.compare(outbox.previous, current, outbox.previous_run)
+        run = changes_mod.this_run(outbox.report, current, overall, now.isoformat())
+        history = changes_mod.extend_history(history, run)
         if outbox.settings.only_changes and not overall.any:
-            changes_mod.write_state(state, current, now)
+            changes_mod.write_state(state, current, now, history)
             return Result((), (), "nothing changed since the last run: no message sent")
         outbox = replace(outbox, changes=overall, current=current)
         # Before anything is sent: a state that cannot be written stops the run here.
-        staged = changes_mod.StagedState(state, current, now)
+        staged = changes_mod.StagedState(state, current, now, history)
     else:
         outbox = replace(outbox, current=current)
     outcome = Outcome()
