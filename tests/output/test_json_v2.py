@@ -415,3 +415,35 @@ def _jq_args(line: str) -> list[str]:
     """The arguments of a `jq -r '<program>' report.json` line (no shell involved)."""
     head, program, tail = line[len("jq ") :].split("'", 2)
     return [*head.split(), program, *tail.split("|")[0].split()]
+
+
+@pytest.mark.parametrize("fmt", [OutputFormat.JSON, OutputFormat.JSONL])
+def test_counted_rows_read_again_match_rows_read_one_by_one(
+    test_feed: Feed, tmp_path: Path, fmt: OutputFormat
+) -> None:
+    """Hosts and users that JSON writes as they are, and ones it escapes (a quote, a
+    backslash, a control character, non-ASCII, `#[`), in one batch: counted and read again,
+    the same bytes as read row by row."""
+    from vcaudit.audit import run_audit_counts
+    from vcaudit.inventory.sources import aggregate_inventories, read_inventories, reopen_counted
+
+    odd = ['pc "q"', "pc\\b", "pc\x7ftab", "pc-é", "pc-##[x]", "pc-#", "[pc]"]
+    lines = ["host,platform,product,version,user"]
+    for i in range(40):
+        host = odd[i % len(odd)] if i % 3 == 0 else f"pc-{i:03d}"
+        user = "" if i % 4 == 0 else ("ann#[" if i % 5 == 0 else f"u{i}")
+        lines.append(f'"{host.replace(chr(34), chr(34) * 2)}",windows,meetly,5.16.9,{user}')
+    plain = [f"pc-{i:03d},windows,meetly,5.16.9,u{i}" for i in range(40)]
+    for name, rows in (("odd.csv", lines), ("plain.csv", [lines[0], *plain])):
+        path = tmp_path / name
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        policy = parse_policy("", "vcaudit.yaml").policy
+        counted = run_audit_counts(
+            aggregate_inventories([str(path)]), test_feed, policy, TODAY, reopen=reopen_counted
+        )
+        one_by_one = run_audit(read_inventories([str(path)]), test_feed, policy, TODAY)
+        text = formatter_for(fmt)(counted, RenderOptions())
+        assert text == formatter_for(fmt)(one_by_one, RenderOptions()), name
+        assert "#[" not in text
+    doc_lines = text.splitlines()
+    assert any('"host":"pc-001"' in line for line in doc_lines)

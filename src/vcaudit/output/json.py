@@ -19,7 +19,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from itertools import chain
 from typing import Any, TextIO
 
@@ -31,6 +31,7 @@ from vcaudit.models import (
     Finding,
     Installation,
     Platform,
+    Product,
     RowBatch,
 )
 from vcaudit.output import RenderOptions
@@ -73,12 +74,24 @@ class Verdict:
         return product.id if product is not None else None
 
 
-_Key = tuple[str, Platform, str, Assessment]
+_Key = tuple[str, Platform, str, object]
+"""A finding's identity: version, platform, the inventory's name when no product matched,
+and the verdict's value (`_cheap`)."""
 
 
-def _key(installation: Installation, assessment: Assessment) -> _Key:
-    name = installation.product if assessment.product is None else ""
-    return (installation.version, installation.platform, name, assessment)
+def _cheap(value: object) -> object:
+    """`value` as a hashable stand-in, equal for equal values: the feed's products and
+    advisories by identity (one feed holds one of each; hashing them by value would hash the
+    whole feed, once per group)."""
+    if isinstance(value, Product | Advisory):
+        return id(value)
+    if isinstance(value, tuple | list):
+        return tuple(map(_cheap, value))
+    if isinstance(value, dict):
+        return tuple((k, _cheap(v)) for k, v in value.items())
+    if is_dataclass(value) and not isinstance(value, type):
+        return (type(value), *(_cheap(getattr(value, f.name)) for f in fields(value)))
+    return value
 
 
 _NUMBER = re.compile(r"(\d+)")
@@ -95,26 +108,33 @@ class Catalogue:
 
     def __init__(self, report: AuditReport) -> None:
         verdicts: dict[_Key, Verdict] = {}
-        # One representative per value: assessments equal in value (two spellings of one
-        # product, say) are one finding.
-        same: dict[Assessment, Assessment] = {}
+        # Assessments equal in value (two spellings of one product, say) are one finding.
+        signatures: dict[int, tuple[Assessment, object]] = {}
 
-        def add(key: _Key, count: int) -> None:
-            assessment = same.setdefault(key[3], key[3])
-            key = (key[0], key[1], key[2], assessment)
+        def signature(assessment: Assessment) -> object:
+            found = signatures.get(id(assessment))
+            if found is None or found[0] is not assessment:
+                found = signatures[id(assessment)] = (assessment, _cheap(assessment))
+            return found[1]
+
+        def add(version: str, platform: Platform, name: str, a: Assessment, count: int) -> None:
+            key = (version, platform, name, signature(a))
             verdict = verdicts.get(key)
             if verdict is None:
-                verdict = verdicts[key] = Verdict(assessment, key[0], key[1], key[2])
+                verdict = verdicts[key] = Verdict(a, version, platform, name)
             verdict.installations += count
 
         if report.groups or not report.rows:
             for group in report.groups:
-                name = group.product if group.assessment.product is None else ""
-                add((group.version, group.platform, name, group.assessment), group.installations)
+                a = group.assessment
+                name = group.product if a.product is None else ""
+                add(group.version, group.platform, name, a, group.installations)
         else:  # a report made without groups: its rows, read once more
             for finding in report.findings:
-                add(_key(finding.installation, finding.assessment), 1)
-        self._same = same
+                inst, a = finding.installation, finding.assessment
+                name = inst.product if a.product is None else ""
+                add(inst.version, inst.platform, name, a, 1)
+        self._signature = signature
         self._verdicts = verdicts
         self.findings: list[Verdict] = sorted(verdicts.values(), key=_order)
         self._name_ids()
@@ -177,9 +197,9 @@ class Catalogue:
             and (assessment.product is not None or found[3] == installation.product)
         ):
             return found[4]
-        key = _key(installation, assessment)
-        same = self._same.get(assessment)
-        verdict = self._verdicts.get((key[0], key[1], key[2], same)) if same else None
+        name = installation.product if assessment.product is None else ""
+        key = (installation.version, installation.platform, name, self._signature(assessment))
+        verdict = self._verdicts.get(key)
         if verdict is None:
             raise ValueError(
                 f"an installation on line {installation.source.line} of "
@@ -385,7 +405,7 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     first = True
     for piece in rows(report, Layout(catalogue), separator=",\n"):
         stream.write("\n" if first else ",\n")
-        stream.write(json_safe(piece))
+        stream.write(piece)
         first = False
     stream.write(("\n  ]" if not first else "]") + json_safe(closing) + "\n")
 
@@ -394,14 +414,11 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
 # Installations, one line each
 
 
-_PIECE = 256
-"""Rows joined into one piece of text when counted files are read again."""
-
-
 def rows(report: AuditReport, layout: Layout, *, separator: str = "\n") -> Iterator[str]:
     """The installations as `layout` writes them, one row per item, or, for counted files
     read again, many rows per item joined by `separator` (a row's text holds no line break:
-    JSON escapes them)."""
+    JSON escapes them). The text is `json_safe`: no line holds `#[` (only a string value can
+    hold one, so each value is made safe, not the whole text)."""
     findings = report.findings
     if isinstance(findings, BatchedFindings):
         return _batched(findings.batches(), layout, separator)
@@ -435,6 +452,10 @@ class Layout:
             f'}},"finding":{_enc(verdict.id)}}}',
         )
 
+    def safe_parts(self, first: Installation, assessment: Assessment) -> Parts:
+        before_user, before_line, last = map(json_safe, self.parts(first, assessment))
+        return before_user, before_line, last
+
     def text(self, finding: Finding) -> str:
         """One row read row by row (its parts made once per distinct installation)."""
         inst = finding.installation
@@ -448,9 +469,9 @@ class Layout:
             if len(self._made) >= _MADE:
                 self._made.clear()
             # The assessment is kept alive by the report, so its id is never reused meanwhile.
-            parts = self._made[key] = self.parts(inst, assessment)
+            parts = self._made[key] = self.safe_parts(inst, assessment)
         return (
-            f"{self.opening}{_enc(inst.host)}{parts[0]}{_text(inst.user)}"
+            f"{self.opening}{json_safe(_enc(inst.host))}{parts[0]}{json_safe(_text(inst.user))}"
             f"{parts[1]}{inst.source.line}{parts[2]}"
         )
 
@@ -460,32 +481,77 @@ _MADE = 65_536
 
 
 def _batched(batches: Iterable[RowBatch], layout: Layout, separator: str) -> Iterator[str]:
-    """Rows of counted files read again, many per piece of text: rows of one counted
-    installation differ only in host, user and line, so the rest of their text is made once."""
+    """Rows of counted files read again, a batch per piece of text: rows of one counted
+    installation differ only in host, user and line, so the rest of their text is made once
+    (in as few pieces as can be), and rows are joined from their pieces without a Python
+    step per row. Hosts and users that JSON writes as they are (printable ASCII, no quote or
+    backslash) are not encoded one by one: their quotes go into the pieces beside them."""
     # By file (its `firsts`, kept so that its id is never reused), then installation number.
     made: dict[int, tuple[Sequence[Installation], dict[int, Parts]]] = {}
     opening = layout.opening
     for batch in batches:
         numbers, hosts, users, lines = batch.numbers, batch.hosts, batch.users, batch.lines
+        if not numbers:
+            continue
         firsts, assessments = batch.firsts, batch.assessments
         known = made.setdefault(id(firsts), (firsts, {}))[1]
-        for number in set(numbers).difference(known):
-            known[number] = layout.parts(firsts[number], assessments[number])
-        parts = list(map(known.__getitem__, numbers))
-        users_json = list(map(_text, users)) if any(users) else ["null"] * len(users)
-        for start in range(0, len(numbers), _PIECE):
-            end = start + _PIECE
-            part = parts[start:end]
-            separators = [separator] * (len(part) - 1) + [""]
-            pieces = zip(
-                map(_enc, hosts[start:end]),
-                users_json[start:end],
-                map(str, lines[start:end]),
-                part,
-                separators,
+        present = set(numbers)
+        for number in present.difference(known):
+            known[number] = layout.safe_parts(firsts[number], assessments[number])
+        plain_hosts = _plain(hosts)
+        host_texts = hosts if plain_hosts else _safe(list(map(_enc, hosts)))
+        user_mode = "" if not any(users) else ('"' if all(users) and _plain(users) else "encoded")
+        start = opening + '"' if plain_hosts else opening
+        q = '"' if plain_hosts else ""
+        # Per installation: the text from its host to its user (or to its line, the user
+        # being null), from its user to its line, and from its line to the next row's host.
+        mid: dict[int, str] = {}
+        after_user: dict[int, str] = {}
+        tail: dict[int, str] = {}
+        for number in present:
+            before_user, before_line, last = known[number]
+            tail[number] = last + separator + start
+            if user_mode:
+                quote = user_mode if user_mode == '"' else ""
+                mid[number] = q + before_user + quote
+                after_user[number] = quote + before_line
+            else:
+                mid[number] = q + before_user + "null" + before_line
+        tails = list(map(tail.__getitem__, numbers))
+        tails[-1] = known[numbers[-1]][2]
+        line_texts = map(str, lines)
+        mids = map(mid.__getitem__, numbers)
+        if user_mode:
+            user_texts = users if user_mode == '"' else _safe(list(map(_text, users)))
+            pieces: Iterator[tuple[str, ...]] = zip(
+                host_texts,
+                mids,
+                user_texts,
+                map(after_user.__getitem__, numbers),
+                line_texts,
+                tails,
                 strict=True,
             )
-            yield "".join(
-                f"{opening}{host}{p[0]}{user}{p[1]}{line}{p[2]}{sep}"
-                for host, user, line, p, sep in pieces
-            )
+        else:
+            pieces = zip(host_texts, mids, line_texts, tails, strict=True)
+        yield start + "".join(chain.from_iterable(pieces))
+
+
+def _plain(values: Sequence[str]) -> bool:
+    """Whether JSON writes every value as it is, between quotes: printable ASCII, no quote or
+    backslash, and no `#[` for `json_safe` to break (checked all at once: a `#` ending one
+    value and a `[` starting the next are apart once quoted)."""
+    text = " ".join(values)
+    return (
+        text.isascii()
+        and text.isprintable()
+        and '"' not in text
+        and "\\" not in text
+        and "#[" not in text
+    )
+
+
+def _safe(values: list[str]) -> list[str]:
+    """Encoded values made `json_safe`, checked all at once (a value's quotes keep a `#` at
+    the end of one and a `[` at the start of the next apart)."""
+    return list(map(json_safe, values)) if "#[" in "".join(values) else values

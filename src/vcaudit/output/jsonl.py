@@ -19,7 +19,6 @@ from typing import TextIO
 from vcaudit.models import Assessment, AuditReport, Installation
 from vcaudit.output import RenderOptions
 from vcaudit.output.json import Catalogue, Layout, Parts, rows
-from vcaudit.sanitize import json_safe
 
 _enc = json.encoder.encode_basestring_ascii  # the C encoder json.dumps uses for strings
 
@@ -71,5 +70,5 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     """The lines, written as the rows are read."""
     del options  # one layout for every consumer
     for piece in rows(report, _Line(Catalogue(report)), separator="\n"):
-        stream.write(json_safe(piece))
+        stream.write(piece)  # made json_safe by `rows`
         stream.write("\n")
