@@ -308,12 +308,13 @@ _WEBHOOK_FORMATS = ("json", "slack", "teams")
 def _mail_section(email: Fields | None, hooks: Fields | None) -> MailConfig:
     mail = MailConfig()
     if email is not None:
+        # Before the list of keys: a password gets its own sentence, not "unknown key".
+        if "password" in email.data:
+            raise email.fail("password", "never put the password here")
         email.only(
             "to", "from", "smtp_host", "smtp_port", "security", "user", "password_file",
             "ca_file", "timeout", "attach", "route_to_owners", "allowed_domains",
         )  # fmt: skip
-        if "password" in email.data:
-            raise email.fail("password", "never put the password here")
         security = email.text("security")
         if security and security not in _SECURITY:
             raise email.fail("security", f"expected one of {', '.join(_SECURITY)}")
