@@ -169,11 +169,14 @@ def _since_last_run(settings: ScanSettings, report: AuditReport) -> SinceLastRun
     from vcaudit.notify import changes
 
     try:
-        previous, previous_run = changes.read_state(state)
+        kept = changes.load_state(state)
     except InputError:
         return None
+    previous, previous_run = kept.entries, kept.run_at
     current = changes.open_entries(report.findings)
     diff = changes.compare(previous, current, previous_run)
+    # The history as this run will leave it: the runs remembered, then this one (now).
+    history = changes.extend_history(kept.history, changes.this_run(report, current, diff, ""))
 
     def seen(entries: tuple[changes.Entry, ...]) -> tuple[Tracked, ...]:
         return tuple(
@@ -186,7 +189,7 @@ def _since_last_run(settings: ScanSettings, report: AuditReport) -> SinceLastRun
 
     return SinceLastRun(
         previous_run, seen(diff.new), seen(diff.resolved), seen(diff.rose),
-        by_risk(previous), by_risk(current),
+        by_risk(previous), by_risk(current), history,
     )  # fmt: skip
 
 

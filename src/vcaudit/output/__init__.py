@@ -17,7 +17,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol, TextIO
 
-from vcaudit.models import AuditReport, Risk
+from vcaudit.models import AuditReport, Risk, RunTally
 
 
 class OutputFormat(StrEnum):
@@ -67,6 +67,9 @@ class SinceLastRun:
     """Open findings by risk at the last run."""
     after: tuple[tuple[Risk, int], ...]
     """Open findings by risk now."""
+    history: tuple[RunTally, ...] = ()
+    """The runs the state file's history remembers, oldest first, then this one (whose
+    `run_at` is empty: it is now); the HTML report draws them as findings over time."""
 
 
 @dataclass(frozen=True, slots=True)

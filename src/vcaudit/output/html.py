@@ -25,14 +25,17 @@ from vcaudit.advice import (
     upgrade_target,
     verdict_words,
 )
-from vcaudit.models import Advisory, Assessment, AuditReport, Group, Risk, Verdict
+from vcaudit.models import Advisory, Assessment, AuditReport, Group, Risk, RunTally, Verdict
 from vcaudit.output import RenderOptions, SinceLastRun
 from vcaudit.output.html_charts import (
+    MAX_RUNS,
     change_chart,
     escape,
+    history_chart,
     natural_key,
     open_chart,
     risk_chart,
+    run_name,
     spread_charts,
     status_chart,
     version_spread,
@@ -335,6 +338,46 @@ def _since_last_run(report: AuditReport, since: SinceLastRun) -> list[str]:
     return out
 
 
+def _over_time(runs: tuple[RunTally, ...]) -> list[str]:
+    """The open findings of each run the state file remembers, and now: a picture, then the
+    numbers of each run (folded)."""
+    runs = runs[-MAX_RUNS:]
+    if not runs:
+        return []
+    out = ["<h2>Findings over time</h2>"]
+    if len(runs) == 1:
+        out.append(
+            "<p>The history starts now: the state file remembers no earlier run, and each "
+            "later run with it adds one.</p>"
+        )
+        return out
+    first, last = runs[0], runs[-1]
+    out += [
+        f"<p>Open findings at each of the last {len(runs):,} runs, oldest first: "
+        f"{first.open:,} at {_e(run_name(first), 40)}, {last.open:,} "
+        f"{'now' if not last.run_at else 'at ' + _e(run_name(last), 40)}.</p>",
+        f"<figure><figcaption>Open findings per run</figcaption>{history_chart(runs)}</figure>",
+        "<details><summary>The numbers of each run</summary>",
+        '<table class="summary" id="history"><thead><tr><th>run</th><th>open</th>'
+        + "".join(f"<th>{r.label}</th>" for r in sorted(Risk, reverse=True) if r > Risk.NONE)
+        + "<th>new</th><th>resolved</th><th>installations</th><th>hosts</th></tr></thead><tbody>",
+    ]
+
+    def cell(n: int | None) -> str:
+        return f'<td class="n">{n:,}</td>' if n is not None else "<td>unknown</td>"
+
+    for run in runs:
+        risks = dict(run.by_risk)
+        out.append(
+            f"<tr><td>{_e(run_name(run), 40)}</td>{cell(run.open)}"
+            + "".join(cell(risks.get(r, 0)) for r in sorted(Risk, reverse=True) if r > Risk.NONE)
+            + "".join(cell(n) for n in (run.new, run.resolved, run.installations, run.hosts))
+            + "</tr>"
+        )
+    out.append("</tbody></table></details>")
+    return out
+
+
 def _data_protection(report: AuditReport) -> list[str]:
     """The products found in the fleet: hosts, the yes/no facts of their data-protection
     sheets (and the policy's verdict), then where their content and recordings go."""
@@ -437,6 +480,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
     groups = group(report)
     out += _distribution(report)
     if options.since is not None:
+        out += _over_time(options.since.history)
         out += _since_last_run(report, options.since)
     steps = next_steps(report)
     if steps:

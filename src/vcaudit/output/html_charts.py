@@ -1,5 +1,6 @@
 """Pictures for the HTML report, drawn as inline SVG: the installations by risk and by status,
-and the spread of each product's versions across the fleet with its latest release marked.
+the spread of each product's versions across the fleet with its latest release marked, and
+(with `scan --state`) the open findings of each run the state file remembers.
 
 An SVG written into the page needs no script and no external file, and it takes its colours
 from the page's stylesheet by class (never a `style` attribute), so the page's Content Security
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 from vcaudit import versioning
 from vcaudit.advice import plural
-from vcaudit.models import Group, Platform, Risk, Status, Summary
+from vcaudit.models import Group, Platform, Risk, RunTally, Status, Summary
 from vcaudit.output import SinceLastRun
 from vcaudit.sanitize import terminal_safe
 
@@ -274,3 +275,122 @@ def change_chart(since: SinceLastRun) -> str:
 
 
 FINDINGS = ("finding", "findings")
+
+
+MAX_RUNS = 90
+"""Runs the findings over time draw, the last ones (as many as the state file keeps)."""
+HISTORY_HEIGHT = 160
+"""Pixels of the tallest column of the findings over time."""
+_HISTORY_WIDTH = 640
+"""Pixels the columns share (each at most 80, so a few runs each show their date, and at
+least 4: 90 runs take 630)."""
+_STACK = (Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM, Risk.LOW)
+"""The risks of a column from the bottom up: the worst on the baseline, where it reads best."""
+
+
+def run_name(run: RunTally) -> str:
+    """A run as the page names it: its time, or `now` for the run being reported."""
+    return terminal_safe(run.run_at, 40) if run.run_at else "now"
+
+
+def _run_words(run: RunTally) -> str:
+    """Everything the history knows of a run, in words (a column's tooltip)."""
+    counts = dict(run.by_risk)
+    words = f"{run_name(run)}: {plural(run.open, 'open finding')}: " + ", ".join(
+        f"{counts.get(r, 0):,} {r.label}" for r in _STACK
+    )
+    statuses = [f"{n:,} {s.value}" for s, n in run.by_status if n]
+    if statuses:
+        words += "; " + ", ".join(statuses)
+    if run.new is not None and run.resolved is not None:
+        words += f"; {run.new:,} new, {run.resolved:,} resolved"
+    if run.installations is not None and run.hosts is not None:
+        words += f"; {plural(run.installations, 'installation')} on {plural(run.hosts, 'host')}"
+    return words
+
+
+def _tick(top: int) -> int:
+    """The step of the value axis: the smallest 1, 2, 3, 4 or 5 times a power of ten that
+    reaches `top` in four steps."""
+    wanted, power = max(1, -(-top // 4)), 1
+    while True:
+        for m in (1, 2, 3, 4, 5):
+            if m * power >= wanted:
+                return m * power
+        power *= 10
+
+
+def history_chart(runs: Sequence[RunTally]) -> str:
+    """Open findings of each run, oldest first, as columns stacked by risk: the value axis
+    and the dates in words, a legend naming each risk, each column's numbers in its tooltip,
+    and every run's numbers in the description (the last `MAX_RUNS` runs)."""
+    runs = runs[-MAX_RUNS:]
+    tick = _tick(max((r.open for r in runs), default=0))
+    top = 4 * tick
+    left = max(44, 12 + 7 * len(f"{top:,}"))
+    step = max(4, min(80, _HISTORY_WIDTH // max(len(runs), 1)))
+    col = max(3, min(32, step * 2 // 3))
+    base = 10 + HISTORY_HEIGHT
+    plot = step * len(runs)
+    legend = left + plot + 20 + 7 * len(f"{runs[-1].open:,}" if runs else "")
+    width, height = legend + 90, base + 30
+    said = [
+        f"{run_name(r)}: {r.open:,} ("
+        + ", ".join(f"{dict(r.by_risk).get(k, 0):,} {k.label}" for k in _STACK)
+        + ")"
+        for r in runs
+    ]
+    out = [
+        f'<svg class="chart" role="img" aria-labelledby="history-t" aria-describedby="history-d" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        '<title id="history-t">Open findings per run, by risk</title>',
+        f'<desc id="history-d">Open findings per run, oldest first: {escape("; ".join(said), 0)}'
+        "</desc>",
+    ]
+    for i in range(5):
+        y = base - HISTORY_HEIGHT * i // 4
+        out.append(
+            f'<rect class="other" x="{left}" y="{y}" width="{plot}" height="1"></rect>'
+            f'<text class="label" x="{left - 6}" y="{y + 4}">{i * tick:,}</text>'
+        )
+    every = -(-80 // step)  # columns from one date to the next, so that none overlap
+    for i, run in enumerate(runs):
+        x = left + i * step + (step - col) // 2
+        middle = x + col / 2
+        counts, below = dict(run.by_risk), 0
+        parts = [f"<g><title>{escape(_run_words(run), 0)}</title>"]
+        for risk in _STACK:
+            n = counts.get(risk, 0)
+            bottom = base - round(HISTORY_HEIGHT * below / top)
+            upper = base - round(HISTORY_HEIGHT * (below + n) / top)
+            if n and upper == bottom:
+                upper -= 1  # one finding among millions still shows
+            below += n
+            if n:
+                parts.append(
+                    f'<rect class="{risk.label}" x="{x}" y="{upper}" width="{col}" '
+                    f'height="{bottom - upper}"></rect>'
+                )
+        last = i == len(runs) - 1
+        y = base - round(HISTORY_HEIGHT * run.open / top)
+        if step >= 28:  # the count over each column, when there is room for it
+            parts.append(
+                f'<text x="{middle:g}" y="{y - 4}" text-anchor="middle">{run.open:,}</text>'
+            )
+        elif last:  # else beside the last one
+            parts.append(f'<text x="{x + col + 3}" y="{min(y + 4, base)}">{run.open:,}</text>')
+        if last or (i % every == 0 and len(runs) - 1 - i >= every):
+            label = run_name(run)[:10]
+            parts.append(
+                f'<text x="{middle:g}" y="{base + 18}" text-anchor="middle">{escape(label, 0)}'
+                "</text>"
+            )
+        out.append("".join(parts) + "</g>")
+    for j, risk in enumerate(reversed(_STACK)):  # top down, as the columns stack
+        y = 10 + 20 * j
+        out.append(
+            f'<rect class="{risk.label}" x="{legend}" y="{y}" width="12" height="12"></rect>'
+            f'<text x="{legend + 18}" y="{y + 11}">{risk.label}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
