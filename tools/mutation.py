@@ -60,6 +60,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "src/vcaudit/policy.py": (
         "tests/test_policy*.py",
+        "tests/test_data_protection*.py",
         "tests/test_ignore_until.py",
         "tests/test_advice.py",
         "tests/test_review.py",
@@ -473,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
         "--report-only", action="store_true", help="report on the modules run in --workdir"
     )
     args = parser.parse_args(argv)
+    if args.commit is not None:
+        # One tree for the whole run, even if the branch moves meanwhile.
+        args.commit = git("rev-parse", "--verify", f"{args.commit}^{{commit}}")
     work: Path = args.workdir or Path(tempfile.mkdtemp(prefix="vcaudit-mutation-"))
     work.mkdir(parents=True, exist_ok=True)
     modules = [module for module in TESTS if module in args.modules]
