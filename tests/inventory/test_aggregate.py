@@ -314,16 +314,17 @@ def test_counting_reports_progress(tmp_path: Path) -> None:
 def test_line_texts_are_remembered_only_while_they_repeat(
     tmp_path: Path, users: str, parse_all: bool
 ) -> None:
-    """A user column that differs on every line makes every text new: past a point the
-    counter stops remembering texts and parses lines; an empty one keeps the texts useful."""
+    """A user column that differs on every line (neither next to the host nor last, where
+    it is cut from the text) makes every text new: past a point the counter stops remembering
+    texts and parses lines; an empty one keeps the texts useful."""
     from vcaudit.inventory.aggregate import _REMEMBERED_TEXTS, aggregate_csv
 
     rows = _REMEMBERED_TEXTS + 5000
     path = tmp_path / "fleet.csv"
     path.write_text(
-        "host,platform,product,version,user\n"
+        "host,platform,user,product,version\n"
         + "".join(
-            f"h{i},linux,meetly,6.2.5,{f'u{i}' if users == 'each' else ''}\n" for i in range(rows)
+            f"h{i},linux,{f'u{i}' if users == 'each' else ''},meetly,6.2.5\n" for i in range(rows)
         ),
         encoding="utf-8",
     )

@@ -30,7 +30,12 @@ def both(feed: Feed, path: Path) -> tuple[AuditReport, AuditReport]:
 
 
 def fleet(
-    rows: int, user: str = "", quote_every: int = 0, blank_every: int = 0, blank: str = ""
+    rows: int,
+    user: str = "",
+    quote_every: int = 0,
+    blank_every: int = 0,
+    blank: str = "",
+    quote_users: int = 0,
 ) -> list[str]:
     """Data lines: host first, then platform, product, version and `user` where asked
     ("last" or "second"); a `blank` line every `blank_every` rows."""
@@ -41,10 +46,13 @@ def fleet(
             host = f'"{host}, floor 2"'
         version = VERSIONS[i % len(VERSIONS)]
         cells = [host, "windows", "meetly", version]
+        name = f'"user{i}, team"' if quote_users and i % quote_users == 1 else f"user{i}"
         if user == "last":
-            cells.append(f"user{i}")
+            cells.append(name)
         elif user == "second":
-            cells.insert(1, f"user{i}")
+            cells.insert(1, name)
+        elif user == "third":
+            cells.insert(2, name)
         out.append(",".join(cells))
         if blank_every and i % blank_every == 0:
             out.append(blank)
@@ -54,6 +62,8 @@ def fleet(
 def header(user: str) -> str:
     if user == "second":
         return "host,user,platform,product,version"
+    if user == "third":
+        return "host,platform,user,product,version"
     return "host,platform,product,version" + (",user" if user == "last" else "")
 
 
@@ -63,6 +73,7 @@ class Case(NamedTuple):
     quote_every: int = 0
     blank_every: int = 0
     blank: str = ""
+    quote_users: int = 0
     ending: str = "\n"
     delimiter: str = ","
 
@@ -71,6 +82,9 @@ CASES = {
     "plain": Case(3000),
     "user last": Case(3000, "last"),
     "user second": Case(3000, "second"),
+    "user third": Case(3000, "third"),
+    "quoted users": Case(3000, "last", quote_users=4),
+    "quoted users second": Case(3000, "second", quote_users=4),
     "quoted hosts": Case(3000, quote_every=7),
     "empty lines": Case(3000, blank_every=11),
     "lines of empty cells": Case(3000, blank_every=11, blank=" ,,, "),
@@ -90,7 +104,9 @@ def test_counted_and_read_again_is_the_row_by_row_report(
     case = CASES[name]
     lines = [
         header(case.user),
-        *fleet(case.rows, case.user, case.quote_every, case.blank_every, case.blank),
+        *fleet(
+            case.rows, case.user, case.quote_every, case.blank_every, case.blank, case.quote_users
+        ),
     ]
     text = case.ending.join(lines) + case.ending
     path = tmp_path / "fleet.csv"
@@ -115,3 +131,22 @@ def test_a_user_on_every_row_past_the_remembered_texts(test_feed: Feed, tmp_path
     last = got.splitlines()[-1]
     assert f'"user":"user{rows - 1}"' in last
     assert f'"line":{rows + 1}' in last
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("user", ["last", "second"])
+def test_a_user_next_to_the_host_or_last_keeps_texts_remembered(tmp_path: Path, user: str) -> None:
+    """Cut from the text after the host, a user that differs on every line leaves the
+    lines' texts repeating: they stay remembered (and lines are not parsed one by one)."""
+    from vcaudit.inventory.aggregate import _REMEMBERED_TEXTS, aggregate_csv
+
+    rows = _REMEMBERED_TEXTS + 5000
+    path = tmp_path / "fleet.csv"
+    path.write_text("\n".join([header(user), *fleet(rows, user)]) + "\n", encoding="utf-8")
+    with path.open("rb") as handle:
+        found = list(aggregate_csv(handle, str(path)))
+    assert sum(a.count for a in found) == rows
+    origin = found[0].origin
+    assert origin is not None
+    assert origin.parse_all is False
+    assert len(origin.texts) == len(VERSIONS)

@@ -192,6 +192,7 @@ class _Lines:
 
 
 _HOST_OF = itemgetter(0)
+_MIDDLE_OF = itemgetter(1)
 _REST_OF = itemgetter(2)
 
 
@@ -213,6 +214,14 @@ class CountedFile:
         self.key_of = itemgetter(*[index[c] for c in _KEY_FIELDS if c in index])
         self.i_host = index["host"]
         self.i_user = index.get("user")
+        # Where a host-first line's user is cut from the text after its host, so that lines
+        # differing only in host and user still share a text: the user is the next field, or
+        # the last one (elsewhere, such lines are parsed).
+        self.user_cut: Callable[[str, str], tuple[str, str, str]] | None = None
+        if self.i_host == 0 and self.i_user == 1:
+            self.user_cut = str.partition
+        elif self.i_host == 0 and self.i_user == len(columns) - 1:
+            self.user_cut = str.rpartition
         self.aggregates: list[Aggregate] = []
         self.hosts: list[set[str]] = []
         """Each aggregate's host set, by the aggregate's number."""
@@ -271,13 +280,16 @@ class CountedFile:
         split = self._split(lines, first_seen)
         if split is None:
             return self._parsed(lines, line)
-        self._count(*split)
+        self._count(*split[:2])
         return len(lines)
 
     def known(self, lines: list[str], line: int) -> ReadBatch | None:
         """The rows of `lines` (counted before) when each is a plain one-line record of a
-        host-first file without a user column; None when the lines need parsing."""
-        if self.i_host != 0 or self.i_user is not None or self.parse_all:
+        host-first file whose user, if any, is next to the host or last; None when the lines
+        need parsing."""
+        if self.i_host != 0 or self.parse_all:
+            return None
+        if self.i_user is not None and self.user_cut is None:
             return None
 
         def counted(row: list[str], _i: int, _hosts: list[str]) -> int:
@@ -289,22 +301,36 @@ class CountedFile:
         split = self._split(lines, counted)
         if split is None:
             return None
-        numbers, hosts = split
-        return numbers, hosts, [""] * len(lines), list(range(line, line + len(lines)))
+        numbers, hosts, users = split
+        return numbers, hosts, users or [""] * len(lines), list(range(line, line + len(lines)))
 
     def _split(
         self, lines: list[str], resolve: Callable[[list[str], int, list[str]], int]
-    ) -> tuple[list[int], list[str]] | None:
-        """Aggregate numbers and hosts of a host-first file's lines, each a plain one-line
-        record; None when one needs parsing (a quoted, missing or over-long host, or a
-        line seen for the first time that is not a plain record). A line's text after the
-        host, seen before, gives its number; `resolve(row, i, hosts)` gives the others'."""
+    ) -> tuple[list[int], list[str], list[str]] | None:
+        """Aggregate numbers, hosts and users (none unless `user_cut`) of a host-first
+        file's lines, each a plain one-line record; None when one needs parsing (a quoted,
+        missing or over-long host or user, or a line seen for the first time that is not a
+        plain record). A line's text after the host (less its user), seen before, gives its
+        number; `resolve(row, i, hosts)` gives the others'."""
         parts = list(map(str.partition, lines, repeat(self.delimiter)))
         raw_hosts = list(map(_HOST_OF, parts))
         hosts = list(map(str.strip, raw_hosts))
         if '"' in "".join(raw_hosts) or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
             return None
         texts = list(map(_REST_OF, parts))
+        users: list[str] = []
+        if self.user_cut is not None:  # elsewhere, a user stays in the text
+            cut = list(map(self.user_cut, texts, repeat(self.delimiter)))
+            if self.user_cut is str.partition:  # user, delimiter, the rest
+                raw_users, texts = list(map(_HOST_OF, cut)), list(map(_REST_OF, cut))
+            else:  # the rest, delimiter, user
+                raw_users, texts = list(map(_REST_OF, cut)), list(map(_HOST_OF, cut))
+            # A user with a quote (or a line without one more field) is for the parser.
+            if '"' in "".join(raw_users) or max(map(len, raw_users)) > records.MAX_VALUE:
+                return None
+            if "" in map(_MIDDLE_OF, cut):
+                return None
+            users = list(map(str.strip, raw_users))
         found = list(map(self.texts.get, texts))
         self._lines_split += len(lines)
         if None in found:
@@ -324,7 +350,7 @@ class CountedFile:
             for i, row in zip(unseen, rows, strict=True):
                 number = found[i] = resolve(row, i, hosts)
                 self.texts[texts[i]] = number
-        return cast(list[int], found), hosts  # every None was resolved
+        return cast(list[int], found), hosts, users  # every None was resolved
 
     def parsed(self, rows: list[list[str]], lines: list[int]) -> ReadBatch:
         """The rows (counted before) of parsed records."""
@@ -404,11 +430,6 @@ class CountedFile:
 
 def _records(lines: list[str], delimiter: str = ",") -> list[list[str]] | None:
     """The records of `lines` when each line is exactly one record, else None."""
-    text = "\n".join(lines)
-    if '"' not in text and "\r" not in text and "\x00" not in text and "" not in lines:
-        # Nothing quoted and no empty line: each record is its line's text between the
-        # delimiters, which is what csv.reader gives, split at a fraction of its cost.
-        return list(map(str.split, lines, repeat(delimiter)))
     try:
         rows = list(csv.reader(lines, strict=True, delimiter=delimiter))
     except csv.Error:
