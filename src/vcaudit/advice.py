@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from itertools import repeat
 
 from vcaudit import versioning
 from vcaudit.models import (
@@ -224,7 +225,7 @@ def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
     """The first `most` hosts in natural order (pc-2 before pc-10) and a count of the rest:
     `a, b +3 more`. A group of a hundred thousand hosts is not sorted to name five."""
     every = hosts if isinstance(hosts, Collection) else list(hosts)
-    first = heapq.nsmallest(most, every, key=natural_key)
+    first = first_in_natural_order(every, most)
     shown = ", ".join(h if len(h) <= _HOST_WIDTH else h[: _HOST_WIDTH - 1] + "…" for h in first)
     rest = len(every) - len(first)
     return shown + (f" +{rest:,} more" if rest > 0 else "")
@@ -239,6 +240,29 @@ def reference_url(advisory: Advisory) -> str:
     """The advisory's first reference a person can open (the vendor's bulletin, as the feed
     lists it first), "" when none is a plain http(s) URL."""
     return next((url for url in advisory.references if _LINKABLE.match(url)), "")
+
+
+def first_in_natural_order(hosts: Collection[str], most: int) -> list[str]:
+    """The first `most` of some distinct names in natural order (`heapq.nsmallest` by
+    `natural_key`). Names alike but for a number at their end, written with as many digits
+    (`host-0000123`, a fleet's usual naming), are in natural order as they sort as text:
+    those are not given a key one by one (a fleet's groups name a million hosts between
+    them)."""
+    if len(hosts) > most and _sort_as_text(hosts):
+        return heapq.nsmallest(most, hosts)
+    return heapq.nsmallest(most, hosts, key=natural_key)
+
+
+def _sort_as_text(names: Collection[str]) -> bool:
+    """Whether natural order is text order for these names: all of one length, and the same
+    text before the digits that end them (their keys then differ only in that number, of one
+    width in every name)."""
+    if len(set(map(len, names))) != 1:
+        return False
+    return len(set(map(str.rstrip, names, repeat(_DIGIT_CHARS)))) == 1
+
+
+_DIGIT_CHARS = "0123456789"
 
 
 def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
