@@ -7,7 +7,14 @@ import json
 
 import pytest
 
-from vcaudit.sanitize import csv_safe, json_safe, markdown_safe, terminal_safe, xml_safe
+from vcaudit.sanitize import (
+    csv_safe,
+    json_safe,
+    markdown_safe,
+    spreadsheet_safe,
+    terminal_safe,
+    xml_safe,
+)
 
 WJ = "\u2060"  # the word joiner that splits `::` and `#[`
 
@@ -116,3 +123,19 @@ def test_json_safe_escapes_only_the_bracket_after_a_hash() -> None:
     assert safe == text.replace("#[", "#\\u005b")
     assert json.loads(safe) == json.loads(text)
     assert json_safe('{"a": "[#]"}') == '{"a": "[#]"}'
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("a;=cmd", "a;'=cmd"),
+        (" =cmd", "' =cmd"),
+        ("a; -1;b", "a;' -1;b"),
+        ("X=1", "X=1"),
+        ("a;b", "a;b"),
+        ("finance;X+1", "finance;X+1"),
+        ("", ""),
+    ],
+)
+def test_spreadsheet_safe_neutralises_every_piece(text: str, safe: str) -> None:
+    assert spreadsheet_safe(text) == safe
