@@ -606,3 +606,32 @@ def test_an_install_that_cannot_write_keeps_the_previous_feed(
         store.install(data, cache, state)
     assert str(caught.value) == f"{cache}: cannot install the feed: Is a directory"
     assert State.read(cache) == first
+
+
+# What `vcaudit --version` says of the feed -------------------------------------------------
+
+
+def test_the_feed_summary_names_the_feed_a_scan_would_use(bundled: Path, tmp_path: Path) -> None:
+    cache = private(tmp_path / "cache")
+    at = bundled_at(bundled)
+    assert store.feed_summary(cache) == f"feed generated {at.isoformat()} (bundled)"
+    newer = at + dt.timedelta(days=1)
+    install(cache, newer)
+    assert store.feed_summary(cache) == f"feed generated {newer.isoformat()} (installed from test)"
+    cache.chmod(0o777)  # a folder others can change is not read
+    assert store.feed_summary(cache) == f"feed generated {at.isoformat()} (bundled)"
+    cache.chmod(0o700)
+    (cache / store.STATE_NAME).write_bytes(b"{")  # a damaged state: the bundled feed's date
+    assert store.feed_summary(cache) == f"feed generated {at.isoformat()} (bundled)"
+
+
+def test_the_feed_summary_of_an_older_install_or_an_undated_bundle(
+    bundled: Path, tmp_path: Path
+) -> None:
+    cache = private(tmp_path / "cache")
+    at = bundled_at(bundled)
+    install(cache, at - dt.timedelta(days=1))
+    assert store.feed_summary(cache) == f"feed generated {at.isoformat()} (bundled)"
+    (bundled / "feed.yaml").write_text("generated_at: [\n", encoding="utf-8")
+    empty = private(tmp_path / "empty")
+    assert store.feed_summary(empty) == "feed: the bundled feed has no generated_at"
