@@ -114,13 +114,20 @@ class ReviewItem:
 def to_review(report: AuditReport) -> list[ReviewItem]:
     """The advisories to review, most severe first, each with the products, platforms and
     hosts it concerns."""
-    found: dict[str, tuple[Advisory, dict[str, set[Platform]], set[str], list[int]]] = {}
+    found: dict[str, tuple[Advisory, dict[str, set[Platform]], list[Group], list[int]]] = {}
     for g in report.groups:
         for advisory in g.assessment.review:
-            entry = found.setdefault(advisory.id, (advisory, {}, set(), [0]))
+            entry = found.setdefault(advisory.id, (advisory, {}, [], [0]))
             entry[1].setdefault(g.product, set()).add(g.platform)
-            entry[2].update(g.host_names)
+            entry[2].append(g)
             entry[3][0] += g.installations
+    # Advisories of one product share their groups: each set of groups is counted once, and
+    # one union of hosts is held at a time.
+    counted: dict[tuple[int, ...], int] = {}
+    for _advisory, _products, groups, _count in found.values():
+        key = tuple(map(id, groups))
+        if key not in counted:
+            counted[key] = len(_union(groups))
     items = [
         ReviewItem(
             advisory,
@@ -128,10 +135,10 @@ def to_review(report: AuditReport) -> list[ReviewItem]:
                 (name, tuple(sorted(platforms, key=lambda p: p.value)))
                 for name, platforms in sorted(products.items(), key=lambda i: i[0].casefold())
             ),
-            len(hosts),
+            counted[tuple(map(id, groups))],
             count[0],
         )
-        for advisory, products, hosts, count in found.values()
+        for advisory, products, groups, count in found.values()
     ]
     return sorted(items, key=lambda i: (-i.advisory.counted_risk, i.advisory.id))
 
@@ -320,8 +327,15 @@ class _Pending:
     """A next step being gathered from the groups of one product on one platform."""
 
     worst: int = 0
-    hosts: set[str] = field(default_factory=set)
+    groups: list[Group] = field(default_factory=list)
     verdicts: list[Assessment] = field(default_factory=list)
+
+
+def _union(groups: Sequence[Group]) -> Collection[str]:
+    """The hosts of some groups (a group's own set, not copied, when there is one)."""
+    if len(groups) == 1:
+        return groups[0].host_names
+    return set().union(*(g.host_names for g in groups))
 
 
 def _kind(assessment: Assessment) -> _Kind:
@@ -347,7 +361,7 @@ def steps_for(groups: Iterable[Group]) -> list[Step]:
             continue
         step = pending.setdefault((g.product, g.platform, _kind(assessment)), _Pending())
         step.worst = max(step.worst, assessment.risk)
-        step.hosts.update(g.host_names)
+        step.groups.append(g)
         step.verdicts.append(assessment)
     ordered = sorted(
         pending.items(),
@@ -355,8 +369,11 @@ def steps_for(groups: Iterable[Group]) -> list[Step]:
     )
     out: list[Step] = []
     for (name, platform, kind), step in ordered:
-        count = len(step.hosts)
-        where = f"{name} on {platform.value} on {plural(count, 'host')} ({hosts_named(step.hosts)})"
+        # One step's hosts at a time: a fleet's steps between them hold every host.
+        hosts = _union(step.groups)
+        count = len(hosts)
+        where = f"{name} on {platform.value} on {plural(count, 'host')} ({hosts_named(hosts)})"
+        del hosts
         if kind is _Kind.REMOVE:
             text = f"Remove {where}: it installs a retired client"
         elif kind is _Kind.REPLACE:
