@@ -25,6 +25,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import TEST_FEED_DIR, TODAY, make_installation
+from tests.output.json_report import installation_rows
 from vcaudit.audit import run_audit
 from vcaudit.cli import main
 from vcaudit.matching import Matcher
@@ -358,7 +359,7 @@ def test_the_json_report_carries_the_vendor_label_beside_the_band(bundled_feed: 
     report = run_audit([inst], bundled_feed, Policy(), TODAY)
     doc = json.loads(formatter_for(OutputFormat.JSON)(report, RenderOptions()))
     jsonschema.validate(doc, REPORT_SCHEMA)
-    (row,) = doc["installations"]
+    (row,) = installation_rows(doc)
     found = {a["id"]: a for a in row["advisories"]}
     assert found["CVE-2023-29328"]["severity"] == "high"
     assert found["CVE-2023-29328"]["vendor_severity"] == "critical"

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.conftest import TEST_FEED_DIR
+from tests.output.json_report import installation_rows
 from vcaudit.cli import main
 from vcaudit.feed import store
 from vcaudit.feed.load import bundle_bytes
@@ -455,7 +456,7 @@ def test_scan_uses_feed_url_for_one_run(
         capsys, "scan", str(fleet), "--feed", url, "-f", "json", "--as-of", NEWER.date().isoformat()
     )
     assert code == 1, err
-    assert json.loads(out)["installations"][0]["status"] == "vulnerable"
+    assert installation_rows(json.loads(out))[0]["status"] == "vulnerable"
 
 
 def test_bundled_feed_is_compiled_once(tmp_path: Path) -> None:

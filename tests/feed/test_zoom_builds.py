@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.output.json_report import installation_rows
 from vcaudit.cli import main
 from vcaudit.matching import Matcher
 from vcaudit.models import Feed, Platform, Product
@@ -322,7 +323,7 @@ def test_the_scan_report_says_where_a_build_was_placed(
     code = main(["scan", str(fleet), "--as-of", "2026-01-15", "--format", "json"])
     out, err = capsys.readouterr()
     assert code == 1, err
-    row = json.loads(out)["installations"][0]
+    row = installation_rows(json.loads(out))[0]
     assert row["status"] == "vulnerable"
     assert "CVE-2023-22881" in {a["id"] for a in row["advisories"]}  # fixed in 5.13.5
     assert "ZSB-23001" not in {a["id"] for a in row["advisories"]}  # fixed in 5.13.3
