@@ -635,3 +635,211 @@ def test_the_feed_summary_of_an_older_install_or_an_undated_bundle(
     (bundled / "feed.yaml").write_text("generated_at: [\n", encoding="utf-8")
     empty = private(tmp_path / "empty")
     assert store.feed_summary(empty) == "feed: the bundled feed has no generated_at"
+
+
+# Installs that replace the feed while a run reads it ----------------------------------------
+
+
+def racing_installs(
+    monkeypatch: pytest.MonkeyPatch, cache: Path, start: dt.datetime, times: int
+) -> list[dt.datetime]:
+    """Another vcaudit installs a newer feed each time this run is about to read the one its
+    state named, `times` times (the real install, between reading the state and the file)."""
+    installed: list[dt.datetime] = []
+    read = store._installed
+
+    def installing_meanwhile(cache_dir: Path, state: State) -> object:
+        if len(installed) < times:
+            installed.append(start + dt.timedelta(days=len(installed) + 1))
+            install(cache, installed[-1])
+        return read(cache_dir, state)
+
+    monkeypatch.setattr(store, "_installed", installing_meanwhile)
+    return installed
+
+
+def test_a_feed_replaced_while_it_is_read_is_read_again(
+    bundled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = private(tmp_path / "cache")
+    start = bundled_at(bundled) + dt.timedelta(days=1)
+    install(cache, start)
+    installed = racing_installs(monkeypatch, cache, start, 2)
+    found = store.feed_in_use(cache)
+    assert found.origin == "installed"
+    assert found.feed.info.generated_at == installed[-1]
+    assert found.state == State.read(cache)
+
+
+def test_a_feed_replaced_again_and_again_stops_the_run(
+    bundled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = private(tmp_path / "cache")
+    start = bundled_at(bundled) + dt.timedelta(days=1)
+    install(cache, start)
+    racing_installs(monkeypatch, cache, start, 3)
+    with pytest.raises(FeedError) as caught:
+        store.feed_in_use(cache)
+    assert feed_error(caught) == (
+        f"{cache / store.STATE_NAME}: the installed feed cannot be used: another vcaudit "
+        "replaced it three times while this run read it",
+        "try again when it has finished installing",
+    )
+
+
+def test_a_busy_cache_folder_is_not_tidied_and_not_waited_for(
+    bundled: Path, tmp_path: Path
+) -> None:
+    import threading
+
+    cache = private(tmp_path / "cache")
+    (cache / ".state.json.x.tmp").write_bytes(b"x")
+    held, release = threading.Event(), threading.Event()
+
+    def another_install() -> None:
+        with cachedir.locked(cache, wait=0):
+            held.set()
+            release.wait(10)
+
+    other = threading.Thread(target=another_install)
+    other.start()
+    held.wait(10)
+    threading.Timer(0.3, release.set).start()
+    try:
+        assert store.feed_in_use(cache).origin == "bundled"
+        assert (cache / ".state.json.x.tmp").exists()  # left for a later run
+    finally:
+        release.set()
+        other.join()
+
+
+# The compiled copy: where it can and cannot be used ----------------------------------------
+
+
+def test_a_compiled_copy_in_a_folder_others_can_write_is_never_read(
+    bundled: Path, tmp_path: Path
+) -> None:
+    cache = private(tmp_path / "cache")
+    store.feed_in_use(cache)
+    (name,) = compiled_copies(cache)
+    head, _, payload = (cache / name).read_bytes().partition(b"\n")
+    doc = json.loads(payload)
+    doc["info"]["publisher"] = "planted"
+    planted = json.dumps(doc).encode()
+    header = {**json.loads(head), "payload": hashlib.sha256(planted).hexdigest()}
+    (cache / name).write_bytes(json.dumps(header).encode() + b"\n" + planted)
+    cache.chmod(0o777)
+    found = store.feed_in_use(cache, explicit=False)
+    assert found.warnings
+    assert found.feed.info.publisher != "planted"
+
+
+def test_each_bundled_folder_has_its_own_compiled_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = private(tmp_path / "cache")
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(TEST_FEED_DIR, first)
+    shutil.copytree(TEST_FEED_DIR, second)
+    for folder in (first, second):
+        monkeypatch.setattr(store, "bundled_feed_dir", lambda folder=folder: folder)
+        feed = store.feed_in_use(cache).feed
+        sources = {p.source.file for p in feed.products if p.source is not None}
+        assert sources
+        assert all(file.startswith(str(folder)) for file in sources), sources
+
+
+def test_a_compiled_copy_that_cannot_be_written_is_no_error(bundled: Path, tmp_path: Path) -> None:
+    cache = private(tmp_path / "cache")
+    expected = store.feed_in_use(cache).feed
+    (name,) = compiled_copies(cache)
+    (cache / name).unlink()
+    (cache / name).mkdir()  # the copy's name is taken: it can be neither read nor written
+    (cache / "bundled-0ld").mkdir()  # an old copy that cannot be removed
+    assert store.feed_in_use(cache).feed == expected
+    assert (cache / name).is_dir()
+    assert (cache / "bundled-0ld").is_dir()
+
+
+def test_a_bundled_folder_that_cannot_be_listed_is_read_as_it_is(
+    bundled: Path, tmp_path: Path
+) -> None:
+    (bundled / "zz.yaml").mkdir()  # a product file that cannot be read
+    with pytest.raises(FeedError) as caught:
+        store.feed_in_use(private(tmp_path / "cache"))
+    assert str(bundled) in str(caught.value)
+
+
+def test_a_lock_that_cannot_be_taken_skips_tidying(bundled: Path, tmp_path: Path) -> None:
+    cache = private(tmp_path / "cache")
+    (cache / cachedir.LOCK_NAME).mkdir()  # no lock file can be opened
+    (cache / ".state.json.x.tmp").write_bytes(b"x")
+    store.tidy(cache, wait=0)
+    assert (cache / ".state.json.x.tmp").exists()
+    assert store.feed_in_use(cache).origin == "bundled"
+
+
+def test_tidying_removes_feed_json_once_the_named_file_exists(
+    bundled: Path, tmp_path: Path
+) -> None:
+    cache = private(tmp_path / "cache")
+    install(cache, bundled_at(bundled) + dt.timedelta(days=1))
+    (cache / store.BUNDLE_NAME).write_bytes(b"x")  # left by vcaudit before 2027
+    store.tidy(cache, wait=0)
+    assert not (cache / store.BUNDLE_NAME).exists()
+
+
+def test_tidying_looks_at_temporaries_not_what_they_point_to(tmp_path: Path) -> None:
+    cache = private(tmp_path / "cache")
+    old = time.time() - 7200
+    fresh = cache / "fresh.json"
+    fresh.write_bytes(b"x")
+    link = cache / ".bundled-link.json.x.tmp"
+    link.symlink_to(fresh)
+    dangling = cache / ".bundled-gone.json.x.tmp"
+    dangling.symlink_to(cache / "gone")
+    for path in (link, dangling):
+        os.utime(path, (old, old), follow_symlinks=False)
+    (cache / "notes.tmp").write_bytes(b"mine")
+    os.utime(cache / "notes.tmp", (old, old))
+    (cache / ".feed-dir.json.x.tmp").mkdir()  # cannot be unlinked: left, no error
+    store.tidy(cache, wait=0)
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        [".feed-dir.json.x.tmp", cachedir.LOCK_NAME, "fresh.json", "notes.tmp"]
+    )
+
+
+def test_a_raw_key_with_a_character_outside_base64_is_refused() -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    raw = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+    text = base64.b64encode(raw).decode()
+    store.load_public_key(text, "feed.pub")
+    with pytest.raises(FeedError) as caught:
+        store.load_public_key(text[:10] + "!" + text[10:], "feed.pub")
+    assert str(caught.value).startswith("feed.pub: not an Ed25519 public key: ")
+
+
+@pytest.mark.parametrize("name", [store.STATE_NAME, "feed"])
+def test_a_folder_where_a_cache_file_belongs_is_one_error(
+    bundled: Path, tmp_path: Path, name: str
+) -> None:
+    cache = private(tmp_path / "cache")
+    if name == "feed":
+        state = install(cache, bundled_at(bundled) + dt.timedelta(days=1))
+        name = store.installed_name(state.sha256)
+        (cache / name).unlink()
+    (cache / name).mkdir()
+    with pytest.raises(FeedError) as caught:
+        store.feed_in_use(cache)
+    assert feed_error(caught) == (
+        f"{cache / name}: the installed feed cannot be used: is not a regular file",
+        f"remove {cache / name}",
+    )

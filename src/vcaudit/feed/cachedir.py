@@ -92,10 +92,13 @@ def read_private(path: Path, limit: int) -> bytes:
                 Problem("is a symbolic link; vcaudit does not follow it", f"remove {path}")
             ) from None
         raise Untrusted(Problem(f"cannot be read: {exc.strerror}", f"check {path}")) from None
+    # Checked before the descriptor becomes a file object: opening a folder as one raises
+    # IsADirectoryError (a folder named like a cache file would end in a traceback).
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise Untrusted(Problem("is not a regular file", f"remove {path}"))
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise Untrusted(Problem("is not a regular file", f"remove {path}"))
         problem = _owner_problem(info, path)
         if problem is not None:
             raise Untrusted(problem)

@@ -341,6 +341,14 @@ def feed_in_use(cache_dir: Path, *, explicit: bool = True) -> FeedInUse:
         where = cache_dir / installed_name(state.sha256)
         info = replace(feed.info, location=f"installed ({where})")
         return FeedInUse(replace(feed, info=info), "installed", state)
+    else:
+        # Never the bundled feed in place of an installed one, even when installs keep
+        # replacing it while this run reads it.
+        raise _damaged(
+            cache_dir / STATE_NAME,
+            "another vcaudit replaced it three times while this run read it",
+            hint="try again when it has finished installing",
+        )
     return _bundled_in_use(cache_dir, use_cache=True)
 
 
