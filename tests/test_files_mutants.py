@@ -370,3 +370,18 @@ def test_a_refused_or_read_file_leaves_no_descriptor_open(tmp_path: Path) -> Non
             read_regular(tmp_path / "small", 2)
         assert read_regular(tmp_path / "small", 3) == b"abc"
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_an_input_whose_name_cannot_be_looked_at_is_not_the_report(tmp_path: Path) -> None:
+    long = str(tmp_path / ("n" * 300))  # too long a name: looking at it fails
+    atomic_write(tmp_path / "report.txt", "x", inputs=[long])
+    assert (tmp_path / "report.txt").read_text(encoding="utf-8") == "x"
+
+
+def test_a_file_named_dash_beside_standard_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").write_text("old", encoding="utf-8")
+    check_outputs([None, tmp_path / "-"], [])  # standard output, and the file named -
+    check_outputs([Path("-"), tmp_path / "-"], [])
