@@ -51,10 +51,8 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "src/vcaudit/matching.py": (
         "tests/test_matching*.py",
-        "tests/test_advice.py",
         "tests/test_review.py",
         "tests/feed/test_feed_real.py",
-        "tests/feed/test_feed_truth.py",
         "tests/feed/test_feed_webex_nvd.py",
         "tests/feed/test_zoom_builds.py",
     ),
@@ -86,8 +84,6 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/feed/test_feed_signature.py",
         "tests/feed/test_feed_import_signed.py",
         "tests/feed/test_feed_trust.py",
-        "tests/feed/test_feed_update.py",
-        "tests/feed/test_feed_faults.py",
     ),
     "src/vcaudit/files.py": (
         "tests/test_files*.py",
@@ -95,6 +91,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "src/vcaudit/notify/changes.py": (
         "tests/notify/test_changes*.py",
+        "tests/notify/test_state*.py",
         "tests/notify/test_notify.py",
         "tests/notify/test_notify_faults.py",
     ),
