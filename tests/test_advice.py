@@ -25,6 +25,7 @@ from vcaudit.cli import main
 from vcaudit.matching import Matcher
 from vcaudit.models import (
     Advisory,
+    AdvisoryHit,
     AffectedRange,
     Assessment,
     Feed,
@@ -476,3 +477,48 @@ def test_hosts_sort_in_natural_order_whatever_their_numbers() -> None:
     long_number = "9" * 5000  # past Python's int() digit limit: compared as digits
     named = hosts_named(["pc-10", "pc-2", "pc-1", f"pc-{long_number}"], most=3)
     assert named == "pc-1, pc-2, pc-10 +1 more"
+
+
+def test_host_names_are_named_whole_so_two_hosts_never_read_the_same() -> None:
+    from vcaudit.advice import hosts_named
+
+    pool = [f"vdi-pool-finance-emea-frankfurt-primary-{n:04d}.corp.example.com" for n in (2, 1)]
+    assert hosts_named(pool) == (
+        "vdi-pool-finance-emea-frankfurt-primary-0001.corp.example.com, "
+        "vdi-pool-finance-emea-frankfurt-primary-0002.corp.example.com"
+    )
+    # Past any real host name's length, the middle goes: both ends stay, so names that
+    # differ at either end still differ.
+    monster = ["a" * 200 + "-1", "a" * 200 + "-2"]
+    shown = hosts_named(monster).split(", ")
+    assert len(shown) == 2
+    assert shown[0] != shown[1]
+    assert all(len(name) == 120 and "…" in name for name in shown)
+
+
+def test_advisory_ids_are_named_worst_first(test_feed: Feed) -> None:
+    import dataclasses
+
+    from vcaudit.advice import advisories_worst_first, short_ids
+    from vcaudit.models import Cvss
+
+    base = next(a for p in test_feed.products for a in p.advisories)
+    low = dataclasses.replace(base, id="A-LOW", severity=Risk.LOW, kev=False, cvss=None)
+    high = dataclasses.replace(base, id="B-HIGH", severity=Risk.HIGH, kev=False, cvss=None)
+    high_scored = dataclasses.replace(
+        high, id="C-HIGH-8.8", cvss=Cvss("3.1", 8.8, "CVSS:3.1/AV:N", "nvd")
+    )
+    exploited = dataclasses.replace(base, id="D-KEV", severity=Risk.MEDIUM, kev=True, cvss=None)
+    critical = dataclasses.replace(base, id="E-CRIT", severity=Risk.CRITICAL, kev=False, cvss=None)
+    feed_order = [low, high, high_scored, exploited, critical]
+    assert [a.id for a in advisories_worst_first(feed_order)] == [
+        "D-KEV",  # known exploited: critical, and before a critical nobody exploits
+        "E-CRIT",
+        "C-HIGH-8.8",  # a score ranks within a severity
+        "B-HIGH",
+        "A-LOW",
+    ]
+    hits = tuple(AdvisoryHit(a, "9.9") for a in feed_order)
+    meetly = next(p for p in test_feed.products if p.id == "meetly")
+    assessment = dataclasses.replace(verdict(meetly, "5.16.9"), hits=hits)
+    assert short_ids(assessment, 2) == "D-KEV, E-CRIT +3"

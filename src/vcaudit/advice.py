@@ -25,6 +25,7 @@ from itertools import repeat
 from vcaudit import versioning
 from vcaudit.models import (
     Advisory,
+    AdvisoryHit,
     Assessment,
     AuditReport,
     Group,
@@ -60,10 +61,26 @@ def verdict_line(verdict: Verdict) -> str:
     return f"{word}: {rest}"
 
 
+def _gravity(advisory: Advisory) -> tuple[int, int, float]:
+    score = advisory.cvss.score if advisory.cvss is not None else 0.0
+    return (-advisory.counted_risk, -advisory.kev, -score)
+
+
+def advisories_worst_first(advisories: Iterable[Advisory]) -> list[Advisory]:
+    """Advisories as a person should read them: those that make the risk first (known
+    exploited, then by severity, then by CVSS score), the feed's order among equals."""
+    return sorted(advisories, key=_gravity)
+
+
+def hits_worst_first(assessment: Assessment) -> list[AdvisoryHit]:
+    """The advisories that apply, worst first (see `advisories_worst_first`)."""
+    return sorted(assessment.hits, key=lambda hit: _gravity(hit.advisory))
+
+
 def short_ids(assessment: Assessment, most: int) -> str:
-    """The ids of the advisories that apply, the first `most` of them and a count of the
-    rest ("" when none applies)."""
-    ids = [hit.advisory.id for hit in assessment.hits]
+    """The ids of the advisories that apply, worst first, the first `most` of them and a
+    count of the rest ("" when none applies): the ids shown are those that make the risk."""
+    ids = [hit.advisory.id for hit in hits_worst_first(assessment)]
     shown = ", ".join(ids[:most])
     return shown + (f" +{len(ids) - most}" if len(ids) > most else "")
 
@@ -71,7 +88,7 @@ def short_ids(assessment: Assessment, most: int) -> str:
 def review_ids(assessment: Assessment, most: int) -> str:
     """The ids of the advisories to review, the first `most` and a count of the rest, as
     `review: ZSB-26015, ZSB-26016 +1` ("" when there is none)."""
-    ids = [advisory.id for advisory in assessment.review]
+    ids = [advisory.id for advisory in advisories_worst_first(assessment.review)]
     if not ids:
         return ""
     shown = ", ".join(ids[:most])
@@ -225,7 +242,16 @@ def upgrade_advice(assessment: Assessment, *, short: bool = False) -> str:
 
 MAX_STEP_HOSTS = 5
 """Hosts a next step names before it counts the rest."""
-_HOST_WIDTH = 40
+_HOST_WIDTH = 120
+"""Longer than any real host name (a fully qualified name rarely passes 64 characters); a
+longer one is shortened in the middle, where names of one fleet differ least."""
+
+
+def _host_shown(host: str) -> str:
+    if len(host) <= _HOST_WIDTH:
+        return host
+    tail = _HOST_WIDTH // 3
+    return host[: _HOST_WIDTH - tail - 1] + "…" + host[-tail:]
 
 
 def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
@@ -233,7 +259,7 @@ def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
     `a, b +3 more`. A group of a hundred thousand hosts is not sorted to name five."""
     every = hosts if isinstance(hosts, Collection) else list(hosts)
     first = first_in_natural_order(every, most)
-    shown = ", ".join(h if len(h) <= _HOST_WIDTH else h[: _HOST_WIDTH - 1] + "…" for h in first)
+    shown = ", ".join(_host_shown(h) for h in first)
     rest = len(every) - len(first)
     return shown + (f" +{rest:,} more" if rest > 0 else "")
 

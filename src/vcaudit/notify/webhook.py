@@ -10,14 +10,14 @@ failure becomes one DeliveryError line (exit 5) that shows the URL's scheme and 
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vcaudit.advice import (
+    first_in_natural_order,
     group,
-    natural_key,
+    hits_worst_first,
     next_steps,
     plural,
     reference_url,
@@ -86,8 +86,8 @@ def finding_items(report: AuditReport) -> list[FindingItem]:
             f"{a.risk.label} {a.status.value}: {g.product} {g.version} ({g.platform.value}), "
             f"{plural(g.hosts, 'host')}" + (f", {advice}" if advice else "")
         )
-        hosts = tuple(heapq.nsmallest(MAX_HOSTS, g.host_names, key=natural_key))
-        links = tuple((hit.advisory.id, reference_url(hit.advisory)) for hit in a.hits)
+        hosts = tuple(first_in_natural_order(g.host_names, MAX_HOSTS))
+        links = tuple((hit.advisory.id, reference_url(hit.advisory)) for hit in hits_worst_first(a))
         out.append(FindingItem(g, text, hosts, links))
     return out
 
