@@ -3,8 +3,9 @@
 Inventory names, hosts and advisory titles come from other programs, people and mirrors.
 Before any of it reaches an output it passes through the function for that output:
 
-- `terminal_safe`: control characters (ESC sequences, CR, BEL, NUL...) and Unicode direction
-  overrides are shown as visible escapes; `::` and `#[` are split so a line can never become a
+- `terminal_safe`: control characters (ESC sequences, CR, BEL, NUL, NEL...), Unicode's line
+  and paragraph separators (U+2028, U+2029) and direction overrides are shown as visible
+  escapes (`\x1b`, `\u2028`); `::` and `#[` are split so a line can never become a
   GitHub Actions workflow command (`::error::` at a line's start, or the legacy `##[error]`
   anywhere in a line); very long values are shortened.
 - `markdown_safe`: the same, plus Markdown and HTML metacharacters escaped and pipes
@@ -26,9 +27,12 @@ from __future__ import annotations
 
 import re
 
-# C0 controls, DEL, C1 controls, and the bidi embedding/override/isolate characters that can
-# reorder what a reader sees (CVE-2021-42574, "Trojan Source").
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls, DEL, C1 controls (NEL, U+0085, among them), Unicode's line and paragraph
+# separators (U+2028, U+2029: not controls, but line breaks to many viewers, terminals,
+# editors, mail readers and JavaScript, so a value could start a line of its own), and the
+# bidi embedding/override/isolate characters that can reorder what a reader sees
+# (CVE-2021-42574, "Trojan Source"). Every character str.splitlines breaks at is among them.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # Characters XML 1.0 cannot hold at all, plus the direction controls.
 _XML_UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
