@@ -233,6 +233,12 @@ def test_plain_smtp_message_structure(
     assert "<table" in owner_html
     rest_text, rest_html = parts(rest)
     assert "Chatter" in rest_text
+    # The default recipients get the whole run, the owner's findings too, and who got what.
+    assert rest["Subject"] == "[vcaudit] PASS: 1 critical, 1 high, 1 low; 3 of 3 need action"
+    assert "Meetly Workplace 5.16.9 (windows), 1 host, owner ws@example.com" in rest_text
+    assert "owners were also mailed their own findings: ws@example.com (1 installation)" in (
+        rest_text
+    )
     assert "&lt;b&gt;pc-3&lt;/b&gt;" in rest_html  # the next steps name their hosts ...
     assert "<b>pc-3</b>" not in rest_html  # ... never unescaped
     attachments = list(rest.iter_attachments())
@@ -454,7 +460,8 @@ def test_only_changes_with_state(
     assert run(capsys, monkeypatch, *args)[0] == 0
     assert len(smtp.inbox.messages) == 2  # first run: everything is new
     first_text, _ = parts(smtp.inbox.messages[1][1])
-    assert "Changes (first run): 2 new, 0 resolved" in first_text
+    # The default recipients' message is the whole run: the owner's finding is new there too.
+    assert "Changes (first run): 3 new, 0 resolved" in first_text
     code, _, err = run(capsys, monkeypatch, *args)
     assert code == 0
     assert "nothing changed since the last run" in err

@@ -947,7 +947,8 @@ def test_a_small_attachment_is_attached_as_it_is(
     assert isinstance(message, EmailMessage)
     files = attachments_of(message)
     assert list(files) == ["vcaudit-report.json"]
-    assert json.loads(files["vcaudit-report.json"])["summary"]["installations"] == 1
+    # The default recipients' report is the whole run, the owner's row included.
+    assert json.loads(files["vcaudit-report.json"])["summary"]["installations"] == 2
 
 
 def test_the_lock_file_is_documented_beside_the_state() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from vcaudit.advice import plural
 from vcaudit.errors import DeliveryError
 from vcaudit.models import AuditReport, Finding
 from vcaudit.notify import attachments as attachments_mod
@@ -91,19 +92,30 @@ def _messages(
     report: AuditReport, settings: NotifySettings, routing: _Routing, notes: tuple[str, ...]
 ) -> Iterator[tuple[str, list[str], AuditReport]]:
     """(group, recipients, their part of the report): each mailed owner gets their own
-    findings; everything else goes to the default recipients, with the notes."""
+    findings; the default recipients get the whole run (its subject is the run's verdict),
+    with the notes and which owners were mailed their part."""
     if not settings.email_from:
         return
     for address in sorted(routing.owned):
         mine = replace(report, findings=tuple(routing.owned[address]))
         yield address, [address], subset(mine, lambda f: True)
     if settings.email_to:
-        rest = report
-        if routing.owned:
-            rest = subset(report, lambda f: routing.group_of(f.owner) == "")
-        if notes:
-            rest = replace(rest, warnings=(*rest.warnings, *notes))
-        yield "", list(settings.email_to), rest
+        yield (
+            "",
+            list(settings.email_to),
+            replace(report, warnings=(*report.warnings, *notes, *_owners_mailed(routing))),
+        )
+
+
+def _owners_mailed(routing: _Routing) -> tuple[str, ...]:
+    if not routing.owned:
+        return ()
+    named = [
+        f"{address} ({plural(len(found), 'installation')})"
+        for address, found in sorted(routing.owned.items())
+    ]
+    more = f" and {len(named) - MAX_NOTES} more" if len(named) > MAX_NOTES else ""
+    return (f"owners were also mailed their own findings: {', '.join(named[:MAX_NOTES])}{more}",)
 
 
 def _by_group(
@@ -145,8 +157,13 @@ class EmailChannel:
                 continue
             part_changes = None
             if outbox.changes is not None:
-                part_changes = changes_mod.compare(
-                    before.get(group, {}), now_open.get(group, {}), outbox.previous_run
+                # The default recipients' message is the whole run: every change counts.
+                part_changes = (
+                    outbox.changes
+                    if group == ""
+                    else changes_mod.compare(
+                        before.get(group, {}), now_open.get(group, {}), outbox.previous_run
+                    )
                 )
                 if settings.only_changes and not part_changes.any:
                     continue
