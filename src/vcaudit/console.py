@@ -3,7 +3,8 @@
 Markup, emoji and highlighting are off: data is never parsed as markup, styles are applied
 with `Text(..., style=...)`. Colour follows `--color`, NO_COLOR, FORCE_COLOR, TERM=dumb and
 whether the stream is a terminal; the width follows COLUMNS, then the terminal, else 100
-columns; both are decided once by the CLI.
+columns; both are decided once by the CLI. Live lines (progress) are drawn only where they
+can be wiped away.
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ def terminal_width(stream: TextIO, environ: Mapping[str, str], default: int = DE
         if width > 0:
             return width
     return default
+
+
+def can_redraw(stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Whether a live line (a spinner, a row counter) can be drawn on `stream` and wiped
+    away again: a terminal, and not one that says TERM=dumb (it cannot move the cursor, so
+    what was drawn would stay, as an empty line before the report)."""
+    return environ.get("TERM") != "dumb" and _is_terminal(stream)
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -211,13 +211,14 @@ def _progress_rows(
     quiet: bool, doing: str = "reading inventories"
 ) -> Iterator[Callable[[int], None] | None]:
     """A row counter on stderr for long inputs (or long reports written from inputs read
-    again) when stderr is a terminal; else nothing."""
-    if quiet or not sys.stderr.isatty():
+    again) when stderr is a terminal that can wipe it away again (not TERM=dumb); else
+    nothing."""
+    from vcaudit.console import can_redraw, make_console
+
+    if quiet or not can_redraw(sys.stderr, os.environ):
         yield None
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    from vcaudit.console import make_console
 
     console = make_console(sys.stderr, color=True)
     label = terminal_safe(doing, 80).replace("{", "{{").replace("}", "}}")  # a format string
