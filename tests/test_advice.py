@@ -522,3 +522,18 @@ def test_advisory_ids_are_named_worst_first(test_feed: Feed) -> None:
     meetly = next(p for p in test_feed.products if p.id == "meetly")
     assessment = dataclasses.replace(verdict(meetly, "5.16.9"), hits=hits)
     assert short_ids(assessment, 2) == "D-KEV, E-CRIT +3"
+
+
+def test_an_unapproved_product_gets_a_step_saying_why(test_feed: Feed) -> None:
+    from vcaudit.config import parse_policy
+
+    policy = parse_policy("approved: [meetly]\n", "vcaudit.yaml").policy
+    rows = [
+        make_installation("slackish", "4.41.105", Platform.LINUX, host="pc-2"),
+        make_installation("slackish", "4.41.105", Platform.LINUX, host="pc-10", line=3),
+    ]
+    report = run_audit(rows, test_feed, policy, TODAY)
+    assert [step.text for step in next_steps(report)] == [
+        "Remove or replace Slackish on linux on 2 hosts (pc-2, pc-10): the policy does not "
+        "allow it (not on the approved list)"
+    ]

@@ -174,6 +174,8 @@ def replace_with(assessment: Assessment) -> str:
 
 
 _ACTIONS = (Status.VULNERABLE, Status.EOL, Status.UNSUPPORTED, Status.OUTDATED)
+_STEPS = (*_ACTIONS, Status.UNAPPROVED)
+"""Verdicts a next step is written for: upgrades and replacements, and unapproved products."""
 
 
 def _needs_upgrade(assessment: Assessment) -> bool:
@@ -346,6 +348,9 @@ class _Kind(IntEnum):
     UPGRADE = 2
     WATCH = 3
     """No clean release is known: watch for a fix."""
+    UNAPPROVED = 4
+    """The policy does not allow the product (approved list, personal devices, data
+    protection): an upgrade would not make it allowed."""
 
 
 @dataclass(slots=True)
@@ -365,6 +370,8 @@ def _union(groups: Sequence[Group]) -> Collection[str]:
 
 
 def _kind(assessment: Assessment) -> _Kind:
+    if assessment.status is Status.UNAPPROVED:
+        return _Kind.UNAPPROVED
     if retired(assessment):
         # Upgrading a retired product only buys time: the step is to replace it, and to
         # remove the installer that would put it back on every new profile.
@@ -383,7 +390,7 @@ def steps_for(groups: Iterable[Group]) -> list[Step]:
     pending: dict[tuple[str, Platform, _Kind], _Pending] = {}
     for g in groups:
         assessment = g.assessment
-        if assessment.product is None or assessment.status not in _ACTIONS:
+        if assessment.product is None or assessment.status not in _STEPS:
             continue
         step = pending.setdefault((g.product, g.platform, _kind(assessment)), _Pending())
         step.worst = max(step.worst, assessment.risk)
@@ -407,6 +414,9 @@ def steps_for(groups: Iterable[Group]) -> list[Step]:
             text = f"Replace {where}" + (f" with {successor}" if successor else "")
         elif kind is _Kind.UPGRADE:
             text = f"Upgrade {where} {_to(_merged(step.verdicts))}"
+        elif kind is _Kind.UNAPPROVED:
+            why = step.verdicts[0].reason
+            text = f"Remove or replace {where}: the policy does not allow it ({why})"
         else:
             text = f"Watch for a fix for {where}: {_no_clean(step.verdicts[0])}"
         out.append(Step(text, count))
