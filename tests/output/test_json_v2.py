@@ -138,8 +138,13 @@ def test_version_2_carries_the_facts_version_1_did(test_feed: Feed, case: str) -
     v2 = json.loads(render(test_feed, case, OutputFormat.JSON))
     assert v1["schema_version"] == 1
     assert v2["schema_version"] == 2
-    for key in ("tool", "feed", "policy", "as_of", "inputs", "warnings"):
+    for key in ("tool", "feed", "as_of", "inputs", "warnings"):
         assert v2[key] == v1[key], key
+    # v2's policy adds the data-protection rules (none in the golden cases).
+    assert v2["policy"] == {
+        **v1["policy"],
+        "data_protection": {"require": [], "unknown": "report"},
+    }
     assert {**v2["summary"], "findings": None} == {**v1["summary"], "findings": None}
     old, new = _v1_facts(v1), _v2_facts(v2)
     assert len(old) == len(new) == len(CASES[case][0])
@@ -447,3 +452,13 @@ def test_counted_rows_read_again_match_rows_read_one_by_one(
         assert "#[" not in text
     doc_lines = text.splitlines()
     assert any('"host":"pc-001"' in line for line in doc_lines)
+
+
+def test_the_policy_records_the_data_protection_rules_applied(test_feed: Feed) -> None:
+    rows = [make_installation("meetly", "6.2.5")]
+    policy = "data_protection:\n  require: [e2ee_available, self_hostable]\n  unknown: fail\n"
+    doc = json_of(report_of(test_feed, rows, policy))
+    assert doc["policy"]["data_protection"] == {
+        "require": ["e2ee_available", "self_hostable"],
+        "unknown": "fail",
+    }

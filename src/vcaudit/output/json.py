@@ -337,6 +337,10 @@ def document(
             "fail_on": report.fail_on.label,
             "strict": report.strict,
             "review": "fail" if report.fail_on_review else "show",
+            "data_protection": {
+                "require": [name.value for name in report.data_protection.required],
+                "unknown": "fail" if report.data_protection.unknown_fails else "report",
+            },
         },
         "as_of": report.as_of.isoformat() if report.as_of else None,
         "summary": {
