@@ -286,3 +286,78 @@ def test_past_a_stale_latest_any_later_range_counts(test_feed: Feed) -> None:
     found = Matcher(TODAY).match(widget, WIN, "6.3.0")
     assert found.ahead_of_latest
     assert found.fix == Upgrade("6.3.5", holds=False, affected_from="6.4.0", to="6.3.5")
+
+
+def test_a_range_without_an_end_affects_every_later_version(test_feed: Feed) -> None:
+    widget = product(test_feed, advisory("W-1", affected("6.0")))
+    assert [h.advisory.id for h in Matcher(TODAY).match(widget, WIN, "7.0").hits] == ["W-1"]
+    assert Matcher(TODAY).match(widget, WIN, "5.9").hits == ()
+
+
+def test_a_clean_minimum_is_the_way_to_it(test_feed: Feed) -> None:
+    widget = product(test_feed, minimum_versions=(minimum("5.0", ALL, None),))
+    found = Matcher(TODAY).match(widget, WIN, "4.0")
+    assert found.minimum_fix == Upgrade("5.0", holds=True, to="5.0")
+
+
+def test_an_empty_range_below_the_latest_breaks_no_upgrade(test_feed: Feed) -> None:
+    widget = product(
+        test_feed,
+        advisory("W-1", affected("0", "6.0")),
+        advisory("W-2", affected("6.2", "6.1")),
+        advisory("W-3", affected("6.2", last_affected="6.1")),
+    )
+    assert Matcher(TODAY).match(widget, WIN, "5.0").fix == Upgrade("6.0", holds=True, to="6.0")
+
+
+def test_a_range_that_ended_before_the_fix_breaks_no_upgrade(test_feed: Feed) -> None:
+    widget = product(
+        test_feed,
+        advisory("W-1", affected("0", "6.0")),
+        advisory("W-2", affected("5.0", last_affected="5.5")),
+    )
+    found = Matcher(TODAY).match(widget, WIN, "5.8")
+    assert [h.advisory.id for h in found.hits] == ["W-1"]
+    assert found.fix == Upgrade("6.0", holds=True, to="6.0")
+
+
+def test_a_range_past_the_latest_breaks_no_upgrade(test_feed: Feed) -> None:
+    widget = product(
+        test_feed,
+        advisory("W-1", affected("0", "6.0")),
+        advisory("W-2", affected("7.0")),  # a future release, beyond the latest 6.2.5
+    )
+    assert Matcher(TODAY).match(widget, WIN, "5.0").fix == Upgrade("6.0", holds=True, to="6.0")
+
+
+def test_only_releases_of_the_platform_are_advised(test_feed: Feed) -> None:
+    table = (
+        Release("6.0.5", ((MAC, "100"),), None, ("x",)),
+        Release("6.1", ((WIN, "200"),), None, ("x",)),
+    )
+    widget = product(test_feed, advisory("W-1", affected("0", last_affected="6.0")), releases=table)
+    assert Matcher(TODAY).match(widget, WIN, "5.0").fixed_in == "6.1"
+    assert Matcher(TODAY).match(widget, MAC, "5.0").fixed_in == "6.0.5"
+
+
+def test_a_fix_that_another_advisory_affects_is_not_advised(test_feed: Feed) -> None:
+    widget = product(
+        test_feed,
+        advisory("W-1", affected("0", "6.0")),
+        advisory("W-2", affected("6.0", "6.2")),
+    )
+    found = Matcher(TODAY).match(widget, WIN, "5.0")
+    assert found.fix == Upgrade("6.2", holds=True, to="6.2")
+
+
+def test_an_affected_latest_release_is_not_clean(test_feed: Feed) -> None:
+    widget = product(test_feed, advisory("W-1", affected("6.2", "7.0")))
+    found = Matcher(TODAY).match(widget, WIN, "6.0")
+    assert found.latest_clean is False
+    assert Matcher(TODAY).match(product(test_feed), WIN, "6.0").latest_clean is True
+
+
+def test_a_range_around_a_backport_names_no_start(test_feed: Feed) -> None:
+    widget = product(test_feed, advisory("W-1", affected("5.0", "7.0", excluded=("6.0",))))
+    found = Matcher(TODAY).match(widget, WIN, "5.5")
+    assert found.fix == Upgrade("6.0", holds=False, affected_from="", to="6.0")
