@@ -16,7 +16,7 @@ from vcaudit.fields import Fields
 from vcaudit.linedata import LineList
 from vcaudit.models import FactName, Risk
 from vcaudit.notify.addresses import check_domain_pattern, parse_address
-from vcaudit.notify.kinds import webhook_url_problem
+from vcaudit.notify.kinds import split_hook, webhook_url_problem
 from vcaudit.policy import (
     DataProtectionRules,
     DeviceRules,
@@ -359,8 +359,8 @@ def _mail_section(email: Fields | None, hooks: Fields | None) -> MailConfig:
         if fmt and fmt not in _WEBHOOK_FORMATS:
             raise hooks.fail("format", f"expected one of {', '.join(_WEBHOOK_FORMATS)}")
         urls = hooks.texts("urls")
-        for url in urls:
-            problem = webhook_url_problem(url)
+        for text in urls:
+            problem = webhook_url_problem(split_hook(text)[1])  # `slack=https://...` names a kind
             if problem:
                 raise hooks.fail("urls", problem)
         mail = replace(
@@ -540,7 +540,8 @@ sla:
 
 # Chat webhooks.
 # webhooks:
-#   urls: [https://hooks.slack.com/services/...]
-#   format: slack               # json | slack | teams
+#   urls: [https://hooks.slack.com/services/..., teams=https://example.webhook.office.com/...]
+#   format: slack               # json | slack | teams: the kind of URLs that name none
+#                               # (default by host: Slack's slack, Microsoft's teams, else json)
 #   timeout: 15                 # seconds for each whole request, reading the answer included
 """

@@ -70,7 +70,7 @@ class ScanFlags:
     state_wait: float | None = None
     only_changes: bool = False
     webhooks: tuple[str, ...] = ()
-    webhook_format: WebhookFormat | None = None
+    webhook_format: tuple[WebhookFormat, ...] = ()
     webhook_timeout: float | None = None
     sarif_category: str | None = None
     sarif_root: Path | None = None
@@ -342,7 +342,7 @@ def notify_settings(flags: ScanFlags, mail: MailConfig) -> NotifySettings | None
     from vcaudit.notify.changes import check_state_path
     from vcaudit.notify.deliver import STATE_WAIT
     from vcaudit.notify.email import DEFAULT_TIMEOUT, SmtpSettings, check_address
-    from vcaudit.notify.kinds import webhook_url_problem
+    from vcaudit.notify.kinds import shown_url, split_hook, webhook_url_problem
     from vcaudit.notify.webhook import DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT
 
     if recipients and not sender:
@@ -355,10 +355,20 @@ def notify_settings(flags: ScanFlags, mail: MailConfig) -> NotifySettings | None
         raise UsageError("--only-changes needs --state FILE to know what changed")
     if flags.state is not None:
         check_state_path(flags.state)  # before anything is audited or sent
-    for url in hooks:
+    if len(set(flags.webhook_format)) > 1:
+        raise UsageError(
+            "--webhook-format given more than once, with different kinds: it applies to every "
+            "--webhook URL that names none; name each URL's kind instead (--webhook "
+            "slack=https://... --webhook teams=https://...)"
+        )
+    default_kind = next(iter(flags.webhook_format), None) or (
+        WebhookFormat(mail.webhook_format) if mail.webhook_format else None
+    )
+    for text in hooks:
+        _kind, url = split_hook(text, default_kind)
         problem = webhook_url_problem(url)
         if problem:
-            raise UsageError(f"--webhook: {problem}: {url!r}")
+            raise UsageError(f"--webhook: {problem}: {shown_url(url)}")
     seconds = {
         "--smtp-timeout": flags.smtp_timeout or mail.timeout or DEFAULT_TIMEOUT,
         "--webhook-timeout": flags.webhook_timeout or mail.webhook_timeout or WEBHOOK_TIMEOUT,
@@ -393,7 +403,6 @@ def notify_settings(flags: ScanFlags, mail: MailConfig) -> NotifySettings | None
         only_changes=flags.only_changes,
         state_wait=STATE_WAIT if wait is None else wait,
         webhooks=tuple(hooks),
-        webhook_format=flags.webhook_format
-        or (WebhookFormat(mail.webhook_format) if mail.webhook_format else WebhookFormat.JSON),
+        webhook_format=default_kind,
         webhook_timeout=seconds["--webhook-timeout"],
     )

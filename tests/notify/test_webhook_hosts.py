@@ -4,11 +4,15 @@ never becomes a link or markup in Slack or Teams."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import TODAY, make_installation
+import pytest
+
+from tests.conftest import TEST_FEED_DIR, TODAY, make_installation
 from vcaudit.advice import reference_url
 from vcaudit.audit import run_audit
+from vcaudit.cli import main
 from vcaudit.models import AuditReport, Feed, Installation
 from vcaudit.notify.digest import build
 from vcaudit.notify.kinds import WebhookFormat
@@ -100,3 +104,86 @@ def test_reference_url_skips_what_a_message_would_read_as_markup(test_feed: Feed
     )
     assert reference_url(odd) == "https://ok.example/x?y=1"
     assert reference_url(dataclasses.replace(advisory, references=("javascript:x",))) == ""
+
+
+def test_each_webhook_takes_the_kind_it_names_or_its_host_takes() -> None:
+    from vcaudit.notify.kinds import split_hook
+
+    slack = "https://hooks.slack.com/services/T0/B0/x"
+    teams = "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual"
+    office = "https://contoso.webhook.office.com/webhookb2/abc"
+    plain = "https://hooks.example.com/a?x=1"
+    assert split_hook(f"teams={plain}") == (WebhookFormat.TEAMS, plain)
+    assert split_hook(f"json={slack}") == (WebhookFormat.JSON, slack)  # named wins
+    assert split_hook(slack) == (WebhookFormat.SLACK, slack)
+    assert split_hook(teams) == (WebhookFormat.TEAMS, teams)
+    assert split_hook(office) == (WebhookFormat.TEAMS, office)
+    assert split_hook(plain) == (WebhookFormat.JSON, plain)
+    assert split_hook(plain, WebhookFormat.SLACK) == (WebhookFormat.SLACK, plain)
+    # A query's '=' is no kind; an unknown word before '=' neither.
+    assert split_hook("https://a.example/?k=v") == (WebhookFormat.JSON, "https://a.example/?k=v")
+    assert split_hook("discord=https://a.example/") == (
+        WebhookFormat.JSON,
+        "discord=https://a.example/",
+    )
+
+
+def test_two_webhooks_of_two_kinds_each_get_their_own(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    received: dict[str, dict[str, Any]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            received[self.path] = json.loads(self.rfile.read(length))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            del format, args
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text(
+        "host,platform,product,version\npc-1,windows,meetly,5.16.9\n", encoding="utf-8"
+    )
+    try:
+        code = main(
+            [
+                "scan", str(fleet), "--feed", str(TEST_FEED_DIR), "--as-of", "2026-01-15",
+                "--fail-on", "none", "-q",
+                "--webhook", f"slack={base}/s", "--webhook", f"teams={base}/t",
+                "--webhook", f"{base}/j",
+            ]
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0
+    assert "blocks" in received["/s"]
+    assert received["/t"]["attachments"][0]["content"]["type"] == "AdaptiveCard"
+    assert "findings" in received["/j"]
+
+
+def test_a_webhook_format_given_twice_with_two_kinds_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("host,product,version\npc-1,meetly,5.16.9\n", encoding="utf-8")
+    code = main(
+        [
+            "scan", str(fleet), "--feed", str(TEST_FEED_DIR),
+            "--webhook", "https://a.example/1", "--webhook-format", "slack",
+            "--webhook", "https://a.example/2", "--webhook-format", "teams",
+        ]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--webhook-format given more than once" in err
+    assert "slack=https://" in err

@@ -283,13 +283,22 @@ OnlyChangesFlag = Annotated[
 
 WebhooksFlag = Annotated[
     list[str] | None,
-    typer.Option("--webhook", metavar="URL", help="Post the summary to URL; repeatable."),
+    typer.Option(
+        "--webhook",
+        metavar="[KIND=]URL",
+        help="Post the summary to URL, as KIND (json, slack or teams: slack=https://...); "
+        "repeatable, each with its own kind.",
+    ),
 ]
 
 
 WebhookFormatFlag = Annotated[
-    WebhookFormat | None,
-    typer.Option("--webhook-format", help="json (default), slack or teams."),
+    list[WebhookFormat] | None,
+    typer.Option(
+        "--webhook-format",
+        help="The kind of the --webhook URLs that name none (default: slack for "
+        "hooks.slack.com, teams for Microsoft's webhook hosts, else json). Given once.",
+    ),
 ]
 
 

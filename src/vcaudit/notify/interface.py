@@ -15,7 +15,7 @@ from vcaudit.models import AuditReport
 from vcaudit.notify import changes as changes_mod
 from vcaudit.notify.addresses import domain_of, parse_address
 from vcaudit.notify.email import SmtpSettings
-from vcaudit.notify.kinds import WebhookFormat
+from vcaudit.notify.kinds import WebhookFormat, split_hook
 from vcaudit.notify.webhook import DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT
 
 STATE_WAIT = 30.0
@@ -39,7 +39,14 @@ class NotifySettings:
     only_changes: bool = False
     state_wait: float = STATE_WAIT
     webhooks: tuple[str, ...] = ()
-    webhook_format: WebhookFormat = WebhookFormat.JSON
+    webhook_format: WebhookFormat | None = None
+    """`--webhook-format`: the kind of the URLs that name none (`slack=URL` names one); None:
+    the kind each URL's host takes, else json (`kinds.split_hook`)."""
+
+    def hooks(self) -> list[tuple[WebhookFormat, str]]:
+        """Each webhook's kind and URL."""
+        return [split_hook(text, self.webhook_format) for text in self.webhooks]
+
     webhook_timeout: float = WEBHOOK_TIMEOUT
 
     @property

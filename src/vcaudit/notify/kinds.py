@@ -29,6 +29,36 @@ class WebhookFormat(StrEnum):
     TEAMS = "teams"
 
 
+_HOSTS = (
+    ("hooks.slack.com", "slack"),
+    (".webhook.office.com", "teams"),
+    (".logic.azure.com", "teams"),
+    (".environment.api.powerplatform.com", "teams"),
+)
+"""Hosts whose webhooks take one kind of message: Slack's incoming webhooks, and Microsoft
+Teams' (Office 365 connectors, and the Workflows app's Power Automate and Logic Apps URLs)."""
+
+
+def split_hook(text: str, default: WebhookFormat | None = None) -> tuple[WebhookFormat, str]:
+    """A `--webhook` value: `slack=https://...` names its kind; a bare URL takes `default`
+    (`--webhook-format`), else the kind its host takes (see `_HOSTS`), else json."""
+    kind, sep, rest = text.partition("=")
+    if sep and kind in WebhookFormat.__members__.values():
+        return WebhookFormat(kind), rest
+    if default is not None:
+        return default, text
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(text).hostname or "").lower()
+    except ValueError:
+        host = ""
+    for suffix, named in _HOSTS:
+        if host == suffix.lstrip(".") or host.endswith(suffix):
+            return WebhookFormat(named), text
+    return WebhookFormat.JSON, text
+
+
 def webhook_url_problem(url: str) -> str:
     """Why `url` cannot be a webhook address ("" when it can): an http(s) URL with a host,
     a valid port and no spaces or control characters."""

@@ -171,12 +171,12 @@ class WebhookChannel:
         self.body = body
 
     def wanted(self, settings: NotifySettings) -> bool:
-        return bool(settings.webhooks) and settings.webhook_format is self.kind
+        return any(kind is self.kind for kind, _url in settings.hooks())
 
     def send(self, outbox: Outbox, outcome: Outcome) -> None:
         report, settings = outbox.report, outbox.settings
         body = self.body(report, digest_mod.build(report, outbox.changes), outbox.changes)
-        for url in settings.webhooks:
+        for url in (url for kind, url in settings.hooks() if kind is self.kind):
             try:
                 post(url, body, settings.webhook_timeout)
                 outcome.sent.append("posted a webhook")
