@@ -150,11 +150,11 @@ FLEETS = {"long": fleet, "tabular": tabular}
 
 def tokens_of(rows: list[Installation], details: bool) -> list[str]:
     """What must be whole on a line: versions, owners, the hosts each group names (five) or
-    --details lists (all), and the advisory ids (which --details does not show)."""
+    --details lists (all), and the advisory ids (in the groups and in every detail)."""
     named = {r.host for r in rows if r.host not in LAPTOPS[5:] or details}
     named -= {f"pc-0{i}" for i in range(6, 8) if not details}
     tokens = {r.version for r in rows} | {r.owner for r in rows if r.owner} | named
-    return sorted(tokens | (set() if details else {RCE, "CVE-2099-53783"}))
+    return sorted(tokens | {RCE, "CVE-2099-53783"})
 
 
 def audit(feed: Feed, rows: Iterable[Installation]) -> AuditReport:

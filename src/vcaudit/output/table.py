@@ -4,7 +4,9 @@ Laid out for the terminal's width by `output/layout.py`: words wrap at spaces on
 version, a host, an owner or an advisory id is never split, and no line is wider than the
 width. From `WIDE` columns on, the groups are a table when every column holds its longest
 word; otherwise (and on narrower terminals) each group is a hanging item: risk and status,
-then what is installed where, then what to do and why.
+then what is installed where, then what to do and why. `--details` lists installations the
+same two ways, each with what to do and why in the groups' words, and the inventory row it
+was read from apart from them.
 
 Every value from the inventory or the feed passes through `terminal_safe` and is placed in
 rich `Text` objects (never markup), so no input can style, move or rewrite the terminal.
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import heapq
 import io
+from collections.abc import Mapping
 
 from vcaudit.advice import (
     group,
     hosts_named,
     next_steps,
     plural,
+    replace_with,
+    retired,
     review_ids,
     short_ids,
     to_review,
@@ -65,6 +70,11 @@ _MAX_READ = 5
 """Inputs named under the summary line (the rest are counted)."""
 WIDE = 110
 """From this width on, groups are a table if it fits; narrower terminals get the list."""
+HOST_CAP = 120
+"""Cells a host name is shown in, whole: a host is an identifier, and two hosts alike in
+their first 40 characters (vdi-pool-finance-emea-frankfurt-primary-0001, -0002) must not
+print the same. A real name rarely passes 64; a table that cannot hold one gives way to the
+list."""
 
 
 def _safe(text: str, limit: int = 60) -> str:
@@ -130,12 +140,30 @@ def _paragraph(paragraph: Words, width: int, indent: int, step: int) -> list[Lin
 _OS = {Platform.WINDOWS: "win", Platform.MACOS: "mac", Platform.LINUX: "linux"}
 
 
-def _why(a: Assessment) -> str:
-    """The short reason shown in the table, then the advisories to review; the JSON report
-    carries the full sentence."""
-    why = _reason(a)
-    review = review_ids(a, _MAX_IDS)
-    return f"{why}; {review}" if why and review else why or review
+Notes = Mapping[str, str]
+"""What the report says of a product beyond its verdict, by product id."""
+
+
+def _notes(report: AuditReport) -> Notes:
+    """The data-protection facts the policy requires that no source states, by product,
+    where they are only reported (`data_protection.unknown: report`): the verdict does not
+    show them, so the row says them."""
+    section = report.data_protection
+    if section.unknown_fails:
+        return {}
+    return {
+        entry.product.id: "data_protection.require unknown: "
+        + ", ".join(name.value for name in entry.unknown)
+        for entry in section.products
+        if entry.unknown
+    }
+
+
+def _why(a: Assessment, notes: Notes) -> str:
+    """The short reason shown in the table, then the advisories to review and the required
+    data-protection facts nobody states; the JSON report carries the full sentence."""
+    note = notes.get(a.product.id, "") if a.product is not None else ""
+    return "; ".join(part for part in (_reason(a), review_ids(a, _MAX_IDS), note) if part)
 
 
 def _reason(a: Assessment) -> str:
@@ -158,6 +186,34 @@ def _reason(a: Assessment) -> str:
     return a.reason
 
 
+def _action(a: Assessment) -> str:
+    """What to do about one installation, as the next steps say it: upgrade, replace a
+    retired product (with its successor), remove a retired product's installer ("" when
+    nothing is to be done, or nothing can be: an unapproved or unknown product)."""
+    if retired(a):
+        if a.installer:
+            return "remove it: it installs a retired client"
+        successor = replace_with(a)
+        return f"replace with {successor}" if successor else "replace it"
+    return upgrade_advice(a, short=True)
+
+
+def _ignored(a: Assessment) -> str:
+    """The advisories the policy ignores for this installation: `ignored: MSB-002 +1`."""
+    ids = [item.hit.advisory.id for item in a.ignored]
+    if not ids:
+        return ""
+    more = f" +{len(ids) - _MAX_IDS}" if len(ids) > _MAX_IDS else ""
+    return "ignored: " + ", ".join(ids[:_MAX_IDS]) + more
+
+
+def _fix_and_why(a: Assessment, notes: Notes) -> str:
+    """An installation's whole story for `--details`: what to do, then why (the advisory ids
+    worst first, end of life, the rule of the policy it breaks, why it is unknown), then the
+    advisories to review and those the policy ignores."""
+    return "; ".join(part for part in (_action(a), _why(a, notes), _ignored(a)) if part)
+
+
 def _hosts(g: Group) -> str:
     """The group's hosts: up to five by name in natural order, then how many more."""
     return terminal_safe(hosts_named(g.host_names), 0) or f"{g.hosts:,}"
@@ -176,6 +232,7 @@ def _groups(report: AuditReport, width: int) -> list[Line]:
     """The groups as a table when the terminal is wide enough for every column to hold its
     longest word, else as hanging items."""
     groups = [(g, _hosts(g)) for g in group(report)]
+    notes = _notes(report)
     if width >= WIDE:
         table = grid(
             GROUP_COLUMNS,
@@ -189,7 +246,7 @@ def _groups(report: AuditReport, width: int) -> list[Line]:
                     words(hosts),
                     words(_safe(upgrade_target(g.assessment), 60)),
                     words(_safe(g.owner, 60)),
-                    words(_safe(_why(g.assessment), 200)),
+                    words(_safe(_why(g.assessment, notes), 200)),
                 ]
                 for g, hosts in groups
             ],
@@ -206,7 +263,7 @@ def _groups(report: AuditReport, width: int) -> list[Line]:
             f"{_safe(g.version, 60)} ({g.platform.value}) on {plural(g.hosts, 'host')} "
             f"({hosts}){owner}"
         )
-        detail = "; ".join(part for part in (upgrade_advice(a, short=True), _why(a)) if part)
+        detail = "; ".join(part for part in (upgrade_advice(a, short=True), _why(a, notes)) if part)
         lines += hanging(_head(a), [about, words(_safe(detail, 240))], width, _INDENT)
     return lines
 
@@ -219,19 +276,19 @@ GROUP_COLUMNS = (
     Column("Product", least=60),
     Column("Version"),
     Column("OS"),
-    Column("Hosts"),
+    Column("Hosts", cap=HOST_CAP),
     Column("Upgrade to"),
     Column("Owner"),
     Column("Why", least=32),
 )
 DETAIL_COLUMNS = (
-    Column("Host"),
+    Column("Host", cap=HOST_CAP),
     Column("Product", least=60),
     Column("Version"),
     Column("OS"),
     Column("Status"),
     Column("Risk"),
-    Column("Fix"),
+    Column("Fix and why", least=32),
     Column("Owner"),
     Column("Source", keep_end=True),
 )
@@ -243,7 +300,8 @@ MAX_DETAILS = 10_000
 
 
 def _details(report: AuditReport, width: int) -> list[Line]:
-    """Every installation, worst first (up to MAX_DETAILS): a table when it fits, else
+    """Every installation, worst first (up to MAX_DETAILS), each with what to do and why,
+    as the groups say it, and the inventory row it was read from: a table when it fits, else
     hanging items."""
     # nsmallest keeps sorted()'s order and holds no more than MAX_DETAILS rows.
     order = heapq.nsmallest(
@@ -251,18 +309,19 @@ def _details(report: AuditReport, width: int) -> list[Line]:
         report.findings,
         key=lambda f: (-f.assessment.risk, f.assessment.status.rank, f.installation.host),
     )
+    notes = _notes(report)
     if width >= WIDE:
         table = grid(
             DETAIL_COLUMNS,
             [
                 [
-                    words(_safe(f.installation.host, 60)),
+                    words(_safe(f.installation.host, HOST_CAP)),
                     words(_safe(f.display_name, 120)),
                     words(_safe(f.installation.version, 60)),
                     [(_OS[f.installation.platform], "")],
                     [(f.assessment.status.value, STATUS_STYLE[f.assessment.status])],
                     [(f.assessment.risk.label, RISK_STYLE[f.assessment.risk])],
-                    words(_safe(upgrade_target(f.assessment), 60)),
+                    words(_safe(_fix_and_why(f.assessment, notes), 400)),
                     words(_safe(f.owner, 60)),
                     words(_safe(_source(f.installation.source), 0)),
                 ]
@@ -276,13 +335,14 @@ def _details(report: AuditReport, width: int) -> list[Line]:
     for f in order:
         inst, a = f.installation, f.assessment
         owner = f", owner {_safe(f.owner, 60)}" if f.owner else ""
-        about = words(f"{_safe(inst.host, 60)}:", "bold")
+        about = words(f"{_safe(inst.host, HOST_CAP)}:", "bold")
         about += words(
             f"{_safe(f.display_name, 120)} {_safe(inst.version, 60)} ({inst.platform.value}){owner}"
         )
-        fix = upgrade_advice(a, short=True)
-        where = words(f"from {_safe(_source(inst.source), 0)}", "dim")
-        paragraphs = [about, words(_safe(fix, 120)) + where]
+        # The row it was read from on a line of its own, named as such: never read as part
+        # of the advice ("upgrade to 7.2.1 (latest) from fleet.csv:5").
+        where = words(f"source: {_safe(_source(inst.source), 0)}", "dim")
+        paragraphs = [about, words(_safe(_fix_and_why(a, notes), 400)), where]
         lines += hanging(_head(a), paragraphs, width, _INDENT)
     return lines
 
