@@ -24,6 +24,7 @@ TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "table", "thead",
     "tbody", "tr", "th", "td", "code", "ul", "li", "script", "a", "span", "details",
     "summary", "div", "figure", "figcaption", "svg", "desc", "g", "text", "rect", "strong",
+    "wbr",
 }  # fmt: skip
 
 

@@ -227,7 +227,7 @@ def test_what_the_state_holds_is_inert(where: str) -> None:
     assert {tag for tag, _ in parsed.tags if tag not in ("html", "head", "body")} <= {
         "meta", "title", "style", "h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td",
         "code", "ul", "li", "script", "a", "span", "details", "summary", "div", "figure",
-        "figcaption", "svg", "desc", "g", "text", "rect", "strong",
+        "figcaption", "svg", "desc", "g", "text", "rect", "strong", "wbr",
     }  # fmt: skip
 
 

@@ -13,19 +13,30 @@ from __future__ import annotations
 import base64
 import hashlib
 import heapq
-from itertools import islice
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from vcaudit.advice import (
+    ReviewItem,
+    advisories_worst_first,
     group,
+    hits_worst_first,
     next_steps,
     plural,
-    review_ids,
     to_review,
     upgrade_target,
     verdict_words,
 )
-from vcaudit.models import Advisory, Assessment, AuditReport, Group, Risk, RunTally, Verdict
+from vcaudit.models import (
+    Advisory,
+    Assessment,
+    AuditReport,
+    Finding,
+    Group,
+    Risk,
+    RunTally,
+    Verdict,
+)
 from vcaudit.output import RenderOptions, SinceLastRun
 from vcaudit.output.html_charts import (
     MAX_RUNS,
@@ -120,10 +131,10 @@ _SCRIPT = """
 """
 
 _STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1b1f24}
+body{font:14px/1.45 system-ui,sans-serif;margin:1.5em 1em;color:#1b1f24}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
 table{border-collapse:collapse;margin:.5em 0;width:100%}
-th,td{border-bottom:1px solid #d0d7de;padding:.35em .6em;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #d0d7de;padding:.35em .45em;text-align:left;vertical-align:top}
 th{background:#f6f8fa}
 th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer}
 th[aria-sort=ascending] button:after{content:" \\25B2"}
@@ -134,7 +145,9 @@ td.n{text-align:right}
 .verdict{font-weight:700;padding:.5em 1em;display:inline-block}
 .fail{background:#ffebe9}.pass{background:#dafbe1}
 code{font-family:ui-monospace,monospace}
-.names{display:block;color:#57606a;font-size:.9em}.names span,code{white-space:nowrap}
+.names{display:block;color:#57606a;font-size:.9em}
+.names span,code,a,.id,.owner span,#installations td:first-child{white-space:nowrap}
+td.why{min-width:16em}
 table.summary{width:auto}
 details{display:inline}summary{cursor:pointer;color:#0969da}
 .legend{color:#57606a}
@@ -193,25 +206,81 @@ def reference_url(advisory: Advisory) -> str:
 
 
 def _advisory_link(advisory: Advisory) -> str:
+    """The advisory's id, never broken across lines, linked to its first web reference."""
     url = reference_url(advisory)
     text = _e(advisory.id, 80)
     if not url:
-        return text
+        return f'<span class="id">{text}</span>'
     return f'<a href="{_e(url, 0)}" rel="noreferrer">{text}</a>'
 
 
+def _review_links(a: Assessment) -> str:
+    """The advisories to review, worst first, the first `MAX_IDS` linked, as `review: ZSB-1,
+    ZSB-2 +1` ("" when there is none)."""
+    links = [_advisory_link(advisory) for advisory in advisories_worst_first(a.review)]
+    if not links:
+        return ""
+    more = f" +{len(links) - MAX_IDS:,}" if len(links) > MAX_IDS else ""
+    return "review: " + ", ".join(links[:MAX_IDS]) + more
+
+
+def _review_item(item: ReviewItem) -> str:
+    """An advisory to review in words, its id (which starts them) linked."""
+    text, ident = item.text, item.advisory.id
+    if not text.startswith(ident):
+        return _e(text, 600)
+    return _advisory_link(item.advisory) + _e(text[len(ident) :], 600)
+
+
 def _advisories_cell(a: Assessment) -> str:
-    """The advisories that apply (the first `MAX_IDS` linked to their reference, the rest
-    folded), else the reason, then the advisories to review."""
-    links = [_advisory_link(hit.advisory) for hit in a.hits]
+    """The advisories that apply, worst first (the first `MAX_IDS` linked to their reference,
+    the rest folded), else the reason, then the advisories to review."""
+    links = [_advisory_link(hit.advisory) for hit in hits_worst_first(a)]
     head = ", ".join(links[:MAX_IDS]) or _e(a.reason)
-    to_check = _e(review_ids(a, MAX_IDS), 400)
+    to_check = _review_links(a)
     cell = f"{head}; {to_check}" if head and to_check else head or to_check
     rest = links[MAX_IDS:]
     if rest:
         more = plural(len(rest), "more advisory", "more advisories")
         cell += f"<details><summary>{more}</summary>{', '.join(rest)}</details>"
     return cell
+
+
+WHOLE_VERSION = 9
+"""Characters of a version never broken across lines; a longer one may wrap after a dot."""
+
+
+def _version(text: str) -> str:
+    """A version in code type: whole up to `WHOLE_VERSION` characters, else in pieces that may
+    wrap only after a dot (`24215.` `1007.` `3082.` `1590`), so a long build number does not
+    widen its column, and no other character (a hyphen) ever breaks it."""
+    escaped = _e(text, 80)  # escapes hold no dot: the dots are the version's own
+    if len(text) <= WHOLE_VERSION or "." not in escaped:
+        return f"<code>{escaped}</code>"
+    pieces = escaped.split(".")
+    return "<wbr>".join(
+        f"<code>{piece}{'.' if i < len(pieces) - 1 else ''}</code>"
+        for i, piece in enumerate(pieces)
+    )
+
+
+def _upgrade_cell(a: Assessment) -> str:
+    """The upgrade advice, its version laid out as a version (`_version`)."""
+    target = upgrade_target(a)
+    if a.upgrade_to and target.startswith(a.upgrade_to):
+        return _version(a.upgrade_to) + _e(target[len(a.upgrade_to) :])
+    return _e(target)
+
+
+def _owner(text: str) -> str:
+    """An owner (an address, a team's name): each word whole, an address free to wrap only
+    before its `@` (never after the hyphen of `it-collab@example.com`)."""
+    words = []
+    for word in _e(text, 120).split(" "):
+        local, at, domain = word.partition("@")
+        pieces = [local, at + domain] if at and local else [word]
+        words.append("<wbr>".join(f"<span>{piece}</span>" for piece in pieces if piece))
+    return f'<span class="owner">{" ".join(words)}</span>' if text else ""
 
 
 def _hosts_cell(g: Group) -> str:
@@ -251,10 +320,10 @@ def _findings(report: AuditReport, groups: list[Group]) -> list[str]:
         out.append(
             f"<tr>{_risk_cell(a.risk)}"
             f'<td data-key="{a.status.rank}">{a.status.value}{failing}</td>'
-            f"<td>{_e(g.product)}</td><td><code>{_e(g.version)}</code></td>"
+            f"<td>{_e(g.product)}</td><td>{_version(g.version)}</td>"
             f"<td>{g.platform.value}</td>{_hosts_cell(g)}"
-            f"<td>{_e(upgrade_target(a))}</td><td>{_e(g.owner)}</td>"
-            f"<td>{_advisories_cell(a)}</td></tr>"
+            f"<td>{_upgrade_cell(a)}</td><td>{_owner(g.owner)}</td>"
+            f'<td class="why">{_advisories_cell(a)}</td></tr>'
         )
     out.append("</tbody></table>")
     return out
@@ -413,20 +482,31 @@ def _data_protection(report: AuditReport) -> list[str]:
     return out
 
 
+def _worst(finding: Finding) -> tuple[int, int, str]:
+    """Worst first, as `--details` lists installations: by risk, status, then host."""
+    a = finding.assessment
+    return (-a.risk, a.status.rank, finding.installation.host)
+
+
 def _installations(report: AuditReport) -> list[str]:
+    """Every installation in input order; past `MAX_ROWS`, the worst `MAX_ROWS` of them, worst
+    first, so the rows left out are never those that most need action."""
     total = len(report.findings)
     out = ["<h2>Installations</h2>"]
+    listed: Iterable[Finding] = report.findings
     if total > MAX_ROWS:
+        # nsmallest keeps sorted()'s order and holds no more than MAX_ROWS rows.
+        listed = heapq.nsmallest(MAX_ROWS, report.findings, key=_worst)
         out.append(
-            f"<p>The first {MAX_ROWS:,} of {total:,} installations, in input order; the "
-            "JSON and CSV reports list every one.</p>"
+            f"<p>The worst {MAX_ROWS:,} of {total:,} installations, worst first (by risk, "
+            "status, then host); the JSON and CSV reports list every one.</p>"
         )
     out.append(
         '<table class="sortable" id="installations"><thead><tr><th>host</th><th>product</th>'
         "<th>version</th><th>platform</th><th>status</th><th>risk</th><th>owner</th><th>due</th>"
         "<th>source</th></tr></thead><tbody>"
     )
-    for f in islice(report.findings, MAX_ROWS):
+    for f in listed:
         inst = f.installation
         a = f.assessment
         due = a.due.isoformat() if a.due else ""
@@ -434,9 +514,9 @@ def _installations(report: AuditReport) -> list[str]:
             due += " (overdue)"
         out.append(
             f"<tr><td>{_e(inst.host)}</td><td>{_e(f.display_name)}</td>"
-            f"<td><code>{_e(inst.version)}</code></td><td>{inst.platform.value}</td>"
+            f"<td>{_version(inst.version)}</td><td>{inst.platform.value}</td>"
             f'<td data-key="{a.status.rank}">{a.status.value}</td>{_risk_cell(a.risk)}'
-            f"<td>{_e(f.owner)}</td><td>{_e(due)}</td>"
+            f"<td>{_owner(f.owner)}</td><td>{_e(due)}</td>"
             f"<td>{_e(inst.source.file)}:{inst.source.line}</td></tr>"
         )
     out.append("</tbody></table>")
@@ -496,7 +576,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             "<h2>To review</h2><p>Affected versions not published yet: never counted as a "
             f"vulnerability{fails}.</p><ul>"
         )
-        out += [f"<li>{_e(item.text, 600)}</li>" for item in review]
+        out += [f"<li>{_review_item(item)}</li>" for item in review]
         out.append("</ul>")
     if groups:
         out += _findings(report, groups)
