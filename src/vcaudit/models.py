@@ -369,7 +369,7 @@ _FACT_LABELS = {
     FactName.E2EE_LIMITS: "What end-to-end encryption turns off",
     FactName.SELF_HOSTABLE: "Can be self-hosted",
     FactName.DPA_AVAILABLE: "Data processing agreement / SCCs",
-    FactName.END_OF_LIFE: "End of life",
+    FactName.END_OF_LIFE: "No further fixes (vendor statement)",
 }
 
 
