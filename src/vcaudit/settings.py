@@ -75,6 +75,7 @@ class ScanFlags:
     sarif_category: str | None = None
     sarif_root: Path | None = None
     excel: bool = False
+    csv_delimiter: str = ","
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,10 @@ def resolve_scan(
         color=flags.color,
         quiet=flags.quiet,
         render=RenderOptions(
-            root=root, sarif_category=sarif_category(flags.sarif_category), excel=flags.excel
+            root=root,
+            sarif_category=sarif_category(flags.sarif_category),
+            excel=flags.excel,
+            csv_delimiter=csv_delimiter(flags.csv_delimiter),
         ),
     )
     check_outputs(output.paths, names)
@@ -222,6 +226,20 @@ def resolve_scan(
         password_file=flags.smtp_password_file or (config.mail.password_file if config else ""),
         piped=piped,
     )
+
+
+CSV_DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";", "tab": "\t"}
+"""`--csv-delimiter` choices and the character each stands for."""
+
+
+def csv_delimiter(text: str) -> str:
+    """`--csv-delimiter`, checked."""
+    try:
+        return CSV_DELIMITERS[text]
+    except KeyError:
+        raise UsageError(
+            f"--csv-delimiter: expected comma, semicolon or tab, got {text!r}"
+        ) from None
 
 
 GITHUB_WORKSPACE = "GITHUB_WORKSPACE"

@@ -125,3 +125,38 @@ def test_the_values_are_still_there(test_feed: Feed) -> None:
         "'\uff0bx",
         "plain;text",
     }
+
+
+@pytest.mark.parametrize(("name", "char"), [("semicolon", ";"), ("tab", "\t"), (",", ",")])
+def test_csv_delimiter_separates_cells_as_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, char: str
+) -> None:
+    code = main(["scan", str(_fleet(tmp_path)), *BASE, "-f", "csv", "--csv-delimiter", name])
+    assert code == 0
+    out = capsys.readouterr().out
+    rows = list(csv.reader(io.StringIO(out), delimiter=char))
+    assert rows[0][:4] == ["host", "platform", "product", "name"]
+    assert [row[0] for row in rows[1:]] == ["pc-1", "pc-2"]
+    assert all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_a_semicolon_file_keeps_each_cell_safe_and_whole(test_feed: Feed) -> None:
+    rows = [make_installation("meetly", "6.2.5", host=h, line=2 + i) for i, h in enumerate(HOSTS)]
+    report = run_audit(rows, test_feed, Policy(), TODAY)
+    text = formatter_for(OutputFormat.CSV)(report, RenderOptions(csv_delimiter=";"))
+    read = list(csv.reader(io.StringIO(text), delimiter=";"))
+    hosts = [row[0] for row in read[1:]]
+    # A host holding ';' is quoted: read back with ';' it is one cell, and no piece of it
+    # starts a formula.
+    assert len(hosts) == len(HOSTS)
+    for host in hosts:
+        for piece in host.split(";"):
+            assert not piece.lstrip(" ").startswith(FORMULA), host
+
+
+def test_an_unknown_csv_delimiter_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["scan", str(_fleet(tmp_path)), *BASE, "-f", "csv", "--csv-delimiter", "|"])
+    assert code == 2
+    assert "--csv-delimiter: expected comma, semicolon or tab, got '|'" in capsys.readouterr().err

@@ -25,6 +25,7 @@ from vcaudit.cli.common import (
     _errors,
     _load_feed,
     _progress_rows,
+    _warn,
     _width,
     _write_report,
 )
@@ -86,6 +87,7 @@ def scan(
     sarif_category: opt.SarifCategoryFlag = None,
     sarif_root: opt.SarifRootFlag = None,
     excel: opt.ExcelFlag = False,
+    csv_delimiter: opt.CsvDelimiterFlag = ",",
 ) -> None:
     """Audit inventories and print the risk report."""
     given = dict(locals())  # every option, as typer parsed it (first: nothing else is local)
@@ -156,7 +158,7 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
         _write_report(fmt, report, file_options, path, names, quiet=plan.quiet)
     if not plan.quiet:
         for warning in report.warnings:
-            typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+            _warn(warning)
 
 
 def _since_last_run(settings: ScanSettings, report: AuditReport) -> SinceLastRun | None:
@@ -214,7 +216,7 @@ def _deliver(settings: ScanSettings, report: AuditReport) -> bool:
     # Owners not mailed: the default recipients' mail lists them; without one, or without
     # -q, they are said here too.
     for note in result.notes if not quiet or not notify.email_to else ():
-        typer.echo(f"vcaudit: warning: {terminal_safe(note, 0)}", err=True)
+        _warn(note)
     for failure in result.failures:
         typer.echo(f"vcaudit: error: {terminal_safe(failure, 0)}", err=True)
     return bool(result.failures)

@@ -344,3 +344,14 @@ ExcelFlag = Annotated[
         "non-ASCII text correctly.",
     ),
 ]
+
+
+CsvDelimiterFlag = Annotated[
+    str,
+    typer.Option(
+        "--csv-delimiter",
+        metavar="comma|semicolon|tab",
+        help="CSV: what separates cells; semicolon for Excel set up for a language whose "
+        "list separator it is (German, French, Dutch, Italian, Spanish...).",
+    ),
+]

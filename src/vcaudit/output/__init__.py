@@ -88,6 +88,9 @@ class RenderOptions:
     upload action's own `category` input applies)."""
     excel: bool = False
     """`--excel`: CSV starts with a UTF-8 byte order mark, so spreadsheets read it as UTF-8."""
+    csv_delimiter: str = ","
+    """`--csv-delimiter`: what separates CSV cells (`;` for spreadsheets set up for a
+    language whose list separator it is: German, French, Dutch, Italian, Spanish...)."""
     since: SinceLastRun | None = None
     """What changed since the last run, with `--state` (the HTML report shows it)."""
 

@@ -6,7 +6,8 @@ LibreOffice, and so is each piece after a `;`, for spreadsheets that split cells
 (Excel where `;` is the list separator): `a;=cmd` is written `a;'=cmd`. Control characters
 are shown as escapes, so printing the file in a terminal or CI log is safe too. `--excel`
 starts the file with a UTF-8 byte order mark: without it Excel reads a CSV in the system's
-legacy code page and garbles every non-ASCII name.
+legacy code page and garbles every non-ASCII name. `--csv-delimiter semicolon` separates cells
+with `;`, as Excel expects where `;` is the list separator (cells holding a `;` are quoted).
 The `review` column names the advisories to review (affected versions not published yet):
 shown, never part of status or risk.
 """
@@ -41,7 +42,7 @@ def write(report: AuditReport, options: RenderOptions, stream: TextIO) -> None:
     """Row by row to `stream`."""
     if options.excel:
         stream.write(BOM)
-    writer = csv.writer(stream, lineterminator="\r\n")
+    writer = csv.writer(stream, delimiter=options.csv_delimiter, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for finding in report.findings:
         inst = finding.installation
