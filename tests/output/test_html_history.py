@@ -163,6 +163,22 @@ def test_each_column_stacks_its_risks_to_scale_with_its_numbers_in_words() -> No
     assert {"2026-01-01", "2026-01-02", "now", "40", "20", "3"} <= set(words)
 
 
+def test_the_count_over_the_tallest_column_stays_inside_the_picture() -> None:
+    # 12 open findings: the axis tops out at 12, so the tallest column reaches its top; its
+    # count is written 4 pixels above it in 12-pixel type, which must fit under the frame.
+    for runs in [(run("2026-01-01T08:00:00+00:00", 12), run("", 3)), (run("", 40),)]:
+        page = render(run("2025-12-31T08:00:00+00:00", 1), *runs)
+        svg = section(page).split("<svg")[1].split("</svg>")[0]
+        counts = re.findall(
+            r'<text x="[\d.]+" y="(-?\d+)" text-anchor="middle">([\d,]+)</text>', svg
+        )
+        tallest = max(counts, key=lambda c: int(c[1].replace(",", "")))
+        assert tallest[1] in ("12", "40")
+        assert int(tallest[0]) - 12 >= 0  # the text's top, a full line of type above its base
+        top_of_axis = min(int(y) for y in re.findall(r'<rect class="other" x="\d+" y="(\d+)"', svg))
+        assert int(tallest[0]) + 4 == top_of_axis  # set just above the column, which meets it
+
+
 def test_a_long_history_draws_every_run_with_dates_that_never_overlap() -> None:
     runs = [run(f"2026-{1 + d // 28:02}-{1 + d % 28:02}T08:00:00+00:00", d % 7) for d in range(89)]
     page = render(*runs, run("", 1))

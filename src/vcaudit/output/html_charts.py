@@ -284,6 +284,9 @@ HISTORY_HEIGHT = 160
 _HISTORY_WIDTH = 640
 """Pixels the columns share (each at most 80, so a few runs each show their date, and at
 least 4: 90 runs take 630)."""
+_HEADROOM = 24
+"""Pixels above the top of the value axis: room for the count over the tallest column (12px
+text set 4 pixels above it), which the frame would otherwise clip."""
 _STACK = (Risk.CRITICAL, Risk.HIGH, Risk.MEDIUM, Risk.LOW)
 """The risks of a column from the bottom up: the worst on the baseline, where it reads best."""
 
@@ -330,7 +333,7 @@ def history_chart(runs: Sequence[RunTally]) -> str:
     left = max(44, 12 + 7 * len(f"{top:,}"))
     step = max(4, min(80, _HISTORY_WIDTH // max(len(runs), 1)))
     col = max(3, min(32, step * 2 // 3))
-    base = 10 + HISTORY_HEIGHT
+    base = _HEADROOM + HISTORY_HEIGHT
     plot = step * len(runs)
     legend = left + plot + 20 + 7 * len(f"{runs[-1].open:,}" if runs else "")
     width, height = legend + 90, base + 30
