@@ -302,12 +302,13 @@ def test_an_ignored_advisory_keeps_its_rule(test_feed: Feed) -> None:
 
 def test_an_ignored_review_item_keeps_its_rule(test_feed: Feed) -> None:
     item = product(test_feed, advisory("W-9", known=False))
-    rule = IgnoreRule("W-9", "watching it", until=None, index=3)
+    until = TODAY + dt.timedelta(days=30)
+    rule = IgnoreRule("W-9", "watching it", until=until, index=3)
     found = verdict(item, "6.2.5", context=RowContext(ignores=(rule,)))
     assert found.review == ()
     ((ignored),) = found.ignored
     assert (ignored.hit.advisory.id, ignored.hit.fixed) == ("W-9", "")
-    assert (ignored.reason, ignored.until, ignored.rule) == ("watching it", None, 3)
+    assert (ignored.reason, ignored.until, ignored.rule) == ("watching it", until, 3)
     assert [a.id for a in verdict(item, "6.2.5").review] == ["W-9"]
 
 

@@ -140,6 +140,16 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
         "matching.x__may_affect_after__mutmut_27",
     ),
     "holds=False is Upgrade's default": ("matching.xǁ_Ladderǁ_from__mutmut_73",),
+    # policy.py
+    "_due does not read `today`: the due date is the start plus the SLA days": (
+        "policy.x_assess__mutmut_74",
+    ),
+    "an outdated client's advice names the latest as `to`, and `also_clean` and `or_later` "
+    "read the same whether `smallest` is the latest or empty": ("policy.x__upgrade__mutmut_10",),
+    "a client below the minimum is unsupported unless vulnerable or end of life, which are "
+    "handled first: `and` and `or` take the same branch": ("policy.x__due__mutmut_12",),
+    "under --strict an unknown row makes the second call true, which makes the answer false "
+    "whatever the first one says": ("policy.x_fails_for_review_only__mutmut_4",),
     # sanitize.py
     "no character from U+00A0 to U+061B is escaped, so U+0100 is never escaped: `< 0x100`, "
     "`<= 0x100` and `< 257` choose the same form": (
