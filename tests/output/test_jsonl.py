@@ -135,3 +135,25 @@ def test_counted_and_read_again_gives_the_same_lines(tmp_path: Path) -> None:
     again = tmp_path / "again.jsonl"
     assert main(["scan", str(fleet), "--report", f"jsonl={again}", *args]) == 0
     assert again.read_bytes() == out.read_bytes()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_line_is_valid_against_the_line_schema(test_feed: Feed, case: str) -> None:
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).parents[2] / "schema" / "report-line.schema.json").read_text("utf-8")
+    )
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    text = render(test_feed, case, OutputFormat.JSONL)
+    lines = text.splitlines()
+    for line in lines:
+        validator.validate(json.loads(line))
+    # The check has teeth: a line missing its status, or with a risk the scale lacks, fails.
+    if lines:
+        line = json.loads(lines[0])
+        assert not validator.is_valid({k: v for k, v in line.items() if k != "status"})
+        assert not validator.is_valid({**line, "risk": "severe"})
