@@ -159,6 +159,7 @@ def _report(
         report,
         data_protection=section,
         warnings=(*report.warnings, *data_protection_warnings(section)),
+        product_names=tuple((p.id, p.name) for p in auditor.feed.products),
     )
 
 

@@ -795,6 +795,9 @@ class AuditReport:
     before writing anything)."""
     data_protection: DataProtectionSection = DataProtectionSection()
     """The products found in the fleet with their data-protection sheets (`report.py`)."""
+    product_names: tuple[tuple[str, str], ...] = ()
+    """Every product of the feed as (id, name): what the changes since the last run are named
+    by, since the state file remembers feed ids and a product may have left the fleet."""
 
     @property
     def verdict(self) -> Verdict:

@@ -98,3 +98,19 @@ def test_the_section_draws_open_findings_then_and_now_and_escapes_what_the_state
     changes = re.findall(r"<tr><td>(\w+)</td>", part)
     assert changes == ["new", "riskier", "resolved"]
     assert "<td>Demo Meet</td>" in part
+
+
+def test_a_product_that_left_the_fleet_is_still_named_by_its_name(tmp_path: Path) -> None:
+    # The state remembers feed ids; Meetly's only finding is resolved because Meetly left the
+    # fleet, so no group of this run names it: the feed does.
+    state = tmp_path / "state.json"
+    scan(
+        tmp_path,
+        "pc-1,windows,meetly,5.16.9\npc-2,windows,chatter,8.150.0.1\n",
+        "--state",
+        str(state),
+    )
+    part = section(scan(tmp_path, "pc-2,windows,chatter,8.150.0.1\n", "--state", str(state)))
+    rows = re.findall(r"<tr><td>(\w+)</td>.*?<td>pc-1</td><td>([^<]*)</td>", part)
+    assert rows == [("resolved", "Meetly Workplace")]
+    assert "<td>meetly</td>" not in part

@@ -9,7 +9,7 @@ only of counts and words vcaudit chose, so no inventory value reaches a mail hea
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vcaudit.advice import (
@@ -98,11 +98,13 @@ def subject(report: AuditReport, changes: Changes | None) -> str:
     return text
 
 
-def _entry_line(entry: Entry) -> str:
+def _entry_line(entry: Entry, names: Mapping[str, str]) -> str:
+    """One change; the state remembers the feed's product id, people read the product's name."""
     ids = ", ".join(entry.advisories[:3]) + (" ..." if len(entry.advisories) > 3 else "")
     tail = f": {ids}" if ids else ""
+    product = names.get(entry.product, entry.product)
     return (
-        f"{entry.risk.label:<9}{_t(entry.product, 60)} {_t(entry.version, 40)} on "
+        f"{entry.risk.label:<9}{_t(product, 60)} {_t(entry.version, 40)} on "
         f"{_t(entry.host, 60)} ({entry.platform}), {entry.status}{_t(tail, 100)}"
     )
 
@@ -139,7 +141,7 @@ _REVIEW_INTRO = (
 )
 
 
-def _changes_text(changes: Changes) -> list[str]:
+def _changes_text(changes: Changes, names: Mapping[str, str]) -> list[str]:
     since = f" since {changes.previous_run}" if changes.previous_run else " (first run)"
     lines = [
         f"Changes{since}: {len(changes.new)} new, {len(changes.resolved)} resolved, "
@@ -152,7 +154,7 @@ def _changes_text(changes: Changes) -> list[str]:
     ):
         if entries:
             lines.append(f"{title}:")
-            lines += [f"  - {_entry_line(e)}" for e in entries[:MAX_CHANGES]]
+            lines += [f"  - {_entry_line(e, names)}" for e in entries[:MAX_CHANGES]]
             if len(entries) > MAX_CHANGES:
                 lines.append(f"  ... and {len(entries) - MAX_CHANGES} more")
     return lines
@@ -174,9 +176,10 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
     unjudged = [g for g in every if g.assessment.risk <= Risk.NONE]
     steps = next_steps(report)
     review = to_review(report)
+    names = dict(report.product_names)
     text = [intro, ""]
     if changes is not None:
-        text += [*_changes_text(changes), ""]
+        text += [*_changes_text(changes, names), ""]
     if steps:
         text.append("What to do:")
         text += [f"  - {_t(step.text, _STEP_WIDTH)}" for step in steps]
@@ -224,7 +227,7 @@ def build(report: AuditReport, changes: Changes | None, audience: str = "") -> D
     return Digest(
         subject(report, changes),
         "\n".join(text) + "\n",
-        _html(report, changes, intro, groups + unjudged, steps, feed_date, review),
+        _html(report, changes, intro, groups + unjudged, steps, feed_date, review, names),
     )
 
 
@@ -244,6 +247,7 @@ def _html(
     steps: Sequence[Step],
     feed_date: str,
     review: list[ReviewItem],
+    names: Mapping[str, str],
 ) -> str:
     cell = "padding:4px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top"
     out = [
@@ -252,7 +256,7 @@ def _html(
         f'<p style="font-size:16px"><b>{_h(intro, 400)}</b></p>',
     ]
     if changes is not None:
-        out.append(f"<p>{_h(_changes_text(changes)[0], 300)}</p>")
+        out.append(f"<p>{_h(_changes_text(changes, names)[0], 300)}</p>")
         for title, entries in (
             ("New", changes.new),
             ("Riskier", changes.rose),
@@ -260,7 +264,7 @@ def _html(
         ):
             if entries:
                 out.append(f'<p style="margin:8px 0 2px"><b>{title}</b></p><ul>')
-                out += [f"<li>{_h(_entry_line(e), 400)}</li>" for e in entries[:MAX_CHANGES]]
+                out += [f"<li>{_h(_entry_line(e, names), 400)}</li>" for e in entries[:MAX_CHANGES]]
                 out.append("</ul>")
     if steps:
         out.append('<p style="margin:12px 0 2px"><b>What to do</b></p><ul>')

@@ -359,6 +359,18 @@ def _versions(groups: list[Group]) -> list[str]:
     return out
 
 
+def _product_names(report: AuditReport) -> dict[str, str]:
+    """Product name by feed id: every product of the feed (a resolved finding's product may
+    have left the fleet), else those of the report's groups."""
+    names = {
+        g.assessment.product.id: g.assessment.product.name
+        for g in report.groups
+        if g.assessment.product is not None
+    }
+    names.update(report.product_names)
+    return names
+
+
 def _since_last_run(report: AuditReport, since: SinceLastRun) -> list[str]:
     """What changed since the run the state file remembers: pictures, then each change."""
     new, rose, resolved = len(since.new), len(since.rose), len(since.resolved)
@@ -387,11 +399,7 @@ def _since_last_run(report: AuditReport, since: SinceLastRun) -> list[str]:
         return out
     if len(changes) > MAX_CHANGES:
         out.append(f"<p>The first {MAX_CHANGES:,} of {len(changes):,} changes.</p>")
-    names = {
-        g.assessment.product.id: g.assessment.product.name
-        for g in report.groups
-        if g.assessment.product is not None
-    }
+    names = _product_names(report)
     out.append(
         '<table class="sortable" id="changes"><thead><tr><th>change</th><th>risk</th>'
         "<th>host</th><th>product</th><th>platform</th><th>version</th><th>status</th>"
