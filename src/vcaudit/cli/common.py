@@ -35,6 +35,23 @@ def _fail(error: VcauditError) -> NoReturn:
     raise typer.Exit(int(error.exit_code))
 
 
+def _warn(warning: str) -> None:
+    """`vcaudit: warning: ...` on standard error (see `_say`)."""
+    _say(f"vcaudit: warning: {terminal_safe(warning, 0)}")
+
+
+def _say(line: str) -> None:
+    """A line of vcaudit's own on standard error: on a terminal, wrapped to its width like
+    the report (words whole, continuation lines indented); elsewhere (a CI log, a script
+    reading it) one line, as written."""
+    if sys.stderr.isatty():
+        from vcaudit.console import terminal_width
+        from vcaudit.output.layout import message
+
+        line = message(line, terminal_width(sys.stderr, os.environ, _DEFAULT_WIDTH))
+    typer.echo(line, err=True)
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     try:
@@ -56,7 +73,7 @@ def _load_feed(
         # --cache-dir or VCAUDIT_CACHE_DIR: a folder chosen, so an unsafe one is an error.
         chosen = store.feed_in_use(store.environ_cache_dir(cache_dir), explicit=bool(cache_dir))
         for warning in chosen.warnings:
-            typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+            _warn(warning)
         return chosen.feed
     text = str(location)
     if text.startswith(("https://", "http://")):

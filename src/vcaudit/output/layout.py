@@ -1,4 +1,5 @@
-"""Text laid out for a terminal of a given width: the table report and the listings.
+"""Text laid out for a terminal of a given width: the table report, the listings and the
+messages on standard error.
 
 Words are wrapped at spaces only, so a version, a host, an owner or an advisory id is never
 split across two lines; a word wider than the room it has is shortened with an ellipsis.
@@ -234,6 +235,14 @@ def _row(
             line.pop()
         out.append(line)
     return out
+
+
+def message(text: str, width: int, step: int = 2) -> str:
+    """A message (`vcaudit: warning: ...`) as lines of at most `width` cells, broken between
+    words, its continuation lines `step` cells in; a word wider than a line (a path, an
+    address to copy) stands whole on a line of its own. No newline at the end."""
+    lines = hanging([], [words(text)], max(width, MIN_WIDTH), 0, step, cut=False)
+    return "\n".join(plain(line).rstrip(" ") for line in lines)
 
 
 def plain(line: Line) -> str:
