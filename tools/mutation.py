@@ -150,6 +150,56 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "handled first: `and` and `or` take the same branch": ("policy.x__due__mutmut_12",),
     "under --strict an unknown row makes the second call true, which makes the answer false "
     "whatever the first one says": ("policy.x_fails_for_review_only__mutmut_4",),
+    # inventory/identify.py
+    "exclusion rules are only matched by name: their product, platforms and `only` are never "
+    "read (None is false, as False)": (
+        "inventory.identify.xǁIdentifierǁ__init____mutmut_58",
+        "inventory.identify.xǁIdentifierǁ__init____mutmut_73",
+        "inventory.identify.xǁIdentifierǁ__init____mutmut_76",
+        "inventory.identify.xǁIdentifierǁ__init____mutmut_78",
+        "inventory.identify.x__rule__mutmut_1",
+    ),
+    "a cache bypassed: the same answer, and helpers are counted on every call either way": (
+        "inventory.identify.xǁIdentifierǁrelevant__mutmut_3",
+        "inventory.identify.xǁIdentifierǁrelevant__mutmut_4",
+    ),
+    "whether a name is claimed does not depend on the publisher (only the claim's "
+    "precedence does), and a publisher of None counts as none": (
+        "inventory.identify.xǁIdentifierǁ_decide_relevant__mutmut_21",
+        "inventory.identify.xǁIdentifierǁplatform_of__mutmut_8",
+    ),
+    "exact claims are only tested for being there": (
+        "inventory.identify.xǁIdentifierǁ_exact_claims__mutmut_1",
+        "inventory.identify.xǁIdentifierǁ_exact_claims__mutmut_2",
+        "inventory.identify.xǁIdentifierǁ_exact_claims__mutmut_3",
+        "inventory.identify.xǁIdentifierǁ_exact_claims__mutmut_4",
+        "inventory.identify.xǁIdentifierǁ_exact_claims__mutmut_8",
+    ),
+    "the precedence of an exact claim is 0: base + 0 and base - 0 are the same": (
+        "inventory.identify.xǁIdentifierǁ_claims__mutmut_24",
+    ),
+    "only Windows rules apply elsewhere with a note, and they name one platform: the "
+    "separator is never written": ("inventory.identify.xǁIdentifierǁ_claims__mutmut_81",),
+    "every product has an entry in the exclusions, so the default of get() is never used": (
+        "inventory.identify.xǁIdentifierǁ_excluded__mutmut_7",
+        "inventory.identify.xǁIdentifierǁ_excluded__mutmut_9",
+    ),
+    "get_close_matches lists the best match first: n=1, 2 or 3 and its default cutoff (0.6) "
+    "give the same first one": (
+        "inventory.identify.xǁIdentifierǁ_closest__mutmut_12",
+        "inventory.identify.xǁIdentifierǁ_closest__mutmut_13",
+        "inventory.identify.xǁIdentifierǁ_closest__mutmut_14",
+    ),
+    "an empty publisher compiles to a pattern that only the empty publisher matches, and an "
+    "empty publisher is read as none": ("inventory.identify.x__rule__mutmut_16",),
+    "'XXaeiouXX' holds no other lower-case letter, and the article only reads one": (
+        "inventory.identify.x__article__mutmut_7",
+    ),
+    "a product without a version shape fits every version, so it is never listed among those "
+    "that a version fits none of": (
+        "inventory.identify.x__misfit__mutmut_7",
+        "inventory.identify.x__misfit__mutmut_8",
+    ),
     # sanitize.py
     "no character from U+00A0 to U+061B is escaped, so U+0100 is never escaped: `< 0x100`, "
     "`<= 0x100` and `< 257` choose the same form": (

@@ -468,3 +468,149 @@ def test_name_variants_drop_what_tools_add() -> None:
     ]
     assert name_variants("Zoomish.APP") == ["Zoomish.APP", "Zoomish"]
     assert name_variants("Zoomish") == ["Zoomish"]
+
+
+def test_rows_without_a_publisher_or_version(identifier: Identifier) -> None:
+    """The defaults stand for a row that reports neither."""
+    found = identifier.identify("Zoomish Workplace (64-bit)")
+    assert found is not None
+    assert found.note == ""
+    assert shown(identifier.resolve("Zoomish Workplace (64-bit)"))[4] == ""
+    assert identifier.explain("Zoomish Workplace (64-bit)") == [
+        r"name rule 'Zoomish Workplace \((64-bit|32-bit)\)', publisher 'Zoomish Inc\.?' of "
+        "zoomish (precedence 2)",
+        "product name (as 'Zoomish Workplace') of zoomish (precedence 13)",
+    ]
+    assert identifier.explain("Teamish") == [
+        "feed id of teamish (precedence 0)",
+        "name rule 'Teamish' of teamish-classic (precedence 2)",
+        "name rule 'Teamish' of teamish (precedence 2)",
+        "product name of teamish (precedence 3)",
+    ]
+    assert identifier.relevant("Zoomish Helper") is False  # a helper whatever its publisher
+
+
+def test_a_publisher_of_the_longest_length_is_matched(identifier: Identifier) -> None:
+    assert identifier.explain("Zoomish", "p" * 1024) == [
+        "feed id of zoomish (precedence 0)",
+        "name rule 'Zoomish' of zoomish (precedence 2)",
+    ]
+
+
+def test_a_rule_without_a_publisher_takes_any(identifier: Identifier) -> None:
+    assert identifier.explain("Zoomish", "Zoomish Inc.", W) == [
+        "feed id of zoomish (precedence 0)",
+        "name rule 'Zoomish' of zoomish (precedence 2)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("zoomish 6.2.1", "feed id (as 'zoomish')"),
+        (
+            "Zoomish Machine-Wide Installer 1.2.3",
+            "name rule 'Zoomish Machine-Wide Installer' (as 'Zoomish Machine-Wide Installer')",
+        ),
+    ],
+)
+def test_a_name_with_a_version_names_the_variant(
+    identifier: Identifier, name: str, rule: str
+) -> None:
+    found = identifier.identify(name, "", W)
+    assert found is not None
+    assert found.rule == rule
+
+
+def test_the_closest_name_is_written_as_the_rule_reads(identifier: Identifier) -> None:
+    found = identifier.resolve("zoomish workplace (64")
+    assert isinstance(found, NotIdentified)
+    assert found.closest == "Zoomish Workplace (zoomish), by 'zoomish workplace (64-bit'"
+
+
+def shared(feed: Feed, *shapes: str, exact: bool = False) -> Identifier:
+    """Products named `Shared` by a rule, each with a version shape ("" for none); the first
+    also has the exact id `shared` when `exact`."""
+    products = [
+        product(
+            feed,
+            "shared" if exact and i == 0 else f"p{i}",
+            f"P{i}",
+            Identification(windows=(WindowsRule("Shared"),), versions=shape),
+        )
+        for i, shape in enumerate(shapes)
+    ]
+    return Identifier(products)
+
+
+def test_one_shaped_product_among_others_needs_no_version(test_feed: Feed) -> None:
+    identifier = shared(test_feed, r"1\.\d+", "", exact=True)
+    found = identifier.identify("Shared")
+    assert found is not None
+    assert found.product.id == "shared"
+    assert identifier.identify("shared") is not None
+
+
+def test_a_version_two_shapes_fit_takes_the_strongest_claim(test_feed: Feed) -> None:
+    identifier = shared(test_feed, r"\d+(\.\d+)*", r"1\.\d+")
+    found = identifier.identify("Shared", "", W, "1.5")
+    assert found is not None
+    assert found.product.id == "p0"
+    assert shown(identifier.resolve("Shared", "", W)) == (
+        "NOT",
+        "could be P0 or P1; the row has no version to tell them apart",
+        False,
+        "",
+    )
+
+
+def test_an_excluded_name_is_not_the_product(test_feed: Feed) -> None:
+    broad = product(
+        test_feed,
+        "zoomish",
+        "Zoomish",
+        Identification(
+            windows=(WindowsRule("Zoomish.*"),),
+            windows_exclude=(WindowsRule("Zoomish Outlook Plugin.*"),),
+        ),
+    )
+    identifier = Identifier([broad])
+    assert identifier.identify("Zoomish Meetings", "", W) is not None
+    assert identifier.identify("Zoomish Outlook Plugin 5.1", "", W) is None
+    assert identifier.explain("Zoomish Outlook Plugin", "", W) == [
+        "excluded from zoomish by 'Zoomish Outlook Plugin.*'"
+    ]
+
+
+def test_a_helper_whose_name_starts_with_a_vowel(test_feed: Feed) -> None:
+    addin = product(
+        test_feed,
+        "zoomish",
+        "Zoomish",
+        Identification(not_clients=(NotClientRule("Zoomish Add-in", what="add-in for Office"),)),
+    )
+    assert shown(Identifier([addin]).resolve("Zoomish Add-in")) == (
+        "NOT",
+        "an add-in for Office of Zoomish, not a client: nothing to audit",
+        True,
+        "",
+    )
+
+
+def test_keywords_without_any_spaced_name(test_feed: Feed) -> None:
+    teamish = product(test_feed, "teamish", "Teamish", Identification())
+    identifier = Identifier([teamish])
+    assert identifier.relevant("Teamish Tools")
+    assert not identifier.relevant("Notepad")
+
+
+def test_the_platform_of_a_name_ruled_by_publisher_beside_a_product_name(
+    test_feed: Feed,
+) -> None:
+    alpha = product(
+        test_feed,
+        "alpha",
+        "Alpha Meet",
+        Identification(windows=(WindowsRule("Alpha Meet", publisher="Alpha Inc"),)),
+    )
+    assert Identifier([alpha]).platform_of("Alpha Meet") is W
