@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
+    from vcaudit.output.layout import Words
+
 JSON_SCHEMA_VERSION = 1
 
 _NO_SHEET = "the feed has no data-protection sheet for this product yet: every fact is unknown"
@@ -81,25 +83,12 @@ def _grid() -> Table:
 
 
 def _render(parts: list[Any], color: bool, width: int) -> str:
-    """Print the parts; a `_Link` is printed unwrapped (a URL cut in two cannot be opened),
-    and no line keeps the spaces rich pads cells with."""
+    """Print the parts; no line keeps the spaces rich pads cells with."""
     buffer = io.StringIO()
     console = make_console(buffer, color=color, width=width)
     for part in parts:
-        if isinstance(part, _Link):
-            console.print(part.text, soft_wrap=True)
-        else:
-            console.print(part)
+        console.print(part)
     return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
-
-
-class _Link:
-    """A line holding a URL: printed as it is, however long."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: Text) -> None:
-        self.text = text
 
 
 _FOOTER = (
@@ -129,26 +118,42 @@ def render_sheets(feed: Feed, color: bool, width: int) -> str:
 
 def render_sheet(product: Product, color: bool, width: int) -> str:
     """One product's sheet: each fact with its note, the date its source was read and the
-    source's URL."""
-    from rich.padding import Padding
-    from rich.text import Text
+    source's URL, laid out for `width` columns by `output/layout.py`: words wrap at spaces,
+    and a URL is never cut: one longer than what is left of its line goes on a line of its
+    own, indented (`read 2026-12-01:`, then the address), so only an address wider than the
+    terminal passes its edge."""
+    from vcaudit.output.layout import MIN_WIDTH, Line, emit, hanging, plain, words
 
-    parts: list[Any] = [_heading(product), Text("")]
+    width = max(width, MIN_WIDTH)
+    lines: list[Line] = []
+
+    def paragraph(text: Words, indent: int = 0) -> None:
+        lines.extend(hanging([], [text], width, indent, 0 if indent == 0 else 2, cut=False))
+
+    vendor = f", {terminal_safe(product.vendor, 0)}" if product.vendor else ""
+    heading = words(f"{terminal_safe(product.name, 0)} ({product.id}){vendor}", "bold")
+    if product.lifecycle.eol:
+        heading += words("- end of life", "bold red")
+    paragraph(heading)
+    lines.append([])
     if not product.data_protection:
-        parts.append(Text(_NO_SHEET, style="yellow"))
-        parts.append(Text(""))
+        paragraph(words(_NO_SHEET, "yellow"))
+        lines.append([])
     for fact in facts(product):
-        line = Text(f"{fact.name.label}: ")
-        line.append_text(_value(fact))
-        parts.append(line)
+        shown = terminal_safe(fact.shown, 0)
+        paragraph(words(f"{fact.name.label}:") + words(shown, _STYLE.get(fact.shown, "")))
         if fact.note:
-            parts.append(Padding(Text(terminal_safe(fact.note, 0)), (0, 0, 0, 2)))
+            lines.extend(hanging([], [words(terminal_safe(fact.note, 0))], width, 2, 0, cut=False))
         if fact.source:
             read = f"read {fact.read.isoformat()}: " if fact.read else ""
-            parts.append(_Link(Text(f"  {read}{terminal_safe(fact.source, 0)}")))
-        parts.append(Text(""))
-    parts.append(Text(_FOOTER))
-    return _render(parts, color, width)
+            paragraph(words(f"{read}{terminal_safe(fact.source, 0)}"), indent=2)
+        lines.append([])
+    paragraph(words(_FOOTER))
+    buffer = io.StringIO()
+    # As wide as the widest line: rich must not fold an address that stands on its own line.
+    widest = max((len(plain(line)) for line in lines), default=width)
+    emit(lines, buffer, make_console(buffer, color=color, width=max(width, widest)), color)
+    return buffer.getvalue()
 
 
 def _product_data(product: Product) -> dict[str, Any]:
