@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from tests.browser.devtools import Browser, chromium, launched
 from vcaudit.audit import run_audit
 from vcaudit.models import AuditReport, Feed, Installation, Platform, Source
+from vcaudit.notify.digest import build
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 from vcaudit.policy import Policy
 
@@ -153,3 +155,33 @@ def test_the_installations_fit_the_window_with_hosts_and_versions_whole(
     assert found["broken"] == []
     assert found["scroll"] <= found["client"]
     assert found["right"] <= found["room"] + 0.5
+
+
+def test_the_mail_fits_1000_pixels_with_every_id_and_host_whole(
+    browser: Browser, bundled_feed: Feed, tmp_path: Path
+) -> None:
+    path = tmp_path / "mail.html"
+    path.write_text(build(fleet_report(bundled_feed), None).html, encoding="utf-8")
+    page = browser.new_page(width=1000, height=900)
+    page.navigate(path.as_uri())
+    found = page.evaluate(
+        """(function () {
+      var broken = [], looked = 0;
+      document.querySelectorAll('td span[style*="nowrap"], td a').forEach(function (e) {
+        looked++;
+        var range = document.createRange();
+        range.selectNodeContents(e);
+        var tops = {};
+        Array.prototype.forEach.call(range.getClientRects(), function (r) {
+          if (r.width > 0) { tops[Math.round(r.top)] = true; }
+        });
+        if (Object.keys(tops).length > 1) { broken.push(e.textContent); }
+      });
+      var root = document.documentElement;
+      return {broken: broken, looked: looked, scroll: root.scrollWidth, client: root.clientWidth};
+    })()"""
+    )
+    assert page.errors == []
+    assert found["looked"] > 50  # ids, hosts, addresses and version pieces
+    assert found["broken"] == []
+    assert found["scroll"] <= found["client"]

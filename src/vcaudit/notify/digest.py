@@ -14,23 +14,28 @@ from dataclasses import dataclass
 
 from vcaudit.advice import (
     ReviewItem,
+    advisories_worst_first,
+    first_in_natural_order,
     group,
+    hits_worst_first,
     hosts_named,
     next_steps,
     plural,
-    review_ids,
-    short_ids,
+    reference_url,
     to_review,
     upgrade_advice,
     upgrade_target,
 )
-from vcaudit.models import Assessment, AuditReport, Group, Risk, Status, Step
+from vcaudit.models import Advisory, Assessment, AuditReport, Group, Risk, Status, Step
 from vcaudit.notify.changes import Changes, Entry
 from vcaudit.report import data_protection_brief
 from vcaudit.sanitize import terminal_safe
 
 _MAX_IDS = 4
 """Advisory ids named per group; the rest are counted."""
+_WHY_WIDTH = 160
+"""Characters of a finding's reason and advisory ids in the text part: ids are never cut, as
+many whole ones as fit are named, then how many more."""
 MAX_GROUPS = 50
 _STEP_WIDTH = 600
 """A next step names up to five hosts: room for them and the whole advice."""
@@ -117,8 +122,7 @@ def _group_line(g: Group) -> tuple[str, str]:
         + (f", owner {_t(g.owner, 60)}" if g.owner else "")
     )
     advice = upgrade_advice(a, short=True)
-    why = _why(a)
-    detail = (f"{_t(advice, 80)}; " if advice else "") + _t(why, 160)
+    detail = (f"{_t(advice, 80)}; " if advice else "") + _why(a)
     return head, detail
 
 
@@ -127,11 +131,29 @@ def group_hosts(g: Group) -> str:
     return hosts_named(g.host_names, MAX_HOSTS) if g.host_names else ""
 
 
+def _ids(ids: Sequence[str], room: int) -> str:
+    """Up to `_MAX_IDS` whole ids, as many as fit in `room` characters (the first always),
+    then how many more: `ZSB-26014, ZSB-25030 +57 more`."""
+    shown: list[str] = []
+    for ident in ids[:_MAX_IDS]:
+        text = _t(ident, 80)
+        if shown and len(", ".join([*shown, text])) > room:
+            break
+        shown.append(text)
+    rest = len(ids) - len(shown)
+    return ", ".join(shown) + (f" +{rest:,} more" if rest else "")
+
+
 def _why(a: Assessment) -> str:
-    """The advisories that apply (else the reason), then those to review."""
-    why = short_ids(a, _MAX_IDS) or a.reason
-    review = review_ids(a, _MAX_IDS)
-    return f"{why}; {review}" if why and review else why or review
+    """The advisories that apply, worst first (else the reason), then those to review, in
+    about `_WHY_WIDTH` characters, never cutting an id."""
+    applies = [hit.advisory.id for hit in hits_worst_first(a)]
+    why = _ids(applies, _WHY_WIDTH) if applies else _t(a.reason, _WHY_WIDTH)
+    review = [advisory.id for advisory in advisories_worst_first(a.review)]
+    if review:
+        room = _WHY_WIDTH - len(why) - len("; review: ")
+        why = (f"{why}; " if why else "") + "review: " + _ids(review, room)
+    return why
 
 
 _REVIEW_INTRO = (
@@ -272,7 +294,7 @@ def _html(
         out.append("</ul>")
     if review:
         out.append(f'<p style="margin:12px 0 2px"><b>{_h(_REVIEW_INTRO, 400)}</b></p><ul>')
-        out += [f"<li>{_h(item.text, _STEP_WIDTH)}</li>" for item in review]
+        out += [f"<li>{_review_item_html(item)}</li>" for item in review]
         out.append("</ul>")
     if groups:
         out.append(
@@ -288,23 +310,26 @@ def _html(
                     "Hosts",
                     "Owner",
                     "Upgrade to",
-                    "Advisories / reason",
                 )
             )
             + "</tr>"
         )
+        # The advisories (or the reason) take a row of their own under each finding, the
+        # table's whole width: a ninth column left too little room at 1000 px.
+        top = "padding:4px 8px 0;text-align:left;vertical-align:top"
         for g in groups[:MAX_GROUPS]:
             a = g.assessment
-            why = _why(a)
             colour = RISK_COLOURS[a.risk]
             out.append(
-                f'<tr><td style="{cell};color:{colour};font-weight:bold">{a.risk.label}</td>'
-                f'<td style="{cell}">{a.status.value}</td><td style="{cell}">{_h(g.product)}</td>'
-                f'<td style="{cell}">{_h(g.version)}</td><td style="{cell}">{g.platform.value}</td>'
-                f'<td style="{cell}">{g.hosts:,}{_host_list(g)}</td>'
-                f'<td style="{cell}">{_h(g.owner)}</td>'
-                f'<td style="{cell}">{_h(upgrade_target(a))}</td>'
-                f'<td style="{cell}">{_h(why, 200)}</td></tr>'
+                f'<tr><td rowspan="2" style="{cell};color:{colour};font-weight:bold">'
+                f"{a.risk.label}</td>"
+                f'<td style="{top}">{a.status.value}</td><td style="{top}">{_h(g.product)}</td>'
+                f'<td style="{top}">{_version_html(g.version)}</td>'
+                f'<td style="{top}">{g.platform.value}</td>'
+                f'<td style="{top}">{g.hosts:,}{_host_list(g)}</td>'
+                f'<td style="{top}">{_owner_html(g.owner)}</td>'
+                f'<td style="{top}">{_upgrade_html(a)}</td></tr>'
+                f'<tr><td colspan="7" style="{cell}">{_why_html(a)}</td></tr>'
             )
         out.append("</table>")
     if report.data_protection.products:
@@ -332,6 +357,84 @@ def _html(
     return "\n".join(out) + "\n"
 
 
+_WHOLE = "white-space:nowrap"
+"""The inline style that keeps an id, a host or a piece of an address on one line (a mail
+reader broke `CVE-2024-` / `39823` and `LAPTOP-` / `7F3K2J9Q.corp.example.com` at 1000 px)."""
+
+
+def _whole(escaped: str) -> str:
+    return f'<span style="{_WHOLE}">{escaped}</span>'
+
+
 def _host_list(g: Group) -> str:
-    hosts = group_hosts(g)
-    return f'<br><span style="color:#57606a">{_h(hosts, 0)}</span>' if hosts else ""
+    """The group's hosts as `group_hosts` names them, each on one line."""
+    if not g.host_names:
+        return ""
+    first = first_in_natural_order(g.host_names, MAX_HOSTS)
+    # hosts_named of one host is that host as every message shows it (a name past 120
+    # characters shortened in its middle).
+    names = ", ".join(_whole(_h(hosts_named((host,), 1), 0)) for host in first)
+    rest = len(g.host_names) - len(first)
+    names += f" +{rest:,} more" if rest > 0 else ""
+    return f'<br><span style="color:#57606a">{names}</span>'
+
+
+def _id_html(advisory: Advisory) -> str:
+    """An advisory id on one line, linked to its first web reference."""
+    url = reference_url(advisory)
+    text = _h(advisory.id, 80)
+    if not url:
+        return _whole(text)
+    return f'<a href="{html.escape(url, quote=True)}" rel="noreferrer" style="{_WHOLE}">{text}</a>'
+
+
+def _ids_html(advisories: Sequence[Advisory]) -> str:
+    shown = [_id_html(advisory) for advisory in advisories[:_MAX_IDS]]
+    rest = len(advisories) - len(shown)
+    return ", ".join(shown) + (f" +{rest:,} more" if rest > 0 else "")
+
+
+def _why_html(a: Assessment) -> str:
+    """The advisories that apply, worst first and linked (else the reason), then those to
+    review."""
+    applies = [hit.advisory for hit in hits_worst_first(a)]
+    why = _ids_html(applies) if applies else _h(a.reason, 200)
+    review = advisories_worst_first(a.review)
+    if review:
+        why = (f"{why}; " if why else "") + "review: " + _ids_html(review)
+    return why
+
+
+def _review_item_html(item: ReviewItem) -> str:
+    """An advisory to review in words, its id (which starts them) linked."""
+    text, ident = item.text, item.advisory.id
+    if not text.startswith(ident):
+        return _h(text, _STEP_WIDTH)
+    return _id_html(item.advisory) + _h(text[len(ident) :], _STEP_WIDTH)
+
+
+def _version_html(version: str) -> str:
+    """A version that may wrap only after its dots, and only when longer than nine
+    characters (a Teams build number), so it does not widen its column."""
+    escaped = _h(version, 60)  # escapes hold no dot
+    pieces = escaped.split(".") if len(version) > 9 else [escaped]
+    return "<wbr>".join(
+        _whole(piece + ("." if i < len(pieces) - 1 else "")) for i, piece in enumerate(pieces)
+    )
+
+
+def _upgrade_html(a: Assessment) -> str:
+    target = upgrade_target(a)
+    if a.upgrade_to and target.startswith(a.upgrade_to):
+        return _version_html(a.upgrade_to) + _h(target[len(a.upgrade_to) :])
+    return _h(target)
+
+
+def _owner_html(owner: str) -> str:
+    """An owner: each word whole, an address free to wrap only before its `@`."""
+    words = []
+    for word in _h(owner).split(" "):
+        local, at, domain = word.partition("@")
+        pieces = [local, at + domain] if at and local else [word]
+        words.append("<wbr>".join(_whole(piece) for piece in pieces if piece))
+    return " ".join(words) if owner else ""
