@@ -31,8 +31,10 @@ from vcaudit.models import (
     Advisory,
     Assessment,
     AuditReport,
+    Fact,
     Finding,
     Group,
+    Product,
     Risk,
     RunTally,
     Verdict,
@@ -54,6 +56,7 @@ from vcaudit.output.html_charts import (
 from vcaudit.report import (
     DATA_PROTECTION_FACTS,
     DATA_PROTECTION_NOTE,
+    DATA_PROTECTION_WHERE,
     data_protection_policy,
     data_protection_where,
 )
@@ -189,20 +192,39 @@ def _risk_cell(risk: Risk) -> str:
     return f'<td class="{risk.label}" data-key="{int(risk)}">{risk.label}</td>'
 
 
+def web_url(url: str) -> str:
+    """`url` if it is a plain http or https address, else "": printable ASCII only, so no
+    control, space, quote trick or look-alike letter can ride in it."""
+    if len(url) > MAX_URL or not url.isascii() or not url.isprintable() or " " in url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced [ in the host
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
 def reference_url(advisory: Advisory) -> str:
     """The advisory's first reference that is a plain http or https address ("" when none
-    is): printable ASCII only, so no control, space, quote trick or look-alike letter can
-    ride in it."""
-    for url in advisory.references:
-        if len(url) > MAX_URL or not url.isascii() or not url.isprintable() or " " in url:
-            continue
-        try:
-            parts = urlsplit(url)
-        except ValueError:  # an unbalanced [ in the host
-            continue
-        if parts.scheme.lower() in ("http", "https") and parts.netloc:
-            return url
-    return ""
+    is, see `web_url`)."""
+    return next((url for url in advisory.references if web_url(url)), "")
+
+
+def _fact_url(fact: Fact) -> str:
+    """The web page a known fact was read from ("" for an unknown fact, or a source that is
+    not a plain http or https address)."""
+    return web_url(fact.source) if fact.known else ""
+
+
+def _source_link(fact: Fact, text: str) -> str:
+    """`text` (HTML) linked to the web page `fact` was read from, with the day it was read
+    in its tooltip; `text` alone when the fact has no such source (unknown, or not a web
+    address)."""
+    url = _fact_url(fact)
+    if not url:
+        return text
+    read = f", read {fact.read.isoformat()}" if fact.read else ""
+    return f'<a href="{_e(url, 0)}" rel="noreferrer" title="source{read}">{text}</a>'
 
 
 def _advisory_link(advisory: Advisory) -> str:
@@ -476,18 +498,34 @@ def _data_protection(report: AuditReport) -> list[str]:
         cells = [
             f"<td>{_e(product.name, 80)}</td>",
             f'<td class="n" data-key="{entry.hosts}">{entry.hosts:,}</td>',
-            *(f"<td>{_e(product.fact(name).shown, 40)}</td>" for name, _ in DATA_PROTECTION_FACTS),
+            *(
+                f"<td>{_source_link(product.fact(name), _e(product.fact(name).shown, 40))}</td>"
+                for name, _ in DATA_PROTECTION_FACTS
+            ),
         ]
         if policy:
             cells.append(f"<td>{_e(data_protection_policy(entry, section), 300)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table><ul>")
-    out += [
-        f"<li>{_e(e.product.name, 80)}: {_e(data_protection_where(e.product), 1200)}</li>"
-        for e in section.products
-    ]
+    out += [f"<li>{_e(e.product.name, 80)}: {_where(e.product)}</li>" for e in section.products]
     out.append("</ul>")
     return out
+
+
+def _where(product: Product) -> str:
+    """Where a product's content and recordings go (`data_protection_where`), each fact
+    followed by a link to its source."""
+    if not product.data_protection:
+        return _e(data_protection_where(product), 1200)
+    parts = []
+    for name in DATA_PROTECTION_WHERE:
+        fact = product.fact(name)
+        label = f"{name.label[0].lower()}{name.label[1:]}"
+        part = f"{_e(label)}: {_e(fact.shown, 400)}"
+        if _fact_url(fact):
+            part += f" ({_source_link(fact, 'source')})"
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def _worst(finding: Finding) -> tuple[int, int, str]:
