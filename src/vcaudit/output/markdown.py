@@ -1,21 +1,26 @@
 """Markdown: summary, grouped findings and next steps, for a pull-request comment or a ticket.
 
 Every value passes through `markdown_safe`: it cannot open a link, an HTML tag, a code span
-or a new table cell, and cannot become a workflow command in a CI log.
+or a new table cell, and cannot become a workflow command in a CI log. The report's own links
+are the advisories' first references, each an http(s) URL `advice.reference_url` admits
+(nothing in it that could end the link or the table cell), behind the id made safe.
 """
 
 from __future__ import annotations
 
 from vcaudit.advice import (
+    advisories_worst_first,
     group,
+    hits_worst_first,
+    hosts_named,
     next_steps,
     plural,
-    review_ids,
+    reference_url,
     to_review,
     upgrade_target,
     verdict_words,
 )
-from vcaudit.models import Assessment, AuditReport, Status
+from vcaudit.models import Advisory, Assessment, AuditReport, Group, Status
 from vcaudit.output import RenderOptions
 from vcaudit.report import (
     DATA_PROTECTION_FACTS,
@@ -28,19 +33,33 @@ from vcaudit.sanitize import markdown_safe
 MAX_IDS = 5
 
 
-def _ids(a: Assessment) -> str:
-    ids = [markdown_safe(hit.advisory.id, 80) for hit in a.hits]
-    text = ", ".join(ids[:MAX_IDS])
-    if len(ids) > MAX_IDS:
-        text += f" +{len(ids) - MAX_IDS}"
+def _linked(advisory: Advisory) -> str:
+    """The advisory's id, linked to its first reference when it has one a reader can open:
+    `[ZSB-24019](https://www.zoom.com/en/trust/security-bulletin/ZSB-24019)`."""
+    text = markdown_safe(advisory.id, 80)
+    url = reference_url(advisory)
+    return f"[{text}]({url})" if url else text
+
+
+def _ids(advisories: list[Advisory]) -> str:
+    """The first MAX_IDS ids, worst first, linked, and a count of the rest."""
+    text = ", ".join(_linked(advisory) for advisory in advisories[:MAX_IDS])
+    if len(advisories) > MAX_IDS:
+        text += f" +{len(advisories) - MAX_IDS}"
     return text
 
 
 def _why(a: Assessment) -> str:
     """The advisories that apply (else the reason), then those to review."""
-    why = _ids(a) or markdown_safe(a.reason, 200)
-    review = markdown_safe(review_ids(a, MAX_IDS), 400)
+    why = _ids([hit.advisory for hit in hits_worst_first(a)]) or markdown_safe(a.reason, 200)
+    review = _ids(advisories_worst_first(a.review))
+    review = f"review: {review}" if review else ""
     return f"{why}; {review}" if why and review else why or review
+
+
+def _hosts(g: Group) -> str:
+    """The group's hosts: up to five by name in natural order, then how many more."""
+    return markdown_safe(hosts_named(g.host_names), 0) or f"{g.hosts:,}"
 
 
 def _data_protection(report: AuditReport) -> list[str]:
@@ -105,7 +124,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             "",
             "| risk | status | product | version | platform | hosts | upgrade to | owner "
             "| advisories / reason |",
-            "| --- | --- | --- | --- | --- | ---: | --- | --- | --- |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for g in groups:
             a = g.assessment
@@ -113,7 +132,7 @@ def render(report: AuditReport, options: RenderOptions) -> str:
             why = _why(a)
             lines.append(
                 f"| {a.risk.label}{mark} | {a.status.value} | {markdown_safe(g.product, 80)} | "
-                f"{markdown_safe(g.version, 60)} | {g.platform.value} | {g.hosts} | "
+                f"{markdown_safe(g.version, 60)} | {g.platform.value} | {_hosts(g)} | "
                 f"{markdown_safe(upgrade_target(a), 40)} | {markdown_safe(g.owner, 60)} | {why} |"
             )
         lines.append("")
