@@ -171,3 +171,18 @@ def test_a_fleet_within_the_limit_keeps_its_input_order() -> None:
 
 def test_a_long_host_in_the_installations_is_kept_whole_by_the_style() -> None:
     assert ",#installations td:first-child{white-space:nowrap}" in html_out._STYLE
+
+
+def test_long_host_names_that_differ_only_at_their_end_stay_apart() -> None:
+    # VDI pools: alike for 70 characters, different in their last digits. A name is shown
+    # whole up to 120 characters, as every report names hosts.
+    pool = "vdi-pool-finance-emea-frankfurt-primary-desktops-windows11-enterprise-"
+    rows = [html_cases.row("demo", "5.9.3", f"{pool}{n:04}", 40 + n) for n in (1, 2)]
+    text = render(rows)
+    (finding,) = table(text, "findings")
+    assert re.findall(r"<span>(vdi-[^<]*)</span>", finding) == [f"{pool}0001", f"{pool}0002"]
+    very = "h" * 150
+    (finding,) = table(render([html_cases.row("demo", "5.9.3", very, 2)]), "findings")
+    (shown,) = re.findall(r"<span>(h[^<]*)</span>", finding)
+    assert len(shown) == 120
+    assert "…" in shown

@@ -19,8 +19,10 @@ from urllib.parse import urlsplit
 from vcaudit.advice import (
     ReviewItem,
     advisories_worst_first,
+    first_in_natural_order,
     group,
     hits_worst_first,
+    hosts_named,
     next_steps,
     plural,
     to_review,
@@ -45,7 +47,6 @@ from vcaudit.output.html_charts import (
     change_chart,
     escape,
     history_chart,
-    natural_key,
     open_chart,
     risk_chart,
     run_name,
@@ -307,9 +308,10 @@ def _owner(text: str) -> str:
 
 def _hosts_cell(g: Group) -> str:
     """The number of hosts, then the first `MAX_HOSTS` of them in natural order and how many
-    more (a name is never broken across lines)."""
-    first = heapq.nsmallest(MAX_HOSTS, g.host_names, key=natural_key)
-    names = ", ".join(f"<span>{_e(name, 60)}</span>" for name in first)
+    more (a name is never broken across lines; past 120 characters it is shortened in its
+    middle, as every report names hosts: `hosts_named` of one host)."""
+    first = first_in_natural_order(g.host_names, MAX_HOSTS)
+    names = ", ".join(f"<span>{_e(hosts_named((name,), 1), 0)}</span>" for name in first)
     if len(g.host_names) > len(first):
         names += f" +{len(g.host_names) - len(first):,} more"
     listed = f'<span class="names">{names}</span>' if names else ""
