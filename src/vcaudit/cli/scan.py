@@ -44,7 +44,10 @@ STALE_WARN_DAYS = 30
 """Without max_feed_age_days, a feed older than this only warns."""
 
 
-@app.command()
+@app.command(
+    epilog="--debug, an option of vcaudit itself (vcaudit --debug scan ...), is accepted after "
+    "the command too: vcaudit scan fleet.csv --debug shows the traceback of an internal error."
+)
 def scan(
     inventory: opt.InventoryFlag = None,
     feed: FeedOption = None,

@@ -127,7 +127,12 @@ MaxFeedAgeFlag = Annotated[
 
 
 ColorFlag = Annotated[
-    ColorMode, typer.Option("--color", help="Colour the table (NO_COLOR is honoured).")
+    ColorMode,
+    typer.Option(
+        "--color",
+        help="Colour the table: auto (on a terminal, not under TERM=dumb; NO_COLOR set turns "
+        "it off, FORCE_COLOR set turns it on), always or never.",
+    ),
 ]
 
 
