@@ -21,9 +21,9 @@ import pytest
 
 from tests.browser.devtools import Browser, chromium, launched
 from vcaudit.audit import run_audit
-from vcaudit.models import AuditReport, Feed, Installation, Platform, Source
+from vcaudit.models import AuditReport, Feed, Installation, Platform, Risk, Source
 from vcaudit.notify.digest import build
-from vcaudit.output import OutputFormat, RenderOptions, formatter_for
+from vcaudit.output import OutputFormat, RenderOptions, SinceLastRun, Tracked, formatter_for
 from vcaudit.policy import Policy
 
 pytestmark = pytest.mark.slow  # starts a browser: a few seconds
@@ -82,7 +82,21 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def report_url(bundled_feed: Feed, tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("report") / "report.html"
-    text = formatter_for(OutputFormat.HTML)(fleet_report(bundled_feed), RenderOptions())
+    report = fleet_report(bundled_feed)
+    # What changed since a last run: the fleet's findings all new, and two hosts resolved.
+    new = tuple(
+        Tracked(f.installation.host, f.assessment.product.id, "windows", f.installation.version,
+                f.assessment.risk, f.assessment.status.value)
+        for f in report.findings
+        if f.assessment.product is not None and f.assessment.risk > Risk.NONE
+    )  # fmt: skip
+    gone = tuple(
+        Tracked(f"WORKSTATION-{n}Q8Z.branch-office.corp.example.com", "skype", "windows",
+                "8.110", Risk.HIGH, "vulnerable")
+        for n in range(2)
+    )  # fmt: skip
+    since = SinceLastRun("2026-11-30T06:00:00+00:00", new, gone, (), (), ())
+    text = formatter_for(OutputFormat.HTML)(report, RenderOptions(since=since))
     path.write_text(text, encoding="utf-8")
     return path.as_uri()
 
@@ -144,6 +158,16 @@ def test_the_findings_fit_the_window_with_every_identifier_whole(
     # finding grows into a tower (a 98-pixel column made rows 457 pixels tall).
     assert columns["advisories / reason"] >= 16 * 14
     assert max(found["rows"]) < 200
+
+
+@pytest.mark.parametrize("width", [800, 1280])
+def test_the_changes_since_the_last_run_keep_hosts_whole(
+    browser: Browser, report_url: str, width: int
+) -> None:
+    # Even in a narrow window (the table is then wider than the page), hosts stay whole.
+    found = measure(browser, report_url, width, "changes", "tbody td:nth-child(3), code")
+    assert found["tokens"] > 30
+    assert found["broken"] == []
 
 
 @pytest.mark.parametrize("width", [1280, 1440])

@@ -150,7 +150,8 @@ td.n{text-align:right}
 .fail{background:#ffebe9}.pass{background:#dafbe1}
 code{font-family:ui-monospace,monospace}
 .names{display:block;color:#57606a;font-size:.9em}
-.names span,code,a,.id,.owner span,#installations td:first-child{white-space:nowrap}
+.names span,code,a,.id,.owner span{white-space:nowrap}
+#installations td:first-child,#changes td:nth-child(3){white-space:nowrap}
 td.why{min-width:16em}
 table.summary{width:auto}
 details{display:inline}summary{cursor:pointer;color:#0969da}
