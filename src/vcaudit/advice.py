@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
-from itertools import islice
 
 from vcaudit import versioning
 from vcaudit.models import (
@@ -284,22 +283,8 @@ def first_in_natural_order(hosts: Collection[str], most: int) -> list[str]:
     those are not given a key one by one (a fleet's groups name a million hosts between
     them)."""
     if len(hosts) > most and _sort_as_text(hosts):
-        return first_as_text(hosts, most)
+        return heapq.nsmallest(most, hosts)
     return heapq.nsmallest(most, hosts, key=natural_key)
-
-
-_SAMPLE = 64
-"""Names looked at, per name wanted, to bound the first ones in text order."""
-
-
-def first_as_text(names: Collection[str], most: int) -> list[str]:
-    """`heapq.nsmallest(most, names)`, without comparing every name in Python: the first
-    `most` of a sample bound the first `most` of all (at least `most` names are at or below
-    the largest of them), and only the names at or below that bound are ranked."""
-    if most <= 0 or len(names) <= most * _SAMPLE:
-        return heapq.nsmallest(most, names)
-    bound = heapq.nsmallest(most, islice(names, most * _SAMPLE))[-1]
-    return heapq.nsmallest(most, filter(bound.__ge__, names))
 
 
 def _sort_as_text(names: Collection[str]) -> bool:
@@ -307,19 +292,25 @@ def _sort_as_text(names: Collection[str]) -> bool:
     text before the digits that end them (their keys then differ only in that number, of one
     width in every name).
 
-    Checked a column at a time, not a name at a time: names of one length, joined, hold
-    each one's n-th character every `length` characters."""
-    lengths = set(map(len, names))
-    if len(lengths) != 1:
+    Checked a column at a time, not a name at a time (a fleet's groups hold a million names
+    between them): names of one length, joined by line breaks that none holds, have their
+    line breaks, and each of their characters, at every (length + 1)-th place."""
+    count = len(names)
+    if not count:
+        return True
+    first = next(iter(names))
+    length = len(first)
+    joined = "\n".join(names)
+    if len(joined) != count * (length + 1) - 1 or joined.count("\n") != count - 1:
         return False
-    length, count = lengths.pop(), len(names)
-    joined = "".join(names)
-    stem = next(iter(names)).rstrip(_DIGIT_CHARS)
+    if joined[length :: length + 1] != "\n" * (count - 1):
+        return False
+    stem = first.rstrip(_DIGIT_CHARS)
     for at, char in enumerate(stem):
-        if joined[at::length] != char * count:
+        if joined[at :: length + 1] != char * count:
             return False
     for at in range(len(stem), length):
-        digits = joined[at::length]
+        digits = joined[at :: length + 1]
         if not (digits.isascii() and digits.isdigit()):
             return False
     return True
