@@ -19,8 +19,10 @@ https://docs.github.com/en/code-security/code-scanning/integrating-with-code-sca
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,7 +220,8 @@ def _collect(
         entries: list[tuple[str, str, float]] = []
         for hit in a.hits:
             advisory = hit.advisory
-            rules.setdefault(advisory.id, _advisory_rule(advisory, a.product.name))
+            if advisory.id not in rules:  # a rule is written once, for its first group
+                rules[advisory.id] = _advisory_rule(advisory, a.product.name)
             entries.append((advisory.id, _LEVEL[advisory.severity], _advisory_score(advisory)))
         if a.status in _POLICY_RULES:
             rule = _policy_rule(a.status)
@@ -232,27 +235,34 @@ def _collect(
             result.members.append(g)
             result.count += g.installations
         for advisory in a.review:
-            rule = rules.setdefault(REVIEW_RULE + advisory.id, _review_rule(advisory))
-            key = (rule["id"], a.product.id, g.version, g.platform.value)
+            rule_id = REVIEW_RULE + advisory.id
+            if rule_id not in rules:
+                rules[rule_id] = _review_rule(advisory)
+            key = (rule_id, a.product.id, g.version, g.platform.value)
             result = results.get(key)
             if result is None:
                 result = results[key] = _Result(
-                    rule["id"], "note", g, _BAND[Risk.NONE], review=advisory
+                    rule_id, "note", g, _BAND[Risk.NONE], review=advisory
                 )
             result.members.append(g)
             result.count += g.installations
     return rules, results
 
 
-def _hosts(members: list[Group], cache: dict[tuple[int, ...], list[str]]) -> list[str]:
-    """The sorted hosts of some groups; the many rules of one group share one answer."""
+Hosts = tuple[int, list[str]]
+"""How many hosts a result has, and the first `MAX_HOSTS_LISTED` of them in text order."""
+
+
+def _hosts(members: list[Group], cache: dict[tuple[int, ...], Hosts]) -> Hosts:
+    """The hosts of some groups, counted and the first named; the many rules of one group
+    share one answer. Only the first are put in order (a group may hold 100,000 hosts)."""
     key = tuple(id(g) for g in members)
     found = cache.get(key)
     if found is None:
-        union: set[str] = set()
-        for g in members:
-            union.update(g.host_names)
-        found = cache[key] = sorted(union)
+        union: AbstractSet[str] = members[0].host_names
+        if len(members) > 1:
+            union = set().union(*(g.host_names for g in members))
+        found = cache[key] = (len(union), heapq.nsmallest(MAX_HOSTS_LISTED, union))
     return found
 
 
@@ -268,12 +278,13 @@ def _advisory_said(hit: AdvisoryHit) -> str:
     return f"{adv.id} ({', '.join(facts)}): {adv.title}; {fix}"
 
 
-def _result(item: _Result, rule_index: int, hosts: list[str], root: str = "") -> dict[str, Any]:
+def _result(item: _Result, rule_index: int, found: Hosts, root: str = "") -> dict[str, Any]:
     g = item.group
     a = g.assessment
-    listed = ", ".join(_text(h) for h in hosts[:MAX_HOSTS_LISTED])
-    if len(hosts) > MAX_HOSTS_LISTED:
-        listed += f" and {len(hosts) - MAX_HOSTS_LISTED} more"
+    count, first_hosts = found
+    listed = ", ".join(_text(h) for h in first_hosts)
+    if count > MAX_HOSTS_LISTED:
+        listed += f" and {count - MAX_HOSTS_LISTED} more"
     advice = upgrade_advice(a)
     action = f" {_text(advice[:1].upper() + advice[1:])}." if advice else ""
     if retired(a):
@@ -291,7 +302,7 @@ def _result(item: _Result, rule_index: int, hosts: list[str], root: str = "") ->
         )
     message = (
         f"{_text(g.product)} {_text(g.version)} on {g.platform.value}: "
-        f"{said} {len(hosts)} host{'s' if len(hosts) != 1 else ''}: "
+        f"{said} {count} host{'s' if count != 1 else ''}: "
         f"{listed}."
     )
     product_id = a.product.id if a.product else ""
@@ -327,7 +338,7 @@ def _result(item: _Result, rule_index: int, hosts: list[str], root: str = "") ->
             "status": a.status.value,
             "risk": a.risk.label,
             "installations": item.count,
-            "hosts": len(hosts),
+            "hosts": count,
             "fixedIn": a.fixed_in or None,
             "owner": g.owner or None,
             **({"review": True} if item.review is not None else {}),
@@ -347,7 +358,7 @@ def document(report: AuditReport, options: RenderOptions | None = None) -> dict[
     rules, groups = _collect(report)
     ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
     index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
-    cache: dict[tuple[int, ...], list[str]] = {}
+    cache: dict[tuple[int, ...], Hosts] = {}
     results = [
         _result(item, index[item.rule], _hosts(item.members, cache), options.root)
         for _key, item in sorted(groups.items(), key=lambda pair: (-pair[1].score, pair[0]))
