@@ -12,7 +12,14 @@ from vcaudit.errors import UsageError
 if TYPE_CHECKING:
     pass
 from vcaudit.cli.app import config_app
-from vcaudit.cli.common import CacheDirOption, FeedOption, _errors, _load_config, _load_feed
+from vcaudit.cli.common import (
+    CacheDirOption,
+    FeedOption,
+    _errors,
+    _load_config,
+    _load_feed,
+    _warn,
+)
 from vcaudit.sanitize import terminal_safe
 
 
@@ -57,7 +64,7 @@ def config_check(
         known = {p.id for p in _load_feed(feed, cache_dir, loaded_config).products}
         warnings = check_known_products(loaded_config, known)
         for warning in warnings:
-            typer.echo(f"vcaudit: warning: {terminal_safe(warning, 0)}", err=True)
+            _warn(warning)
         policy = loaded_config.policy
         typer.echo(
             f"{terminal_safe(loaded_config.path, 0)} is valid: fail_on {policy.fail_on.label}, "

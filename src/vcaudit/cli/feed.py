@@ -25,6 +25,7 @@ from vcaudit.cli.common import (
     _errors,
     _load_config,
     _load_feed,
+    _warn,
 )
 from vcaudit.sanitize import terminal_safe
 
@@ -57,7 +58,7 @@ def feed_validate(
         # Warnings never make a feed invalid: a stale latest release is still a usable feed.
         warnings = feed_warnings(loaded)
         for warning in warnings:
-            typer.echo(f"vcaudit: warning: {terminal_safe(str(warning), 0)}", err=True)
+            _warn(str(warning))
         advisories = sum(len(p.advisories) for p in loaded.products)
         if problems:
             raise FeedError(str(directory), f"feed is invalid: {len(problems)} problem(s)")
@@ -285,8 +286,11 @@ def feed_import(
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int | None], None] | None]:
-    """A download progress bar on stderr when it is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
+    """A download progress bar on stderr when it is a terminal that can redraw a line (not
+    TERM=dumb, where the bar would be left behind); nothing otherwise."""
+    from vcaudit.console import can_redraw
+
+    if not can_redraw(sys.stderr, os.environ):
         yield None
         return
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
