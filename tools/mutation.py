@@ -236,7 +236,10 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
         "feed.store.x__bundled_compiled__mutmut_49",
         "feed.store.x__bundled_compiled__mutmut_51",
     ),
-    "None is false, as False": ("feed.store.x__tidy_locked__mutmut_6",),
+    "None is false, as False": (
+        "feed.store.x__tidy_locked__mutmut_6",
+        "feed.store.x__tidy_locked__mutmut_23",
+    ),
     "a temporary exactly 3600 s old, to the float, cannot be made": (
         "feed.store.x__tidy_locked__mutmut_25",
     ),

@@ -843,3 +843,12 @@ def test_a_folder_where_a_cache_file_belongs_is_one_error(
         f"{cache / name}: the installed feed cannot be used: is not a regular file",
         f"remove {cache / name}",
     )
+
+
+def test_an_old_compiled_copy_that_cannot_be_removed_is_left(bundled: Path, tmp_path: Path) -> None:
+    cache = private(tmp_path / "cache")
+    (cache / "bundled-0ld").mkdir()
+    expected = load_feed(bundled).products
+    assert store.feed_in_use(cache).feed.products == expected
+    assert len(compiled_copies(cache)) == 2
+    assert (cache / "bundled-0ld").is_dir()
