@@ -21,7 +21,7 @@ from vcaudit.errors import UsageError
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.piped import Piped
 from vcaudit.models import Platform, Risk
-from vcaudit.notify.deliver import NotifySettings
+from vcaudit.notify.interface import NotifySettings
 from vcaudit.notify.kinds import Attachment, Security, WebhookFormat
 from vcaudit.output import OutputFormat, RenderOptions
 from vcaudit.policy import Policy
@@ -358,10 +358,16 @@ def notify_settings(flags: ScanFlags, mail: MailConfig) -> NotifySettings | None
 
     from vcaudit.deadline import check_seconds
     from vcaudit.notify.changes import check_state_path
-    from vcaudit.notify.deliver import STATE_WAIT
-    from vcaudit.notify.email import DEFAULT_TIMEOUT, SmtpSettings, check_address
-    from vcaudit.notify.kinds import shown_url, split_hook, webhook_url_problem
-    from vcaudit.notify.webhook import DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT
+    from vcaudit.notify.email import check_address
+    from vcaudit.notify.interface import STATE_WAIT
+    from vcaudit.notify.kinds import (
+        DEFAULT_TIMEOUT,
+        WEBHOOK_TIMEOUT,
+        SmtpSettings,
+        shown_url,
+        split_hook,
+        webhook_url_problem,
+    )
 
     if recipients and not sender:
         raise UsageError("--email-to needs --email-from (or email.from in vcaudit.yaml)")

@@ -18,7 +18,6 @@ import hmac
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -29,10 +28,13 @@ from vcaudit.errors import DeliveryError, UsageError
 from vcaudit.files import atomic_write
 from vcaudit.notify.addresses import parse_address
 from vcaudit.notify.digest import Digest
-from vcaudit.notify.kinds import Security
+from vcaudit.notify.kinds import (  # noqa: F401  (SmtpSettings and its defaults live there)
+    DEFAULT_PORTS,
+    DEFAULT_TIMEOUT,
+    Security,
+    SmtpSettings,
+)
 
-DEFAULT_PORTS = {Security.STARTTLS: 587, Security.TLS: 465, Security.NONE: 25}
-DEFAULT_TIMEOUT = 30.0
 _MAX_AUTH_ROUNDS = 5
 
 
@@ -40,31 +42,6 @@ class MailServerError(DeliveryError):
     """The mail server itself failed (unreachable, too slow, TLS, login, sender refused; or
     the dry run's folder): the other messages of this run would fail the same way, so they
     are not attempted."""
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    """Where and how to send."""
-
-    host: str = "localhost"
-    port: int | None = None
-    security: Security = Security.STARTTLS
-    user: str = ""
-    password: str = ""
-    ca_file: str = ""
-    timeout: float = DEFAULT_TIMEOUT
-    """The overall deadline of one SMTP session, in seconds."""
-
-    @property
-    def effective_port(self) -> int:
-        """The port to use: the given one, else the usual one for the security mode."""
-        return self.port or DEFAULT_PORTS[self.security]
-
-    def __repr__(self) -> str:  # the password must never reach a log or a traceback
-        return (
-            f"SmtpSettings(host={self.host!r}, port={self.effective_port}, "
-            f"security={self.security.value}, user={self.user!r}, password=***)"
-        )
 
 
 def check_address(text: str, what: str) -> str:

@@ -14,9 +14,7 @@ from typing import Protocol, TextIO
 from vcaudit.models import AuditReport
 from vcaudit.notify import changes as changes_mod
 from vcaudit.notify.addresses import domain_of, parse_address
-from vcaudit.notify.email import SmtpSettings
-from vcaudit.notify.kinds import WebhookFormat, split_hook
-from vcaudit.notify.webhook import DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT
+from vcaudit.notify.kinds import WEBHOOK_TIMEOUT, SmtpSettings, WebhookFormat, split_hook
 
 STATE_WAIT = 30.0
 """How long a run waits for another one holding the state (`--state-wait`)."""

@@ -3,6 +3,7 @@ these at start)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -12,6 +13,38 @@ class Security(StrEnum):
     STARTTLS = "starttls"
     TLS = "tls"
     NONE = "none"
+
+
+DEFAULT_PORTS = {Security.STARTTLS: 587, Security.TLS: 465, Security.NONE: 25}
+DEFAULT_TIMEOUT = 30.0
+"""Seconds for one whole SMTP session (`--smtp-timeout`)."""
+WEBHOOK_TIMEOUT = 15.0
+"""Seconds for one whole webhook request (`--webhook-timeout`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where and how to send."""
+
+    host: str = "localhost"
+    port: int | None = None
+    security: Security = Security.STARTTLS
+    user: str = ""
+    password: str = ""
+    ca_file: str = ""
+    timeout: float = DEFAULT_TIMEOUT
+    """The overall deadline of one SMTP session, in seconds."""
+
+    @property
+    def effective_port(self) -> int:
+        """The port to use: the given one, else the usual one for the security mode."""
+        return self.port or DEFAULT_PORTS[self.security]
+
+    def __repr__(self) -> str:  # the password must never reach a log or a traceback
+        return (
+            f"SmtpSettings(host={self.host!r}, port={self.effective_port}, "
+            f"security={self.security.value}, user={self.user!r}, password=***)"
+        )
 
 
 class Attachment(StrEnum):

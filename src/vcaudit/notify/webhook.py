@@ -30,14 +30,14 @@ from vcaudit.models import AuditReport, Group, Risk
 from vcaudit.notify import digest as digest_mod
 from vcaudit.notify.changes import Changes
 from vcaudit.notify.digest import Digest
-from vcaudit.notify.kinds import WebhookFormat, shown_url
+from vcaudit.notify.kinds import WEBHOOK_TIMEOUT, WebhookFormat, shown_url
 from vcaudit.sanitize import terminal_safe
 
 if TYPE_CHECKING:
     from vcaudit.notify.interface import NotifySettings, Outbox, Outcome
 
 MAX_LINES = 20
-DEFAULT_TIMEOUT = 15.0
+DEFAULT_TIMEOUT = WEBHOOK_TIMEOUT
 MAX_ANSWER_BYTES = 64 * 1024
 """What is read of a webhook's answer: enough for any error text, never a flood."""
 
