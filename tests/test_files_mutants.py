@@ -385,3 +385,24 @@ def test_a_file_named_dash_beside_standard_output(
     (tmp_path / "-").write_text("old", encoding="utf-8")
     check_outputs([None, tmp_path / "-"], [])  # standard output, and the file named -
     check_outputs([Path("-"), tmp_path / "-"], [])
+
+
+def test_a_write_that_fails_keeps_the_old_report(tmp_path: Path) -> None:
+    """A full disk (here a file size limit, RLIMIT_FSIZE: the write fails with EFBIG) leaves
+    the previous report whole and no temporary file."""
+    import resource
+
+    report = tmp_path / "report.txt"
+    report.write_text("old\n", encoding="utf-8")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10, hard))
+    try:
+        with pytest.raises(OutputError) as caught:
+            atomic_write(report, "a new report, longer than ten bytes\n")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert str(caught.value) == f"{report}: cannot write: File too large"
+    assert report.read_text(encoding="utf-8") == "old\n"
+    assert names(tmp_path) == ["report.txt"]

@@ -200,6 +200,34 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
         "inventory.identify.x__misfit__mutmut_7",
         "inventory.identify.x__misfit__mutmut_8",
     ),
+    # notify/changes.py
+    "a row without a feed product never has a risk above none, so it never reaches this line": (
+        "notify.changes.x_open_entries__mutmut_8",
+    ),
+    "POSIX has O_NONBLOCK: the default of getattr is never used": (
+        "notify.changes.x__read_bytes__mutmut_9",
+        "notify.changes.x__read_bytes__mutmut_12",
+        "notify.changes.x__read_bytes__mutmut_15",
+    ),
+    "reading the whole state, or two bytes past the limit, gives the same answer (only more "
+    "memory)": (
+        "notify.changes.x__read_bytes__mutmut_40",
+        "notify.changes.x__read_bytes__mutmut_42",
+    ),
+    "a codec's name is read without regard to case, here too": (
+        "notify.changes.x__text__mutmut_5",
+        "notify.changes.x_load_state__mutmut_14",
+        "notify.changes.x__document__mutmut_27",
+    ),
+    "json.dumps writes ASCII (every other character as an escape): the error handler of the "
+    "encoding is never used": (
+        "notify.changes.x__document__mutmut_18",
+        "notify.changes.x__document__mutmut_28",
+        "notify.changes.x__document__mutmut_29",
+    ),
+    "_when's value is already known to be text of a date, so _text never names the field": (
+        "notify.changes.x__when__mutmut_5",
+    ),
     # sanitize.py
     "no character from U+00A0 to U+061B is escaped, so U+0100 is never escaped: `< 0x100`, "
     "`<= 0x100` and `< 257` choose the same form": (

@@ -8,8 +8,11 @@ import datetime as dt
 import errno
 import json
 import os
+import resource
+import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -451,3 +454,101 @@ def test_findings_of_one_risk_are_listed_by_product_then_host() -> None:
     entries = [entry("pc-2", "b"), entry("pc-1", "b"), entry("pc-9", "a")]
     found = compare({}, {e.key: e for e in entries}, "")
     assert [(e.product, e.host) for e in found.new] == [("a", "pc-9"), ("b", "pc-1"), ("b", "pc-2")]
+
+
+def test_a_state_file_that_cannot_be_read(tmp_path: Path) -> None:
+    # /proc/self/mem is a regular file whose first bytes cannot be read (EIO).
+    path = Path("/proc/self/mem")
+    with pytest.raises(InputError) as caught:
+        read_state(path)
+    assert input_error(caught) == (f"{path}: cannot read the state file: Input/output error", "")
+
+
+def test_a_risk_that_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    item = {**entry().to_json(), "risk": 5}
+    path.write_text(json.dumps({"version": 1, "findings": [item]}), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_state(path)
+    assert str(caught.value) == f"{path}: not a vcaudit state file (risk: expected text)"
+
+
+def test_a_state_commits_as_not_yet_sent_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    staged = StagedState(path, {}, RUN_AT)
+    path.mkdir()
+    (path / "x").write_text("x", encoding="utf-8")
+    with pytest.raises(DeliveryError) as caught:
+        staged.commit()
+    assert str(caught.value).startswith(f"{path}: the new state could not be saved: ")
+
+
+def write_limited(limit: int, write: Callable[[], None]) -> None:
+    """Run `write` with files limited to `limit` bytes (RLIMIT_FSIZE): a write past it fails
+    with EFBIG, as on a full disk, and the SIGXFSZ it also sends is ignored."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        write()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_new_state_that_cannot_be_written(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    one = entry()
+    with pytest.raises(DeliveryError) as caught:
+        write_limited(10, lambda: StagedState(path, {one.key: one}, RUN_AT).commit())
+    assert (
+        str(caught.value) == f"{path}: cannot write the new state: File too large; nothing was sent"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+# The history of runs -----------------------------------------------------------------------
+
+
+def history_state(tmp_path: Path, *runs: object, run_at: object = "") -> Path:
+    path = tmp_path / "state.json"
+    doc: dict[str, object] = {"version": 1, "findings": [], "run_at": run_at}
+    if runs:
+        doc["history"] = list(runs[0]) if isinstance(runs[0], list) else runs[0]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("history", "problem"),
+    [
+        ({}, "history: expected a list of runs"),
+        ([{"run_at": "2026-01-14T06:30:00+00:00"}], "history[0]: expected run_at and open"),
+        ([{"open": {}}], "history[0]: expected run_at and open"),
+        ([{"run_at": 5, "open": {}}], "history[0].run_at: expected a date and time (ISO 8601)"),
+        ([{"run_at": "2026-01-14", "open": []}], "history[0].open: expected counts by name"),
+        ([{"run_at": "2026-01-14", "open": {}, "x" * 40: 1}],
+         f"history[0]: unknown key {'x' * 40!r}"),
+        ([{"run_at": "2026-01-14", "open": {}, "y" * 41: 1}],
+         f"history[0]: unknown key {'y' * 39 + '…'!r}"),
+        ([{"run_at": "2026-01-14", "open": {}, "hosts": 10**12 + 1}],
+         "history[0].hosts: expected a count from 0 to 1000000000000"),
+    ],
+)  # fmt: skip
+def test_a_history_that_is_not_vcaudits(tmp_path: Path, history: object, problem: str) -> None:
+    path = history_state(tmp_path, history)
+    with pytest.raises(InputError) as caught:
+        changes.load_state(path)
+    assert input_error(caught) == (f"{path}: not a vcaudit state file ({problem})", HINT)
+
+
+def test_the_largest_history_values_are_read(tmp_path: Path) -> None:
+    when = "2026-01-15 06:30:00.123456+05:30:00.1234"  # the longest run time read: 40
+    assert len(when) == changes.MAX_RUN_AT
+    path = history_state(tmp_path, [{"run_at": when, "open": {"high": 1}, "hosts": 10**12}])
+    (run,) = changes.load_state(path).history
+    assert (run.run_at, run.hosts) == (when, 10**12)
+    legacy = history_state(tmp_path, run_at=when)  # a state kept before the history was
+    assert [run.run_at for run in changes.load_state(legacy).history] == [when]
+    too_long = history_state(tmp_path, run_at=when + "0")
+    assert changes.load_state(too_long).history == ()
