@@ -305,6 +305,36 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "terminal_safe's limit is only tested for truth: None cuts nothing, as 0": (
         "output.csv.x_write__mutmut_35",
     ),
+    # output/sarif.py
+    "a limit of None cuts nothing, as 0": (
+        "output.sarif.x__reference__mutmut_5",
+        "output.sarif.x__review_rule__mutmut_39",
+        "output.sarif.x__advisory_rule__mutmut_40",
+        "output.sarif.x_document__mutmut_85",
+    ),
+    "a known-exploited advisory scores at least 9.5: a missing CVSS score of 0.0 or 1.0 is "
+    "never the maximum": ("output.sarif.x__advisory_score__mutmut_7",),
+    "a codec's name is read without regard to case, in SARIF too": (
+        "output.sarif.x__fingerprint__mutmut_6",
+    ),
+    "a cache bypassed: the same hosts, counted again": (
+        "output.sarif.x__hosts__mutmut_4",
+        "output.sarif.x__hosts__mutmut_5",
+    ),
+    "the union of one group's hosts is its hosts": ("output.sarif.x__hosts__mutmut_9",),
+    "document always passes the root: the default is never used": (
+        "output.sarif.x__result__mutmut_1",
+    ),
+    "rows without a feed product give no result, and every group keeps its first row: these "
+    "fallbacks are never taken": (
+        "output.sarif.x__result__mutmut_66",
+        "output.sarif.x__result__mutmut_67",
+        "output.sarif.x__result__mutmut_80",
+        "output.sarif.x__result__mutmut_81",
+        "output.sarif.x__result__mutmut_109",
+        "output.sarif.x__result__mutmut_110",
+    ),
+    "ensure_ascii=True is json.dumps' default": ("output.sarif.x_render__mutmut_8",),
 }
 """Mutants that cannot change what vcaudit does, by the reason why: fnmatch patterns of
 mutmut's names without the leading `vcaudit.`. They are set aside from the score and listed in

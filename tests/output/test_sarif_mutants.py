@@ -427,3 +427,114 @@ def test_the_text_is_indented_ascii_json_without_workflow_commands(test_feed: Fe
     assert text.isascii()
     assert "##[" not in text
     assert json.loads(text) == document(report, RenderOptions())
+
+
+# Long texts, odd ids and other edges -------------------------------------------------------
+
+LONG_TITLE = "t" * 1500
+ALIASES = tuple(f"CVE-2099-{i:05d}" for i in range(30))  # 480 characters of ids
+UNLINKED = "see the vendor's page " + "x" * 300  # no link: written as text, whole
+
+
+def edge_feed(test_feed: Feed) -> Feed:
+    slackish, chatter = test_feed.product("slackish"), test_feed.product("chatter")
+    assert slackish is not None
+    assert chatter is not None
+    long = replace(
+        advisory("L-1", aliases=ALIASES, refs=("https://example.com/l1", UNLINKED)),
+        title=LONG_TITLE,
+        affected=(AffectedRange(ALL, "0"),),  # no fix known
+    )
+    review = replace(
+        advisory("R-2", known=False, aliases=ALIASES, refs=("https://example.com/r2", UNLINKED)),
+        title=LONG_TITLE,
+    )
+    odd = advisory("---")
+    unfixed = replace(advisory("N-1"), affected=(AffectedRange(ALL, "0"),))
+    widget = replace(slackish, id="widget", name="Widget", advisories=(long, review, odd, unfixed))
+    retired = replace(chatter, lifecycle=replace(chatter.lifecycle, successor=""))
+    return replace(test_feed, products=(retired, widget))
+
+
+def edge_report(test_feed: Feed, rows: list[Installation]) -> AuditReport:
+    return run_audit(rows, edge_feed(test_feed), Policy(), TODAY)
+
+
+def test_long_titles_are_cut_at_1000_characters_and_ids_never(test_feed: Feed) -> None:
+    report = edge_report(test_feed, [make_installation("widget", "5.0")])
+    rules = rules_of(report)
+    cut = "t" * 999 + "…"
+    for rule_id, lead, url in (
+        ("L-1", "", "https://example.com/l1"),
+        ("vcaudit/review/R-2", "To review: ", "https://example.com/r2"),
+    ):
+        rule = rules[rule_id]
+        text, markdown = rule["help"]["text"], rule["help"]["markdown"]
+        assert text.split("\n")[0] == lead + cut
+        assert markdown.split("\n")[0] == f"**{lead}{cut}**"
+        ids = f"Ids: {rule_id.rpartition('/')[2]}, {', '.join(ALIASES)}\n"
+        assert ids in text
+        assert ids in markdown
+        assert "Severity: high\n" in text  # no CVSS score to give
+        assert "(CVSS" not in markdown
+        assert text.endswith(f"Sources:\n{url}\n{UNLINKED}")
+        assert f"\n- <{url}>\n- see the vendor" in markdown
+        assert markdown.endswith("x" * 300 + "\n")
+    message = result_of(report, "L-1", "windows")["message"]["text"]
+    said = message.removeprefix("Widget 5.0 on windows: ").partition("…")[0] + "…"
+    assert len(said) == 1000  # the advisory's words, cut at 1000 characters
+    assert said.endswith("t…")
+    assert message.startswith("Widget 5.0 on windows: L-1 (")
+
+
+def test_an_advisory_without_a_fix_says_so(test_feed: Feed) -> None:
+    report = edge_report(test_feed, [make_installation("widget", "5.0")])
+    message = result_of(report, "N-1", "windows")["message"]["text"]
+    assert "N-1 (high): N-1 title; no fixed release is known." in message
+
+
+def test_an_id_without_letters_or_digits_gets_a_name(test_feed: Feed) -> None:
+    report = edge_report(test_feed, [make_installation("widget", "5.0")])
+    assert rules_of(report)["---"]["name"] == "Advisory"
+    plain = advisory("---", known=False)
+    widget = replace(edge_feed(test_feed).products[1], advisories=(plain,))
+    feed = replace(test_feed, products=(widget,))
+    review = run_audit([make_installation("widget", "5.0")], feed, Policy(), TODAY)
+    assert rules_of(review)["vcaudit/review/---"]["name"] == "ReviewAdvisory"
+
+
+def test_a_retired_client_without_a_successor(test_feed: Feed) -> None:
+    report = edge_report(test_feed, [make_installation("chatter", "8.150.0.1", host="old-1")])
+    message = result_of(report, "vcaudit/end-of-life", "windows")["message"]["text"]
+    assert message.endswith(". Replace it. 1 host: old-1.")
+
+
+def test_twenty_hosts_are_all_named(test_feed: Feed) -> None:
+    rows = [make_installation("widget", "5.0", host=f"h{i:02d}", line=2 + i) for i in range(20)]
+    message = result_of(edge_report(test_feed, rows), "L-1", "windows")["message"]["text"]
+    assert message.endswith(f"20 hosts: {', '.join(f'h{i:02d}' for i in range(20))}.")
+
+
+def test_one_alert_for_one_version_under_two_names(test_feed: Feed) -> None:
+    rows = [
+        make_installation("widget", "5.0", host="a", line=2),
+        make_installation("Widget", "5.0", host="b", line=3),
+        make_installation("widget", "5.0", host="a", line=4),
+    ]
+    report = edge_report(test_feed, rows)
+    for rule in ("L-1", "vcaudit/review/R-2"):
+        result = result_of(report, rule, "windows")
+        assert (result["properties"]["installations"], result["properties"]["hosts"]) == (3, 2)
+        assert result["message"]["text"].endswith(" 2 hosts: a, b.")
+
+
+def test_a_long_warning_is_kept_whole(report: AuditReport) -> None:
+    warning = "w" * 300
+    run = run_of(replace(report, warnings=(warning,)))
+    notifications = run["invocations"][0]["toolExecutionNotifications"]
+    assert notifications == [{"level": "warning", "message": {"text": warning}}]
+
+
+def test_a_feed_without_a_date(report: AuditReport) -> None:
+    undated = replace(report, feed=replace(report.feed, generated_at=None))
+    assert run_of(undated)["properties"]["feedGeneratedAt"] is None
