@@ -301,9 +301,9 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
         "files.x_read_regular__mutmut_52",
     ),
     # output/csv.py
-    "CRLF is the csv module's default line end": ("output.csv.x_write__mutmut_6",),
+    "CRLF is the csv module's default line end": ("output.csv.x_write__mutmut_8",),
     "terminal_safe's limit is only tested for truth: None cuts nothing, as 0": (
-        "output.csv.x_write__mutmut_35",
+        "output.csv.x_write__mutmut_37",
     ),
     # output/sarif.py
     "a limit of None cuts nothing, as 0": (
@@ -324,6 +324,9 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "the union of one group's hosts is its hosts": ("output.sarif.x__hosts__mutmut_9",),
     "document always passes the root: the default is never used": (
         "output.sarif.x__result__mutmut_1",
+    ),
+    "_text's own default limit is MAX_TEXT: passing it or not is the same": (
+        "output.sarif.x__result__mutmut_43",
     ),
     "rows without a feed product give no result, and every group keeps its first row: these "
     "fallbacks are never taken": (
