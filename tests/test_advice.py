@@ -262,6 +262,7 @@ def test_the_release_table_gives_the_first_clean_release_after_a_range_without_a
     assert (a.upgrade_to, a.or_later) == ("1.4.2", True)
 
 
+@pytest.mark.slow
 def test_the_advised_release_is_clean_for_every_bundled_product(bundled_feed: Feed) -> None:
     """Whatever the installed version, the release named is clean on its platform, and when
     "or later" is said every known release from it up to the latest is clean too."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ NAMES = st.sets(
 
 
 @given(NAMES, st.integers(min_value=0, max_value=8))
+@pytest.mark.slow
 def test_the_first_names_are_the_natural_order_ones(names: set[str], most: int) -> None:
     assert first_in_natural_order(names, most) == heapq.nsmallest(most, names, key=natural_key)
 

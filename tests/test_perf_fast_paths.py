@@ -3,6 +3,7 @@ text, checked a column at a time rather than with a string per name."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,6 +32,7 @@ NAMES = st.sets(
 
 
 @given(NAMES)
+@pytest.mark.slow
 def test_names_sort_as_text_exactly_when_their_definition_says(names: set[str]) -> None:
     if any("\n" in name for name in names):
         # Never said of names that do not (they are then ranked by their natural keys).

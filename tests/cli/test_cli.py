@@ -324,6 +324,7 @@ def test_bad_policy_file_exits_3(
     assert f"{policy}, line 2: ignroe: unknown key" in err
 
 
+@pytest.mark.slow
 def test_config_init_and_check(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -109,6 +109,7 @@ def test_dev_zero_as_the_policy_file(
     one_error(err, f"{link}: the policy file is larger than 1 MiB")
 
 
+@pytest.mark.slow
 def test_a_stream_without_newlines_on_stdin() -> None:
     with open("/dev/zero", "rb") as zero:
         done = cli("scan", "-", *BASE, stdin=zero)
@@ -333,6 +334,7 @@ def test_an_sla_past_the_year_9999_is_refused_by_check_and_scan(
     ],
     ids=["letters", "digits", "spaces-after", "spaces-before"],
 )
+@pytest.mark.slow
 def test_policy_versions_are_parsed_in_linear_time(
     tmp_path: Path, versions: str, shown: str | None
 ) -> None:
@@ -376,6 +378,7 @@ def fleet(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("args", [["--format", "json"], ["--quiet"], []])
+@pytest.mark.slow
 def test_stdout_to_a_full_disk_is_one_line(fleet: Path, args: list[str]) -> None:
     with open("/dev/full", "w") as full:
         done = cli("scan", str(fleet), *BASE, *args, stdout=full)
@@ -385,6 +388,7 @@ def test_stdout_to_a_full_disk_is_one_line(fleet: Path, args: list[str]) -> None
     )
 
 
+@pytest.mark.slow
 def test_stdout_to_a_closed_pipe_is_one_line(fleet: Path) -> None:
     # The reader is gone before vcaudit writes (`vcaudit scan ... | head -c0`).
     process = subprocess.Popen(
@@ -437,6 +441,7 @@ def test_two_reports_to_one_file_are_refused(
     assert out.read_text(encoding="utf-8") == "previous"
 
 
+@pytest.mark.slow
 def test_an_output_that_is_standard_inputs_file_is_refused(fleet: Path, tmp_path: Path) -> None:
     link = tmp_path / "link.csv"
     link.symlink_to(fleet)

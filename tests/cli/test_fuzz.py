@@ -299,6 +299,7 @@ def _every_input_format(
 
 @CLI_FUZZ
 @given(inventory=inventories(), output=OUTPUT)
+@pytest.mark.slow
 def test_scan_every_input_format_with_hostile_values(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, inventory: tuple[str, str], output: str
 ) -> None:
@@ -403,6 +404,7 @@ def _options_and_commands(
 
 @CLI_FUZZ
 @given(options=text_options(), policy=policies(), name=VALUE)
+@pytest.mark.slow
 def test_every_text_option_and_the_policy_file_with_hostile_values(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,

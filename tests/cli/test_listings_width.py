@@ -25,6 +25,7 @@ def test_products_fit_columns(
 
 
 @pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.slow
 def test_an_advisory_fits_columns(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], width: int
 ) -> None:

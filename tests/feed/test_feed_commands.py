@@ -28,6 +28,7 @@ def copy_feed(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_bundled_feed_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "feed", "validate")
     assert code == 0, err
@@ -91,6 +92,7 @@ def test_info(capsys: pytest.CaptureFixture[str]) -> None:
     assert "products:     3, advisories: 6" in out
 
 
+@pytest.mark.slow
 def test_osv_export_validates_against_the_official_schema(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -216,6 +216,7 @@ def _cli(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_feed_import_of_dev_zero_ends(cache: Path, tmp_path: Path) -> None:
     link = tmp_path / "zero.json"
     link.symlink_to("/dev/zero")
@@ -228,6 +229,7 @@ def test_feed_import_of_dev_zero_ends(cache: Path, tmp_path: Path) -> None:
     assert in_use(cache) == PREVIOUS
 
 
+@pytest.mark.slow
 def test_feed_import_of_a_fifo_ends(cache: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -265,6 +267,7 @@ def test_feed_import_of_a_fifo_ends(cache: Path, tmp_path: Path) -> None:
     assert in_use(cache) == PREVIOUS
 
 
+@pytest.mark.slow
 def test_a_public_key_file_that_never_ends(tmp_path: Path) -> None:
     key = tmp_path / "key.pem"
     key.symlink_to("/dev/zero")
@@ -392,6 +395,7 @@ def test_a_catastrophic_pattern_in_a_feed_file(
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_catastrophic_pattern_in_a_bundle_is_refused(
     capsys: pytest.CaptureFixture[str], server: Server, cache: Path
 ) -> None:

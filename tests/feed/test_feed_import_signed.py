@@ -60,6 +60,7 @@ def test_a_public_key_and_no_signature_is_refused(
     assert store.feed_in_use(cache).origin == "bundled"
 
 
+@pytest.mark.slow
 def test_a_good_signature_is_installed_and_recorded_as_signed(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -92,6 +93,7 @@ def test_without_a_key_the_feed_is_recorded_unsigned(
     assert state.signed is False
 
 
+@pytest.mark.slow
 def test_a_missing_signature_keeps_the_signed_feed_in_use(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,

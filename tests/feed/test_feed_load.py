@@ -44,6 +44,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@pytest.mark.slow
 def test_bundled_feed_loads_and_every_file_matches_the_schema(bundled_feed: Feed) -> None:
     assert len(bundled_feed.products) >= 5
     validator = jsonschema.Draft202012Validator(FEED_SCHEMA)

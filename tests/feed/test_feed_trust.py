@@ -124,6 +124,7 @@ class _RunsCode:
         return exec, (f"open({str(self.marker)!r}, 'w').close()",)
 
 
+@pytest.mark.slow
 def test_a_pickle_in_the_cache_is_never_run(capsys: Capsys, tmp_path: Path, fleet: Path) -> None:
     cache = private_folder(tmp_path / "cache")
     code, first, err = scan(capsys, fleet, cache)
@@ -182,6 +183,7 @@ def _flip(data: bytes) -> bytes:
         pytest.param(lambda data: forged(data, {"publisher": None}), id="null-text"),
     ],
 )
+@pytest.mark.slow
 def test_damaged_compiled_copy_is_rebuilt_never_trusted(
     damage: Callable[[bytes], bytes], tmp_path: Path, bundled_feed: Feed
 ) -> None:
@@ -195,6 +197,7 @@ def test_damaged_compiled_copy_is_rebuilt_never_trusted(
     assert copy.read_bytes() == good
 
 
+@pytest.mark.slow
 def test_compiled_copy_of_another_feed_is_rebuilt(tmp_path: Path, test_feed: Feed) -> None:
     cache = private_folder(tmp_path / "cache")
     expected = store.feed_in_use(cache).feed
@@ -205,6 +208,7 @@ def test_compiled_copy_of_another_feed_is_rebuilt(tmp_path: Path, test_feed: Fee
     assert store.feed_in_use(cache).feed == expected
 
 
+@pytest.mark.slow
 def test_compiled_copy_is_used_only_when_it_is_the_users_own(tmp_path: Path) -> None:
     cache = private_folder(tmp_path / "cache")
     store.feed_in_use(cache)
@@ -498,6 +502,7 @@ def test_the_previous_feed_file_goes_once_the_new_one_is_in_use(
     assert _installed(cache).stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.slow
 def test_two_installs_take_turns(capsys: Capsys, cache: Path, tmp_path: Path) -> None:
     data = bundle(NEWER)
     source = tmp_path / "new.json"
@@ -519,6 +524,7 @@ def test_two_installs_take_turns(capsys: Capsys, cache: Path, tmp_path: Path) ->
     assert in_use(cache) == NEWER
 
 
+@pytest.mark.slow
 def test_an_install_gives_up_when_another_holds_the_folder_too_long(
     capsys: Capsys, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -628,6 +634,7 @@ def assert_no_credentials(*texts: str) -> None:
         assert "feeduser" not in text
 
 
+@pytest.mark.slow
 def test_url_credentials_never_appear(
     capsys: Capsys, cache: Path, tmp_path: Path, server: Server, fleet: Path
 ) -> None:

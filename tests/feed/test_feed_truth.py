@@ -288,6 +288,7 @@ def test_a_latest_release_that_is_the_fix_is_fresh(
     assert "latest.windows" not in err
 
 
+@pytest.mark.slow
 def test_the_bundled_feed_is_consistent(capsys: pytest.CaptureFixture[str]) -> None:
     """Every severity is its band, the KEV catalog is named, no latest release is stale."""
     code, out, err = run(capsys, "feed", "validate")

@@ -223,6 +223,7 @@ def test_server_errors_until_retries_run_out(
     assert server.hits["/feed.json"] == 3
 
 
+@pytest.mark.slow
 def test_timeout(capsys: pytest.CaptureFixture[str], server: Server, cache: Path) -> None:
     data = bundle(NEWER)
 
@@ -275,6 +276,7 @@ def keys(tmp_path: Path) -> tuple[Ed25519PrivateKey, Path]:
     return key, public
 
 
+@pytest.mark.slow
 def test_signatures(
     capsys: pytest.CaptureFixture[str], server: Server, cache: Path, tmp_path: Path
 ) -> None:
@@ -320,6 +322,7 @@ def test_oversized_body(capsys: pytest.CaptureFixture[str], server: Server, cach
     assert_failed_and_intact(code, err, cache, "larger than the 2048-byte limit")
 
 
+@pytest.mark.slow
 def test_redirect_to_plain_http_is_refused(
     capsys: pytest.CaptureFixture[str], server: Server, cache: Path
 ) -> None:
@@ -459,6 +462,7 @@ def test_scan_uses_feed_url_for_one_run(
     assert installation_rows(json.loads(out))[0]["status"] == "vulnerable"
 
 
+@pytest.mark.slow
 def test_bundled_feed_is_compiled_once(tmp_path: Path) -> None:
     first = store.feed_in_use(tmp_path)
     compiled = list(tmp_path.glob("bundled-*.json"))

@@ -63,6 +63,7 @@ def test_one_record_per_vendor_advisory_joining_its_products(
     assert "Affected versions not published yet for Confer Desktop" in csb2["details"]
 
 
+@pytest.mark.slow
 def test_each_entry_names_its_product_for_another_scanner(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -95,6 +96,7 @@ def test_a_real_package_field_would_not_validate() -> None:
     assert not list(validator().iter_errors(record))
 
 
+@pytest.mark.slow
 def test_the_bundled_feed_exports_one_record_per_vendor_id(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, bundled_feed: Feed
 ) -> None:

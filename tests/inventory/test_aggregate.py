@@ -263,6 +263,7 @@ ODD_PIECES = st.lists(st.tuples(st.integers(0, 30), LINE_PIECES), max_size=2)
     ending=st.sampled_from(["\n", "\r\n"]),
     block=st.sampled_from([5, 17, 1 << 20]),
 )
+@pytest.mark.slow
 def test_fuzzed_files_read_the_same_counted_or_row_by_row(
     test_feed: Feed, rows: list[str], odd: list[tuple[int, str]], ending: str, block: int
 ) -> None:

@@ -201,6 +201,7 @@ def test_host_option_for_hostless_exports(bundled_feed: Feed) -> None:
     assert {r.host for r in rows} == {"build-07"}
 
 
+@pytest.mark.slow
 def test_scan_reads_exports_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

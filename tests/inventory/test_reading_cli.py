@@ -79,6 +79,7 @@ def test_platform_from_the_product_when_there_is_no_platform_column(
     ]
 
 
+@pytest.mark.slow
 def test_a_row_whose_platform_nothing_tells_is_an_error_or_takes_the_default(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -93,6 +94,7 @@ def test_a_row_whose_platform_nothing_tells_is_an_error_or_takes_the_default(
     assert verdicts(rows) == [("pc-1", "windows", "zoom", "vulnerable")]
 
 
+@pytest.mark.slow
 def test_headers_no_alias_covers_are_mapped_with_columns(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -180,6 +182,7 @@ def test_a_malformed_optional_value_warns_and_the_row_is_audited(
         ("Desired=Unknown\n", "read as"),
     ],
 )
+@pytest.mark.slow
 def test_an_input_that_yields_nothing_exits_3_unless_allowed(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, described: str
 ) -> None:
@@ -215,6 +218,7 @@ def _vcaudit(
     )
 
 
+@pytest.mark.slow
 def test_piped_inventory_is_audited() -> None:
     data = EXAMPLE.read_bytes()
     read, write = os.pipe()

@@ -165,6 +165,7 @@ def test_only_regular_native_csv_files_are_read_twice(tmp_path: Path) -> None:
     assert not rereadable([str(tmp_path)], InputFormat.AUTO)
 
 
+@pytest.mark.slow
 def test_cli_json_is_the_same_from_a_file_and_from_stdin(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -327,6 +327,7 @@ def test_a_held_lock_makes_the_second_run_wait_then_give_up(tmp_path: Path) -> N
     assert (tmp_path / "state.json.lock").stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.slow
 def test_a_lock_is_taken_once_the_other_run_lets_go(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     release = threading.Event()

@@ -675,6 +675,7 @@ def test_a_broken_state_file_is_one_line_and_exit_3_and_no_mail(
     assert report.exists()  # every other output is written
 
 
+@pytest.mark.slow
 def test_a_state_held_by_another_run_sends_nothing(
     capsys: pytest.CaptureFixture[str], smtp: Smtp, fleet: Path, tmp_path: Path
 ) -> None:
@@ -699,6 +700,7 @@ def test_a_state_held_by_another_run_sends_nothing(
     assert len(smtp.inbox.messages) == 3  # the change, once the other run is gone
 
 
+@pytest.mark.slow
 def test_a_run_waits_for_the_state_lock_then_sees_the_other_runs_state(
     capsys: pytest.CaptureFixture[str], smtp: Smtp, fleet: Path, tmp_path: Path
 ) -> None:

@@ -314,6 +314,7 @@ def test_html_lists_at_most_its_limit_of_installations(
     assert rows.count("<tr><td>host-") == 25
 
 
+@pytest.mark.slow
 def test_a_retired_product_with_advisories_is_replaced_not_upgraded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

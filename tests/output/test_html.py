@@ -238,6 +238,7 @@ def test_a_page_with_nothing_draws_no_picture() -> None:
     assert "0 hosts, 0 installations" in text
 
 
+@pytest.mark.slow
 def test_counts_use_thousands_separators_and_keep_numeric_keys() -> None:
     extra = [html_cases.row("teamsy", "24100.1.2.3", f"t-{n}", 1000 + n) for n in range(1200)]
     text, _ = page(html_cases.report(extra))

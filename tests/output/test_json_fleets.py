@@ -98,6 +98,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.slow
 def test_counted_and_read_again_is_the_row_by_row_report(
     test_feed: Feed, tmp_path: Path, name: str
 ) -> None:
