@@ -29,6 +29,7 @@ import argparse
 import datetime as dt
 import fnmatch
 import json
+import math
 import os
 import shutil
 import signal
@@ -594,7 +595,8 @@ def equivalent(name: str) -> str | None:
 def score(counts: Counter[str]) -> str:
     killed = counts["killed"] + counts["timeout"]
     judged = killed + counts["survived"] + counts["no tests"]
-    return f"{100 * killed / judged:.1f}%" if judged else "n/a"
+    # Rounded down: one survivor in thousands shows as 99.9%, never as 100.0%.
+    return f"{math.floor(1000 * killed / judged) / 10:.1f}%" if judged else "n/a"
 
 
 COLUMNS = ("killed", "timeout", "survived", "no tests", "equivalent", "not run")
