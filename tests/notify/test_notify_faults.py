@@ -535,7 +535,7 @@ def test_routing_reads_the_inventory_a_fixed_number_of_times_whatever_the_owners
     finally:
         _OPENED = None
     assert code == 0, err
-    assert len(smtp.inbox.messages) == 200
+    assert len(smtp.inbox.messages) == 200 + 1  # each owner, and the whole run to --email-to
     assert reads <= 10
 
 
@@ -546,7 +546,6 @@ def test_two_thousand_owners_each_get_their_mail(
     fleet = tmp_path / "fleet.csv"
     rows = [f"pc-{i},windows,meetly,5.16.9,owner{i}@example.com\n" for i in range(2000)]
     fleet.write_text("host,platform,product,version,owner\n" + "".join(rows), encoding="utf-8")
-    started = time.monotonic()
     code, _, err = run(
         capsys,
         "scan",
@@ -557,11 +556,12 @@ def test_two_thousand_owners_each_get_their_mail(
         str(tmp_path / "state.json"),
         *mail_args(smtp.port),
     )
-    # Routing was quadratic (66 s here); a bound far above the linear time, for slow machines.
-    assert time.monotonic() - started < 60
+    # (Routing was quadratic, 66 s here: the test above counts the inventory's reads, which
+    # says whether it is linear without timing anything.)
     assert code == 0, err
-    assert len(smtp.inbox.messages) == 2000
-    assert {r[0] for r, _ in smtp.inbox.messages} == {f"owner{i}@example.com" for i in range(2000)}
+    assert len(smtp.inbox.messages) == 2000 + 1
+    owners = {f"owner{i}@example.com" for i in range(2000)}
+    assert {r[0] for r, _ in smtp.inbox.messages} == owners | {"ops@example.com"}
 
 
 # --- passwords -----------------------------------------------------------------------------
