@@ -343,12 +343,33 @@ mutmut's names without the leading `vcaudit.`. They are set aside from the score
 the report. A mutant's number changes when its function does: check them after a change."""
 
 _PLUGIN = '''
-"""Skips a test at the moment it starts `vcaudit` in a subprocess (see tools/mutation.py)."""
+"""Skips a test at the moment it starts `vcaudit` in a subprocess, and fails one that hangs
+(see tools/mutation.py)."""
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
+
+HANG = 60
+"""Seconds after which a test of a mutant is failed: a mutant that blocks (an open() of a FIFO
+without O_NONBLOCK) uses no CPU time, which is all mutmut's own timeout counts."""
+
+
+def _hung(signum, frame):
+    raise TimeoutError(f"the test ran {HANG} s: the mutant hangs it")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(HANG)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 _init = subprocess.Popen.__init__
 

@@ -172,13 +172,27 @@ def test_an_entry_that_is_not_vcaudits(
     assert hint == HINT
 
 
+class _Hung(Exception):
+    pass
+
+
+def _hung(signum: int, frame: object) -> None:
+    raise _Hung
+
+
 def test_a_state_that_is_no_regular_file(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    for path in (fifo, Path("/dev/null")):
-        with pytest.raises(InputError) as caught:
-            read_state(path)
-        assert input_error(caught) == (f"{path}: not a regular file", HINT)
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(20)  # fails the test instead of hanging it when the open blocks
+    try:
+        for path in (fifo, Path("/dev/null")):
+            with pytest.raises(InputError) as caught:
+                read_state(path)
+            assert input_error(caught) == (f"{path}: not a regular file", HINT)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_state_that_cannot_be_opened(tmp_path: Path) -> None:
