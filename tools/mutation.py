@@ -398,11 +398,6 @@ def pytest_runtest_logreport(report):
 '''
 
 
-ALL_MARKS = ["-m", "slow or not slow"]
-"""The tests marked slow state behaviour too: they are kept out of the quick default run, not
-out of the module's set (the last -m given wins over the one in pytest's addopts)."""
-
-
 def git(*args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
@@ -464,7 +459,6 @@ def failing(work: Path, tests: list[str]) -> list[str]:
         VCAUDIT_MUTATION_FAILURES=str(record),
     )
     options = ["-p", "no:cacheprovider", "-p", "no:randomly", "-p", "vcaudit_mutation_skips"]
-    options += ALL_MARKS
     subprocess.run(
         ["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", *options, *tests],
         cwd=work,
@@ -492,13 +486,7 @@ def prepare(work: Path, module: str, commit: str | None) -> tuple[list[str], lis
         "source_paths": ["src"],
         "only_mutate": [module],
         "also_copy": top,
-        "pytest_add_cli_args": [
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "vcaudit_mutation_skips",
-            *ALL_MARKS,
-        ],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "vcaudit_mutation_skips"],
         "pytest_add_cli_args_test_selection": [
             *tests,
             *(f"--deselect={node}" for node in broken),
