@@ -852,3 +852,14 @@ def test_an_old_compiled_copy_that_cannot_be_removed_is_left(bundled: Path, tmp_
     assert store.feed_in_use(cache).feed.products == expected
     assert len(compiled_copies(cache)) == 2
     assert (cache / "bundled-0ld").is_dir()
+
+
+@pytest.mark.parametrize("damage", [b"garbage", b"", b"{}\n{}"])
+def test_a_damaged_compiled_copy_is_rebuilt(bundled: Path, tmp_path: Path, damage: bytes) -> None:
+    cache = private(tmp_path / "cache")
+    expected = store.feed_in_use(cache).feed
+    (name,) = compiled_copies(cache)
+    good = (cache / name).read_bytes()
+    (cache / name).write_bytes(damage)
+    assert store.feed_in_use(cache).feed == expected
+    assert (cache / name).read_bytes() == good
