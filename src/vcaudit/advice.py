@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from urllib.parse import urlsplit
 
 from vcaudit import versioning
 from vcaudit.models import (
@@ -265,15 +266,39 @@ def hosts_named(hosts: Iterable[str], most: int = MAX_STEP_HOSTS) -> str:
     return shown + (f" +{rest:,} more" if rest > 0 else "")
 
 
-_LINKABLE = re.compile(r"https?://[^\s<>|()\[\]\"'`\\\x00-\x1f\x7f]+\Z")
-"""A URL every message format can carry as a link: nothing in it that Slack's `<url|text>`,
-a Markdown `[text](url)` or HTML would read as markup."""
+MAX_URL = 2048
+"""The longest address a report links (longer ones are shown, not linked)."""
 
 
-def reference_url(advisory: Advisory) -> str:
+def web_url(url: str) -> str:
+    """`url` if it is a plain http or https address with a host, else "": printable ASCII
+    only, so no control, space, quote trick or look-alike letter can ride in it."""
+    if len(url) > MAX_URL or not url.isascii() or not url.isprintable() or " " in url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced [ in the host
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+_MARKUP = re.compile(r"[<>|()\[\]\"'`\\]")
+"""What Slack's `<url|text>`, a Markdown `[text](url)` or HTML would read as markup in an
+address: a reference holding any of it is not linked in any report or message."""
+
+
+def reference_url(advisory: Advisory, *, escaped: bool = False) -> str:
     """The advisory's first reference a person can open (the vendor's bulletin, as the feed
-    lists it first), "" when none is a plain http(s) URL."""
-    return next((url for url in advisory.references if _LINKABLE.match(url)), "")
+    lists it first): a plain web address (`web_url`), and, unless the caller escapes it (an
+    HTML attribute), with nothing in it a message format reads as markup; "" when none is."""
+    return next(
+        (
+            url
+            for url in advisory.references
+            if web_url(url) and (escaped or not _MARKUP.search(url))
+        ),
+        "",
+    )
 
 
 def first_in_natural_order(hosts: Collection[str], most: int) -> list[str]:

@@ -104,6 +104,14 @@ def test_reference_url_skips_what_a_message_would_read_as_markup(test_feed: Feed
     )
     assert reference_url(odd) == "https://ok.example/x?y=1"
     assert reference_url(dataclasses.replace(advisory, references=("javascript:x",))) == ""
+    # The same plain web address the HTML report links: no look-alike letter, no overlong one.
+    lookalike = dataclasses.replace(advisory, references=("https://ex\u0430mple.com/x",))
+    assert reference_url(lookalike) == ""
+    overlong = dataclasses.replace(advisory, references=("https://a.example/" + "x" * 3000,))
+    assert reference_url(overlong) == ""
+    parens = dataclasses.replace(advisory, references=("https://a.example/(x)",))
+    assert reference_url(parens) == ""
+    assert reference_url(parens, escaped=True) == "https://a.example/(x)"
 
 
 def test_each_webhook_takes_the_kind_it_names_or_its_host_takes() -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.output import html_cases
 from tests.output.html_cases import DEMO_LATEST, TEAMSY_LATEST, WIN, advisory
+from vcaudit.advice import reference_url
 from vcaudit.audit import run_audit
 from vcaudit.models import AuditReport, Installation, Platform, Risk, Source, Status
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for, html_charts
@@ -92,7 +93,7 @@ def test_advisory_ids_link_to_their_first_web_reference_and_nothing_else() -> No
     ],
 )
 def test_reference_urls_are_plain_web_addresses(references: tuple[str, ...], expected: str) -> None:
-    assert html_out.reference_url(advisory("X-1", *references)) == expected
+    assert reference_url(advisory("X-1", *references), escaped=True) == expected
 
 
 def test_a_long_advisory_list_shows_five_and_folds_the_rest() -> None:

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import heapq
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from vcaudit.advice import (
     ReviewItem,
@@ -25,9 +24,11 @@ from vcaudit.advice import (
     hosts_named,
     next_steps,
     plural,
+    reference_url,
     to_review,
     upgrade_target,
     verdict_words,
+    web_url,
 )
 from vcaudit.models import (
     Advisory,
@@ -68,7 +69,6 @@ MAX_IDS = 5
 """Advisory ids shown in a cell; the rest fold under "N more"."""
 MAX_HOSTS = 20
 """Hosts a group names before it counts the rest."""
-MAX_URL = 2048
 MAX_CHANGES = 500
 """Changes since the last run listed one by one (the mail and the state file have all)."""
 
@@ -194,24 +194,6 @@ def _risk_cell(risk: Risk) -> str:
     return f'<td class="{risk.label}" data-key="{int(risk)}">{risk.label}</td>'
 
 
-def web_url(url: str) -> str:
-    """`url` if it is a plain http or https address, else "": printable ASCII only, so no
-    control, space, quote trick or look-alike letter can ride in it."""
-    if len(url) > MAX_URL or not url.isascii() or not url.isprintable() or " " in url:
-        return ""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # an unbalanced [ in the host
-        return ""
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
-
-
-def reference_url(advisory: Advisory) -> str:
-    """The advisory's first reference that is a plain http or https address ("" when none
-    is, see `web_url`)."""
-    return next((url for url in advisory.references if web_url(url)), "")
-
-
 def _fact_url(fact: Fact) -> str:
     """The web page a known fact was read from ("" for an unknown fact, or a source that is
     not a plain http or https address)."""
@@ -231,7 +213,7 @@ def _source_link(fact: Fact, text: str) -> str:
 
 def _advisory_link(advisory: Advisory) -> str:
     """The advisory's id, never broken across lines, linked to its first web reference."""
-    url = reference_url(advisory)
+    url = reference_url(advisory, escaped=True)
     text = _e(advisory.id, 80)
     if not url:
         return f'<span class="id">{text}</span>'
