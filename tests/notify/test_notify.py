@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import http.server
 import ipaddress
 import json
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -27,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.conftest import TEST_FEED_DIR
+from tests.notify.conftest import Hooks
 from vcaudit.cli import main
 from vcaudit.notify.changes import compare, open_entries
 from vcaudit.notify.email import SmtpSettings
@@ -527,38 +526,6 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], fleet: Path) -> None:
     code = main(["scan", str(fleet), *BASE, "--only-changes"])
     assert code == 2
     assert "--only-changes needs --state" in capsys.readouterr().err
-
-
-class Hooks:
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.status = 200
-
-
-@pytest.fixture
-def hooks() -> Iterator[tuple[Hooks, str]]:
-    state = Hooks()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            state.bodies.append(json.loads(self.rfile.read(length)))
-            self.send_response(state.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            del format, args
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    # A short poll interval: shutdown() waits up to one interval (0.5 s by default, per test).
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}/hook/SECRET-TOKEN"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize("fmt", ["json", "slack", "teams"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_FEED_DIR, TODAY, make_installation
+from tests.notify.conftest import Hooks
 from vcaudit.advice import reference_url
 from vcaudit.audit import run_audit
 from vcaudit.cli import main
@@ -136,47 +137,28 @@ def test_each_webhook_takes_the_kind_it_names_or_its_host_takes() -> None:
     )
 
 
-def test_two_webhooks_of_two_kinds_each_get_their_own(tmp_path: Path) -> None:
-    import http.server
-    import threading
-
-    received: dict[str, dict[str, Any]] = {}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            received[self.path] = json.loads(self.rfile.read(length))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            del format, args
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+def test_two_webhooks_of_two_kinds_each_get_their_own(
+    tmp_path: Path, hooks: tuple[Hooks, str]
+) -> None:
+    state, url = hooks
     fleet = tmp_path / "fleet.csv"
     fleet.write_text(
         "host,platform,product,version\npc-1,windows,meetly,5.16.9\n", encoding="utf-8"
     )
-    try:
-        code = main(
-            [
-                "scan", str(fleet), "--feed", str(TEST_FEED_DIR), "--as-of", "2026-01-15",
-                "--fail-on", "none", "-q",
-                "--webhook", f"slack={base}/s", "--webhook", f"teams={base}/t",
-                "--webhook", f"{base}/j",
-            ]
-        )  # fmt: skip
-    finally:
-        server.shutdown()
-        server.server_close()
+    code = main(
+        [
+            "scan", str(fleet), "--feed", str(TEST_FEED_DIR), "--as-of", "2026-01-15",
+            "--fail-on", "none", "-q",
+            "--webhook", f"slack={url}/s", "--webhook", f"teams={url}/t",
+            "--webhook", f"{url}/j",
+        ]
+    )  # fmt: skip
     assert code == 0
-    assert "blocks" in received["/s"]
-    assert received["/t"]["attachments"][0]["content"]["type"] == "AdaptiveCard"
-    assert "findings" in received["/j"]
+    path = url.split("127.0.0.1:", 1)[1].split("/", 1)[1]
+    received = state.by_path
+    assert "blocks" in received[f"/{path}/s"]
+    assert received[f"/{path}/t"]["attachments"][0]["content"]["type"] == "AdaptiveCard"
+    assert "findings" in received[f"/{path}/j"]
 
 
 def test_a_webhook_format_given_twice_with_two_kinds_is_refused(
