@@ -162,6 +162,11 @@ def _write_reports(settings: ScanSettings, report: AuditReport) -> None:
     if not plan.quiet:
         for warning in report.warnings:
             _warn(warning)
+        if OutputFormat.SARIF in plan.formats:
+            from vcaudit.output.sarif import size_warnings
+
+            for warning in size_warnings(report):
+                _warn(warning)
 
 
 def _since_last_run(settings: ScanSettings, report: AuditReport) -> SinceLastRun | None:

@@ -3,10 +3,15 @@
 One rule per advisory, plus rules for end-of-life, unsupported, unapproved and outdated
 clients, and one `vcaudit/review/<id>` rule per advisory to review (affected versions not
 published yet): level note and security-severity 0.0, as it is not a confirmed finding.
-Results are grouped per (rule, product, version, platform), so a fleet of any size stays far
-below GitHub's 25,000 results per run (their number grows with distinct versions, never
-with hosts); each result points at the first inventory row of its group, names its own
-advisory (or policy rule) and the fix, and carries a fingerprint that is stable across runs.
+Results are grouped per (rule, product, version, platform): their number grows with distinct
+versions and the advisories of each, never with hosts. Each result points at the first
+inventory row of its group, names its own advisory (or policy rule) and the fix, and carries
+a fingerprint that is stable across runs. GitHub takes at most 25,000 results per run: a
+fleet whose per-advisory results would pass that (a couple of hundred distinct old builds
+with a hundred advisories each) gets one `vcaudit/vulnerable` result per (product, version,
+platform) instead, naming its advisories worst first, and one `vcaudit/review` result for
+its advisories to review; the run says so (`size_warnings`). Results beyond 25,000 even then
+are left out, worst kept, and said.
 Text is made inert for GitHub Actions logs and Markdown.
 
 Locations are relative to the repository root (`RenderOptions.root`), as code scanning
@@ -26,8 +31,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from vcaudit.advice import replace_with, retired, upgrade_advice
-from vcaudit.models import Advisory, AdvisoryHit, AuditReport, Group, Risk, Status
+from vcaudit.advice import advisories_worst_first, plural, replace_with, retired, upgrade_advice
+from vcaudit.models import Advisory, AdvisoryHit, Assessment, AuditReport, Group, Risk, Status
 from vcaudit.output import RenderOptions
 from vcaudit.output.locations import artifact_uri
 from vcaudit.sanitize import json_safe, markdown_safe, terminal_safe
@@ -35,6 +40,12 @@ from vcaudit.sanitize import json_safe, markdown_safe, terminal_safe
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_TEXT = 1000
 MAX_HOSTS_LISTED = 20
+MAX_RESULTS = 25_000
+"""GitHub code scanning's limit of results per run (it refuses more)."""
+MAX_IDS_LISTED = 20
+"""Advisory ids a folded result names in its message (all are in its properties)."""
+VULNERABLE_RULE = "vcaudit/vulnerable"
+FOLDED_REVIEW_RULE = "vcaudit/review"
 
 _LEVEL = {
     Risk.CRITICAL: "error",
@@ -98,6 +109,10 @@ class _Result:
     count: int = 0
     review: Advisory | None = None
     """The advisory to review this result is about (None for a finding)."""
+    advisory: Advisory | None = None
+    """The advisory an advisory result is about (None for a policy result)."""
+    folded: list[Advisory] = field(default_factory=list)
+    """The advisories of a folded result (`vcaudit/vulnerable` or `vcaudit/review`)."""
 
 
 REVIEW_RULE = "vcaudit/review/"
@@ -203,6 +218,106 @@ def _policy_rule(status: Status) -> dict[str, Any]:
     }
 
 
+_FOLDED_RULES = {
+    VULNERABLE_RULE: (
+        "Conferencing client with known advisories",
+        "Known security advisories apply to this version; the result lists them worst first. "
+        "Upgrade it to the version the result names. (vcaudit gives one result per version, "
+        "not one per advisory, when one per advisory would pass GitHub's 25,000 results.)",
+        Risk.HIGH,
+        "vulnerability",
+    ),
+    FOLDED_REVIEW_RULE: (
+        "Advisories to review for this client",
+        "Advisories concern the product whose affected versions are not published yet: "
+        "check this version against the vendor's advisories the result lists. Not a "
+        "confirmed finding.",
+        Risk.NONE,
+        "review",
+    ),
+}
+
+
+def _folded_rule(rule_id: str) -> dict[str, Any]:
+    short, full, risk, tag = _FOLDED_RULES[rule_id]
+    return {
+        "id": rule_id,
+        "name": "".join(part.title() for part in rule_id.split("/")[1:]),
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": full, "markdown": full},
+        "defaultConfiguration": {"level": _LEVEL[risk]},
+        "properties": {
+            "tags": ["security", "videoconferencing", tag],
+            "precision": "high" if risk > Risk.NONE else "low",
+            "security-severity": f"{_BAND[risk]:.1f}",
+        },
+    }
+
+
+_LEVEL_RANK = {"error": 2, "warning": 1, "note": 0}
+
+
+def _fold(results: Results) -> Results:
+    """One result per (product, version, platform) for its advisories, and one for its
+    advisories to review, in place of one per advisory; policy results stay as they are."""
+    folded: dict[tuple[str, ...], _Result] = {}
+    for key, item in results.items():
+        advisory = item.review or item.advisory
+        if advisory is None:
+            folded[key] = item
+            continue
+        rule_id = VULNERABLE_RULE if item.review is None else FOLDED_REVIEW_RULE
+        into_key = (rule_id, *key[1:])
+        into = folded.get(into_key)
+        if into is None:
+            into = folded[into_key] = _Result(rule_id, item.level, item.group, item.score)
+        if _LEVEL_RANK[item.level] > _LEVEL_RANK[into.level]:
+            into.level = item.level
+        into.score = max(into.score, item.score)
+        into.folded.append(advisory)
+        for g in item.members:  # groups of one version may differ in their advisories
+            if all(g is not m for m in into.members):
+                into.members.append(g)
+                into.count += g.installations
+    return folded
+
+
+Results = dict[tuple[str, ...], _Result]
+
+
+def _planned(report: AuditReport) -> tuple[dict[str, dict[str, Any]], Results, list[str]]:
+    """The rules and results a SARIF log of `report` holds, and what it says of its size:
+    one result per advisory, or, when that passes GitHub's 25,000, each version's advisories
+    folded into one result (`_fold`), the rules no result uses dropped."""
+    rules, results = _collect(report)
+    if len(results) <= MAX_RESULTS:
+        return rules, results, []
+    said = [
+        f"SARIF: one result per advisory would be {len(results):,} results, more than the "
+        f"{MAX_RESULTS:,} GitHub code scanning takes in a run; each version's advisories are "
+        f"one {VULNERABLE_RULE} result instead (and its advisories to review one "
+        f"{FOLDED_REVIEW_RULE} result), naming them worst first"
+    ]
+    results = _fold(results)
+    if len(results) > MAX_RESULTS:
+        said.append(
+            f"SARIF: {len(results):,} results even so; the {len(results) - MAX_RESULTS:,} "
+            "least severe are left out (split the inventory and upload each part under its own "
+            "--sarif-category)"
+        )
+    used = {item.rule for item in results.values()}
+    rules = {rule_id: rule for rule_id, rule in rules.items() if rule_id in used}
+    rules |= {rule_id: _folded_rule(rule_id) for rule_id in _FOLDED_RULES if rule_id in used}
+    return rules, results, said
+
+
+def size_warnings(report: AuditReport) -> list[str]:
+    """What a SARIF log of `report` says of its own size: its advisories folded into one
+    result per version, or results left out, to stay within GitHub's 25,000 results."""
+    return _planned(report)[2]
+
+
 def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
@@ -217,21 +332,22 @@ def _collect(
         a = g.assessment
         if a.product is None:
             continue
-        entries: list[tuple[str, str, float]] = []
+        entries: list[tuple[str, str, float, Advisory | None]] = []
         for hit in a.hits:
             advisory = hit.advisory
             if advisory.id not in rules:  # a rule is written once, for its first group
                 rules[advisory.id] = _advisory_rule(advisory, a.product.name)
-            entries.append((advisory.id, _LEVEL[advisory.severity], _advisory_score(advisory)))
+            level, score = _LEVEL[advisory.severity], _advisory_score(advisory)
+            entries.append((advisory.id, level, score, advisory))
         if a.status in _POLICY_RULES:
             rule = _policy_rule(a.status)
             rules.setdefault(rule["id"], rule)
-            entries.append((rule["id"], _LEVEL[a.risk], _BAND[a.risk]))
-        for rule_id, level, score in entries:
+            entries.append((rule["id"], _LEVEL[a.risk], _BAND[a.risk], None))
+        for rule_id, level, score, about in entries:
             key = (rule_id, a.product.id, g.version, g.platform.value)
             result = results.get(key)
             if result is None:
-                result = results[key] = _Result(rule_id, level, g, score)
+                result = results[key] = _Result(rule_id, level, g, score, advisory=about)
             result.members.append(g)
             result.count += g.installations
         for advisory in a.review:
@@ -294,7 +410,9 @@ def _result(item: _Result, rule_index: int, found: Hosts, root: str = "") -> dic
     # Each result names its own advisory and its fix (a version may have several); policy
     # results say the policy's reason.
     said = f"{_text(_advisory_said(hit) if hit else a.reason, MAX_TEXT)}.{action}"
-    if item.review is not None:
+    if item.folded:
+        said = _folded_said(item, a) + ("" if item.rule == FOLDED_REVIEW_RULE else action)
+    elif item.review is not None:
         said = (
             f"to review: {_text(item.review.id)} ({item.review.severity_label}) concerns it, "
             "but its affected versions are not published yet; check them against the vendor's "
@@ -341,9 +459,39 @@ def _result(item: _Result, rule_index: int, found: Hosts, root: str = "") -> dic
             "hosts": count,
             "fixedIn": a.fixed_in or None,
             "owner": g.owner or None,
-            **({"review": True} if item.review is not None else {}),
+            **(
+                {"review": True}
+                if item.review is not None or item.rule == FOLDED_REVIEW_RULE
+                else {}
+            ),
+            **(
+                {"advisories": [_text(adv.id) for adv in advisories_worst_first(item.folded)]}
+                if item.folded
+                else {}
+            ),
         },
     }
+
+
+def _folded_said(item: _Result, a: Assessment) -> str:
+    """A folded result's story: how many advisories, their ids worst first, the worst one."""
+    ordered = advisories_worst_first(item.folded)
+    ids = ", ".join(_text(adv.id) for adv in ordered[:MAX_IDS_LISTED])
+    if len(ordered) > MAX_IDS_LISTED:
+        ids += f" and {len(ordered) - MAX_IDS_LISTED:,} more"
+    if item.rule == FOLDED_REVIEW_RULE:
+        return (
+            f"to review: {plural(len(ordered), 'advisory', 'advisories')} "
+            f"concern{'s' if len(ordered) == 1 else ''} it whose "
+            f"affected versions are not published yet ({ids}); check them against the "
+            "vendor's advisories."
+        )
+    worst = next((h for h in a.hits if h.advisory is ordered[0]), None)
+    verb = "applies" if len(ordered) == 1 else "apply"
+    said = f"{plural(len(ordered), 'advisory', 'advisories')} {verb} ({ids})"
+    if worst is not None:
+        said += f"; the worst: {_advisory_said(worst)}"
+    return f"{_text(said, MAX_TEXT)}."
 
 
 def automation_id(category: str) -> str:
@@ -355,13 +503,15 @@ def automation_id(category: str) -> str:
 def document(report: AuditReport, options: RenderOptions | None = None) -> dict[str, Any]:
     """The SARIF log as a JSON-ready mapping."""
     options = options or RenderOptions()
-    rules, groups = _collect(report)
+    rules, groups, said = _planned(report)
+    notes = [*report.warnings, *said]
     ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
     index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
     cache: dict[tuple[int, ...], Hosts] = {}
+    ranked = sorted(groups.items(), key=lambda pair: (-pair[1].score, pair[0]))
     results = [
         _result(item, index[item.rule], _hosts(item.members, cache), options.root)
-        for _key, item in sorted(groups.items(), key=lambda pair: (-pair[1].score, pair[0]))
+        for _key, item in ranked[:MAX_RESULTS]
     ]
     run: dict[str, Any] = {
         "tool": {
@@ -376,12 +526,12 @@ def document(report: AuditReport, options: RenderOptions | None = None) -> dict[
     }
     if options.sarif_category:
         run["automationDetails"] = {"id": automation_id(options.sarif_category)}
-    if report.warnings:
+    if notes:
         run["invocations"] = [
             {
                 "executionSuccessful": True,
                 "toolExecutionNotifications": [
-                    {"level": "warning", "message": {"text": _text(w, 0)}} for w in report.warnings
+                    {"level": "warning", "message": {"text": _text(w, 0)}} for w in notes
                 ],
             }
         ]

@@ -1,0 +1,131 @@
+"""SARIF within GitHub's 25,000 results per run: a fleet of a few hundred distinct old Zoom
+builds, with the bundled feed's 100 and more advisories each, would need tens of thousands
+of per-advisory results; each version's advisories then become one `vcaudit/vulnerable`
+result that names them all, and the run (and the terminal) says so."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.conftest import TODAY, make_installation
+from vcaudit.audit import run_audit
+from vcaudit.cli import main
+from vcaudit.models import AuditReport, Feed
+from vcaudit.output import OutputFormat, RenderOptions, formatter_for
+from vcaudit.output.sarif import MAX_RESULTS, size_warnings
+from vcaudit.policy import Policy
+
+SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8")
+)
+
+# Zoom for Windows as its uninstall key names it, 2020-2022 releases (5.0 to 5.12), each
+# with a build number: 13 x 22 distinct builds.
+OLD_BUILDS = [f"5.{minor}.{patch} ({20000 + minor * 100 + patch})" for minor in range(13)
+              for patch in range(22)]  # fmt: skip
+
+
+def _report(feed: Feed, versions: list[str]) -> AuditReport:
+    rows = [
+        make_installation("Zoom", version, host=f"pc-{i}", line=i + 2)
+        for i, version in enumerate(versions)
+    ]
+    return run_audit(rows, feed, Policy(), TODAY)
+
+
+def _document(report: AuditReport) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(formatter_for(OutputFormat.SARIF)(report, RenderOptions()))
+    jsonschema.validate(doc, SCHEMA)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def old_fleet(bundled_feed: Feed) -> AuditReport:
+    return _report(bundled_feed, OLD_BUILDS)
+
+
+def test_a_few_old_builds_get_one_result_per_advisory(bundled_feed: Feed) -> None:
+    report = _report(bundled_feed, OLD_BUILDS[:3])
+    doc = _document(report)
+    results = doc["runs"][0]["results"]
+    hits = sum(len(g.assessment.hits) for g in report.groups)
+    assert hits > 100  # the bundled feed's advisories of Zoom 5.0.x for Windows
+    assert len([r for r in results if r["ruleId"] != "vcaudit/vulnerable"]) >= hits
+    assert not size_warnings(report)
+    assert "invocations" not in doc["runs"][0]
+
+
+def test_hundreds_of_old_builds_fold_into_one_result_per_version(old_fleet: AuditReport) -> None:
+    per_advisory = sum(len(g.assessment.hits) for g in old_fleet.groups)
+    assert per_advisory > MAX_RESULTS  # one per advisory would pass GitHub's limit
+    doc = _document(old_fleet)
+    run = doc["runs"][0]
+    results = run["results"]
+    assert len(results) <= MAX_RESULTS
+    folded = [r for r in results if r["ruleId"] == "vcaudit/vulnerable"]
+    versions = [r["properties"]["version"] for r in folded]
+    vulnerable = {g.version for g in old_fleet.groups if g.assessment.hits}
+    assert sorted(versions) == sorted(vulnerable)  # one each, none lost
+    by_version: dict[str, set[str]] = defaultdict(set)
+    for g in old_fleet.groups:
+        by_version[g.version].update(h.advisory.id for h in g.assessment.hits)
+    for result in folded:
+        ids = result["properties"]["advisories"]
+        assert set(ids) == by_version[result["properties"]["version"]]
+        assert len(ids) == len(set(ids))
+        worst = ids[0]
+        text = result["message"]["text"]
+        assert f"{len(ids):,} advisories apply ({worst}, " in text
+        assert f"and {len(ids) - 20:,} more)" in text
+        assert f"the worst: {worst} (" in text
+        assert ". Upgrade to " in text.split("the worst: ")[1]  # what to do, after the why
+        assert "1 host: pc-" in text
+        assert result["level"] == "error"
+        assert (result["properties"]["installations"], result["properties"]["hosts"]) == (1, 1)
+    rule_ids = {rule["id"] for rule in run["tool"]["driver"]["rules"]}
+    assert rule_ids == {r["ruleId"] for r in results}  # no rule without a result
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    (said,) = [n for n in notes if "one result per advisory would be" in n]
+    would_be = int(said.split("would be ")[1].split(" results")[0].replace(",", ""))
+    assert would_be >= per_advisory  # with the policy and review results
+
+
+@pytest.mark.slow
+def test_a_folded_result_keeps_a_stable_fingerprint(bundled_feed: Feed) -> None:
+    first = _document(_report(bundled_feed, OLD_BUILDS))
+    again = _document(_report(bundled_feed, list(reversed(OLD_BUILDS))))
+
+    def prints(doc: dict[str, Any]) -> dict[str, str]:
+        return {
+            r["properties"]["version"]: r["partialFingerprints"]["vcaudit/v1"]
+            for r in doc["runs"][0]["results"]
+            if r["ruleId"] == "vcaudit/vulnerable"
+        }
+
+    assert prints(first) == prints(again)
+    assert len(set(prints(first).values())) == len(OLD_BUILDS)
+
+
+@pytest.mark.slow
+def test_the_terminal_is_told_when_results_are_folded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    fleet = tmp_path / "fleet.csv"
+    rows = [f"pc-{i},windows,Zoom,{v}" for i, v in enumerate(OLD_BUILDS)]
+    fleet.write_text("host,platform,product,version\n" + "\n".join(rows) + "\n", "utf-8")
+    code = main(
+        ["scan", str(fleet), "--as-of", TODAY.isoformat(), "--fail-on", "none",
+         "--report", f"sarif={tmp_path / 'out.sarif'}"]
+    )  # fmt: skip
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "GitHub code scanning takes in a run" in " ".join(err.split())
+    doc = json.loads((tmp_path / "out.sarif").read_text("utf-8"))
+    assert len(doc["runs"][0]["results"]) <= MAX_RESULTS
