@@ -129,3 +129,21 @@ def test_the_terminal_is_told_when_results_are_folded(
     assert "GitHub code scanning takes in a run" in " ".join(err.split())
     doc = json.loads((tmp_path / "out.sarif").read_text("utf-8"))
     assert len(doc["runs"][0]["results"]) <= MAX_RESULTS
+
+
+def test_results_beyond_the_limit_even_folded_are_left_out_worst_kept(
+    bundled_feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit lowered to 4 (a fleet of 25,000 distinct versions is the real case):
+    folded results past it are left out, the least severe first, and said."""
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 4)
+    rows = [make_installation("Zoom", v, host=f"pc-{i}") for i, v in enumerate(OLD_BUILDS[:5])]
+    rows.append(make_installation("Zoom", "7.2.1 (1000)", host="pc-new"))  # current: review only
+    report = run_audit(rows, bundled_feed, Policy(), TODAY)
+    doc = _document(report)
+    results = doc["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["vcaudit/vulnerable"] * 4
+    (said,) = [w for w in size_warnings(report) if "even so" in w]
+    assert "results even so; the " in said
+    left_out = int(said.split("even so; the ")[1].split(" ")[0])
+    assert left_out == 5 * 2 + 1 - 4  # five old versions: vulnerable and review; one review
