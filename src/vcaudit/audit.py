@@ -268,6 +268,7 @@ def run(
     context = reading_context(feed.products, read.host, allow_partial=read.allow_partial)
     context.rows = replace(context.rows, columns=dict(read.columns), platform=read.platform)
     context.progress = progress
+    context.reread = request.keep_rows
     policy, names = request.policy, list(read.names)
     warnings = list(request.warnings)
     if (

@@ -248,3 +248,22 @@ def test_reading_again_reports_progress(test_feed: Feed, tmp_path: Path) -> None
     assert seen
     assert seen == sorted(seen)
     assert seen[-1] == 20_000
+
+
+def test_a_file_counted_for_counts_alone_is_not_signed(tmp_path: Path) -> None:
+    """A report of counts (the table, SARIF) never reads a file again, so its bytes are not
+    digested; a file counted to be read again is, and cannot be read again unsigned."""
+    from vcaudit.inventory.context import ReadContext
+
+    path = write_fleet(tmp_path / "fleet.csv", ["h1,linux,meetly,6.2.5", "h2,linux,meetly,6.2.5"])
+    (signed,) = aggregate_inventories([str(path)])
+    assert signed.origin is not None
+    assert signed.origin.signature is not None
+    assert signed.origin.signature.digest is not None  # read to its end, digested
+    (unsigned,) = aggregate_inventories([str(path)], ctx=ReadContext(reread=False))
+    assert unsigned.origin is not None
+    assert unsigned.origin.signature is None
+    assert unsigned.count == signed.count == 2
+    with pytest.raises(InputError, match="cannot be read a second time"), \
+            reopen_counted(unsigned.origin):  # fmt: skip
+        pass

@@ -74,7 +74,8 @@ def aggregate_csv(
     """The distinct installations of a native CSV, in order of first appearance; `path`
     (where the file can be opened again) is kept with them."""
     progress = ctx.progress if ctx is not None else None
-    signature = lines.signature() if isinstance(lines, native.ByteLines) else None
+    reread = ctx is None or ctx.reread
+    signature = lines.signature() if reread and isinstance(lines, native.ByteLines) else None
     stream = _Lines(native.decoded_blocks(lines, name))
     header = stream.header(name)
     if header is None:

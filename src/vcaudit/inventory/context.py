@@ -94,6 +94,9 @@ class ReadContext:
     with the other software), by name and what they are."""
     rows: RowOptions = field(default_factory=RowOptions)
     """How native rows are read: mapped columns, the platform of rows that give none."""
+    reread: bool = True
+    """Whether counted files may be read again (a report that lists every row): only then
+    is what a file holds signed (its bytes' digest) to tell that it did not change."""
 
     def note(self, text: str) -> None:
         """Remember a warning once."""
