@@ -460,6 +460,7 @@ def test_name_variants_drop_what_tools_add() -> None:
         "Zoomish Workplace (64-bit) (Machine) 6.2.1",
         "Zoomish Workplace (Machine) 6.2.1",
         "Zoomish Workplace (Machine)",
+        "Zoomish Workplace",
     ]
     assert name_variants("Zoomish  Workplace [x64]") == [
         "Zoomish  Workplace [x64]",

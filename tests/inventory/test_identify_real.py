@@ -369,6 +369,22 @@ def test_a_not_client_rule_yields_to_an_exact_identifier() -> None:
         ("Slack (Machine)", ["Slack (Machine)", "Slack"]),
         ("GoToMeeting 10.19.0.19950", ["GoToMeeting 10.19.0.19950", "GoToMeeting"]),
         ("Skype version 8.133", ["Skype version 8.133", "Skype"]),
+        # What tools add, in any order: a scope before a version, a version before a scope.
+        ("Webex (Machine) 44.2.0", ["Webex (Machine) 44.2.0", "Webex (Machine)", "Webex"]),
+        ("Zoom (User) 6.2.47507", ["Zoom (User) 6.2.47507", "Zoom (User)", "Zoom"]),
+        (
+            "Jitsi Meet 2026.6.0 (Machine)",
+            ["Jitsi Meet 2026.6.0 (Machine)", "Jitsi Meet 2026.6.0", "Jitsi Meet"],
+        ),
+        (
+            "Slack (Machine) 4.41.98 (x64)",
+            [
+                "Slack (Machine) 4.41.98 (x64)",
+                "Slack (Machine) 4.41.98",
+                "Slack (Machine)",
+                "Slack",
+            ],
+        ),
         ("Plain", ["Plain"]),
     ],
 )

@@ -141,14 +141,18 @@ MAX_NAME = 1024
 def name_variants(name: str) -> list[str]:
     """The name as reported, then without what inventory tools add to it: `.app`, trade
     marks, an architecture suffix, an install scope (`(Machine)`), a trailing version (each
-    step keeps the previous ones)."""
+    step keeps the previous ones). The steps repeat while they take something away, so the
+    order tools add these in does not matter (`Webex (Machine) 44.2.0` gives `Webex`)."""
     variants = [name]
     current = name
-    for pattern in (_APP_SUFFIX, _MARKS, _ARCH, _SCOPE, _TRAILING_VERSION):
-        current = _SPACES.sub(" ", pattern.sub("", current)).strip()
-        if current and current not in variants:
-            variants.append(current)
-    return variants
+    while True:
+        before = current
+        for pattern in (_APP_SUFFIX, _MARKS, _ARCH, _SCOPE, _TRAILING_VERSION):
+            current = _SPACES.sub(" ", pattern.sub("", current)).strip()
+            if current and current not in variants:
+                variants.append(current)
+        if current == before or not current:
+            return variants
 
 
 class Identifier:
