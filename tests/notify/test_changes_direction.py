@@ -119,3 +119,16 @@ def test_a_state_that_cannot_be_put_in_place_keeps_the_previous_one(
     assert said.startswith(f"{path}: {'delivered, but ' if after_sending else ''}the new state")
     assert "the previous one is kept, and the next run will report these changes again" in said
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]  # no temporary left
+
+
+def test_a_change_names_its_advisories_worst_first(bundled_feed: Feed) -> None:
+    """The state keeps an open finding's advisory ids as every report lists them, worst
+    first, so a change's line in the mail names those that make its risk (not the first
+    ones by name)."""
+    row = make_installation("Zoom", "5.0.0 (20000)")
+    (entry,) = open_entries(run_audit([row], bundled_feed, Policy(), TODAY).findings).values()
+    by_id = {a.id: a for p in bundled_feed.products for a in p.advisories}
+    risks = [by_id[i].counted_risk for i in entry.advisories]
+    assert len(risks) > 100
+    assert risks == sorted(risks, reverse=True)
+    assert list(entry.advisories) != sorted(entry.advisories)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from vcaudit.advice import hits_worst_first
 from vcaudit.errors import DeliveryError, InputError
 from vcaudit.models import AuditReport, Finding, Risk, RunTally, Status
 
@@ -118,7 +119,8 @@ def open_entries(findings: Iterable[Finding]) -> dict[str, Entry]:
             version=inst.version,
             risk=a.risk,
             status=a.status.value,
-            advisories=tuple(sorted({h.advisory.id for h in a.hits})),
+            # Worst first, as every report lists them (a change's line names the first few).
+            advisories=tuple(dict.fromkeys(h.advisory.id for h in hits_worst_first(a))),
             owner=finding.owner,
         )
         known = entries.get(key)
