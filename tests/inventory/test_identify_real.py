@@ -110,6 +110,11 @@ CLIENTS = [
      f"{WINSOFT}/_obsolete/skype/README.md"),
     ("Skype.app", "", M, "8.101.0.212", "skype", f"{CASK}/s/skype.rb"),
     ("skypeforlinux", "", L, "8.65.0.78", "skype", "repo.skype.com"),
+    # the Microsoft Store app, by its package and family name (Get-AppxPackage, Intune)
+    ("Microsoft.SkypeApp", "Microsoft Corporation", W, "15.134.3202.0", "skype",
+     "https://github.com/seochan2/setup/blob/main/windows/app-remove/Windows10-App-Remover.bat"),
+    ("Microsoft.SkypeApp_kzf8qxf38zg5c", "", W, "15.134.3202.0", "skype",
+     "Remove-AppxPackage Microsoft.SkypeApp_14.35.152.0_x64__kzf8qxf38zg5c in public scripts"),
 ]  # fmt: skip
 
 # Names that look like a product but are an add-in or helper (nothing to audit), or another
