@@ -232,3 +232,32 @@ def test_compiled_feed_with_an_unknown_scheme_is_refused(test_feed: Feed) -> Non
     forged = json.dumps(header, sort_keys=True).encode() + b"\n" + changed
     with pytest.raises(compiled.Mismatch, match="not a VersionScheme: 'semver'"):
         compiled.loads(forged, version="1", source="s")
+
+
+BUILD_TABLE = BuildTable(
+    [
+        Release("5.12.0", ((Platform.WINDOWS, "8964"),), None, ("x",)),
+        Release("5.12.2", ((Platform.WINDOWS, "9281"),), None, ("x",)),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "parts", "placed"),
+    [
+        # winget's Zoom.Zoom 5.12.8964 manifest records the per-user DisplayVersion
+        # `5.12.2 (8964)`; build 8964 is 5.12.0: the lower is taken, and said.
+        ("5.12.2 (8964)", (5, 12, 0), "build 8964 is 5.12.0 in the release table"),
+        ("5.12.0 (9281)", (5, 12, 0), ""),  # the row says less than its build: kept
+        ("5.12.2 (9281)", (5, 12, 2), ""),  # the two agree
+        ("5.12.2 (1234)", (5, 12, 2), ""),  # a build the table does not list
+    ],
+)
+def test_zoom_version_and_build_that_disagree_take_the_lower(
+    raw: str, parts: tuple[int, ...], placed: str
+) -> None:
+    parsed = parse(Scheme.ZOOM, raw, Platform.WINDOWS, BUILD_TABLE)
+    assert parsed is not None
+    assert parsed.exact
+    assert (parsed.parts, parsed.placed) == (parts, placed)
+    assert parsed.build == raw.split("(")[1].rstrip(")")

@@ -268,7 +268,13 @@ class ZoomScheme:
         if len(parts) == 2:
             return Version(raw, parts, exact=False, build=build)
         if build:
-            # `X.Y.Z (BUILD)`: prefer the table when it knows the build, it is authoritative.
+            # `X.Y.Z (BUILD)`: the release table knows which release of the line X.Y a build
+            # is. Where the two disagree (winget's 5.12.8964 manifest records `5.12.2 (8964)`,
+            # a 5.12.0 build), the lower is taken: no client is judged newer than either says.
+            release = table.release_of(build, parts[:2], platform)
+            if release is not None and release < parts:
+                note = f"build {build} is {_dotted(release)} in the release table"
+                return Version(raw, release, build=build, placed=note)
             return Version(raw, parts, build=build)
         return Version(raw, parts)
 
