@@ -165,6 +165,23 @@ def test_a_range_with_no_fix_above_the_candidate_breaks_or_later() -> None:
     assert upgrade_target(a) == "2.0.0 (latest affected)"
 
 
+def test_without_a_latest_release_later_ones_are_unknown_not_affected() -> None:
+    """A platform the feed knows no latest release for (Element on Linux, Zoom Rooms): the
+    clean release is named alone, and the words say why, not that later ones are affected."""
+    a = verdict(product(FIXED_IN_2, latest=None), "1.0.0")
+    assert (a.upgrade_to, a.or_later, a.later_affected) == ("2.0.0", False, False)
+    assert upgrade_target(a) == "2.0.0 (latest unknown)"
+    assert upgrade_advice(a) == (
+        "upgrade to 2.0.0 (no latest release is known here, so later ones are unchecked)"
+    )
+    # A published range above it, with no latest release either: later ones are affected.
+    ranged = product(FIXED_IN_2, advisory("A-2", on(WIN, introduced="2.5.0")), latest=None)
+    b = verdict(ranged, "1.0.0")
+    assert (b.upgrade_to, b.or_later, b.later_affected) == ("2.0.0", False, True)
+    assert upgrade_target(b) == "2.0.0 (later affected)"
+    assert upgrade_advice(b) == "upgrade to 2.0.0 (some releases from 2.5.0 on are affected)"
+
+
 def test_a_range_starting_above_the_latest_does_not_break_or_later() -> None:
     demo = product(FIXED_IN_2, advisory("A-2", on(WIN, introduced="3.1.0")))
     assert upgrade_advice(verdict(demo, "1.0.0")) == "upgrade to 2.0.0 or later"

@@ -272,7 +272,9 @@ def test_a_range_after_the_fix_is_named(test_feed: Feed) -> None:
         advisory("W-2", affected("6.2", "6.2.4")),
     )
     found = Matcher(TODAY).match(widget, WIN, "5.0")
-    assert found.fix == Upgrade("6.0", holds=False, affected_from="6.2", to="6.2.5")
+    assert found.fix == Upgrade(
+        "6.0", holds=False, affected_from="6.2", to="6.2.5", later_affected=True
+    )
     assert found.fix.or_later
 
 
@@ -285,7 +287,9 @@ def test_past_a_stale_latest_any_later_range_counts(test_feed: Feed) -> None:
     )
     found = Matcher(TODAY).match(widget, WIN, "6.3.0")
     assert found.ahead_of_latest
-    assert found.fix == Upgrade("6.3.5", holds=False, affected_from="6.4.0", to="6.3.5")
+    assert found.fix == Upgrade(
+        "6.3.5", holds=False, affected_from="6.4.0", to="6.3.5", later_affected=True
+    )
 
 
 def test_a_range_without_an_end_affects_every_later_version(test_feed: Feed) -> None:
@@ -360,4 +364,4 @@ def test_an_affected_latest_release_is_not_clean(test_feed: Feed) -> None:
 def test_a_range_around_a_backport_names_no_start(test_feed: Feed) -> None:
     widget = product(test_feed, advisory("W-1", affected("5.0", "7.0", excluded=("6.0",))))
     found = Matcher(TODAY).match(widget, WIN, "5.5")
-    assert found.fix == Upgrade("6.0", holds=False, affected_from="", to="6.0")
+    assert found.fix == Upgrade("6.0", holds=False, affected_from="", to="6.0", later_affected=True)

@@ -188,8 +188,9 @@ def _needs_upgrade(assessment: Assessment) -> bool:
 def upgrade_target(assessment: Assessment) -> str:
     """The upgrade advice for a table cell under "Upgrade to": `7.0.5 or later`, `7.2.1
     (latest)`, `7.0.5 (latest affected)` when later releases are affected and the latest too,
-    or `no clean release`; "" when no upgrade is advised (nothing to do, or a retired product
-    to replace)."""
+    `7.0.5 (latest unknown)` when the feed knows no latest release on the platform (nothing
+    is known of later ones), or `no clean release`; "" when no upgrade is advised (nothing
+    to do, or a retired product to replace)."""
     if not _needs_upgrade(assessment):
         return ""
     a = assessment
@@ -201,6 +202,8 @@ def upgrade_target(assessment: Assessment) -> str:
         return f"{a.upgrade_to} or later"
     if a.latest and not a.latest_clean:
         return f"{a.upgrade_to} (latest affected)"
+    if not a.later_affected:
+        return f"{a.upgrade_to} (latest unknown)"
     return f"{a.upgrade_to} (later affected)"
 
 
@@ -220,6 +223,8 @@ def _to(a: Assessment) -> str:
         return f"to {a.upgrade_to} or later"
     if a.latest and not a.latest_clean:
         return f"to {a.upgrade_to} ({after} are affected, the latest {a.latest} among them)"
+    if not a.later_affected:
+        return f"to {a.upgrade_to} (no latest release is known here, so later ones are unchecked)"
     return f"to {a.upgrade_to} ({after} are affected)"
 
 

@@ -45,6 +45,10 @@ class Upgrade:
     to: str = ""
     """The release to name: `smallest` when it holds or the latest is affected, else the
     latest (clean). Empty when no clean release is known."""
+    later_affected: bool = False
+    """A range the feed publishes affects some release after `smallest` (the reason "or
+    later" is not said); False when it holds, or when the feed knows no latest release and
+    no range above `smallest` (nothing is known of the releases after it, either way)."""
 
     @property
     def or_later(self) -> bool:
@@ -418,5 +422,9 @@ class _Ladder:
             affected_from = min(starts, key=versioning.sort_key).raw
         to = latest.raw if latest is not None and below_latest and self.latest_clean else ""
         return Upgrade(
-            smallest.raw, holds=False, affected_from=affected_from, to=to or smallest.raw
+            smallest.raw,
+            holds=False,
+            affected_from=affected_from,
+            to=to or smallest.raw,
+            later_affected=True,
         )

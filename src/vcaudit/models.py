@@ -517,6 +517,9 @@ class Assessment:
     affected_from: str = ""
     """Where affected releases begin after the smallest clean one, when known (the reason
     "or later" is not said)."""
+    later_affected: bool = False
+    """A published range affects releases after `upgrade_to`; when it is False and "or
+    later" is not said, the feed knows no latest release here, so nothing is known of them."""
     latest_clean: bool = False
     """The latest release on this platform is known and no advisory affects it."""
     minimum: str = ""

@@ -325,6 +325,7 @@ def assess(
         or_later=upgrade.or_later,
         also_clean=upgrade.smallest if upgrade.smallest != upgrade.to else "",
         affected_from=upgrade.affected_from,
+        later_affected=upgrade.later_affected,
         latest_clean=match.latest_clean,
         minimum=match.below_minimum.version if match.below_minimum else "",
         reason=reason,

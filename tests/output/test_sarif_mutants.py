@@ -322,7 +322,7 @@ def test_a_result_for_one_host(report: AuditReport) -> None:
     result = result_of(report, "A-2", "macos")
     assert result["message"]["text"] == (
         "Widget 5.0 on macos: A-2 (medium, known exploited): A-2 title; fixed in 9.0. Upgrade to "
-        "9.0 (some later releases are affected). 1 host: mac-1."
+        "9.0 (no latest release is known here, so later ones are unchecked). 1 host: mac-1."
     )
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 30
     assert (result["properties"]["installations"], result["properties"]["hosts"]) == (1, 1)
