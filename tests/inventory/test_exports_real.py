@@ -494,7 +494,14 @@ def test_spreadsheets_with_a_header_are_native_csv(name: str) -> None:
     ("head", "fmt"),
     [
         (b"bash\t5.2.15-2+b8\nzoom\t6.2.11.4905\n", InputFormat.DPKG),  # no header
-        (b"PC-1\tZoom Workplace\t6.2.47507\n", InputFormat.DPKG),  # no header row
+        (b"jitsi-meet\t2.0.5963-1\tall\tii\n", InputFormat.DPKG),  # with arch and status
+        (b"zoom:amd64\t1:6.2.11.4905\n", InputFormat.DPKG),  # multiarch, an epoch
+        # A spreadsheet saved as tab-separated text is not dpkg output: no header row (the
+        # first field is no package name), or a header vcaudit does not know (mapped with
+        # --columns); the CSV reader then reads it, or says which columns are missing.
+        (b"PC-1\tZoom Workplace\t6.2.47507\n", InputFormat.CSV),
+        (b"Asset Tag\tEndpoint OS\tApp Title\tInstalled Ver\n", InputFormat.CSV),
+        (b"asset\tzoom\n", InputFormat.CSV),  # a package name, then no version
         (b"Computer\tApp\tVer\n", InputFormat.CSV),
         (b"Device Name\tDisplay Name\tDisplay Version\n", InputFormat.CSV),
         (b"HOST NAME;PRODUCT;VERSION\n", InputFormat.CSV),
@@ -507,23 +514,39 @@ def test_sniffing_tab_separated_text(head: bytes, fmt: InputFormat) -> None:
 
 def test_a_tsv_file_is_csv_whatever_its_header() -> None:
     assert detect("fleet.tsv", b"PC-1\tZoom\t6.2\n") is InputFormat.CSV
-    assert detect("fleet.txt", b"PC-1\tZoom\t6.2\n") is InputFormat.DPKG
+    assert detect("fleet.tsv", b"zoom\t6.2.11.4905\n") is InputFormat.CSV
+    assert detect("packages.txt", b"zoom\t6.2.11.4905\n") is InputFormat.DPKG
 
 
 # --- what was read, and how ----------------------------------------------------------------
 
 
 def test_each_input_says_how_it_was_read(relevant: Any, tmp_path: Path) -> None:
-    # The issue's case: a spreadsheet saved without its header row reads as dpkg output.
+    listing = tmp_path / "packages.txt"
+    listing.write_text("bash\t5.2.15-2+b8\nzoom\t6.2.11.4905\nslack-desktop\t4.41.98\n")
+    ctx = ReadContext(relevant=relevant)
+    found = list(read_inventory(str(listing), ctx=ctx))
+    assert [(i.product, i.version) for i in found] == [
+        ("zoom", "6.2.11.4905"),
+        ("slack-desktop", "4.41.98"),
+    ]
+    assert ctx.reads == [InputRead(str(listing), InputFormat.DPKG, 3, 2, 1)]
+    assert ctx.reads[0].describe() == (
+        f"{listing}: 3 lines read as dpkg-query output: 2 installations (1 other program skipped)"
+    )
+
+
+def test_a_spreadsheet_saved_without_its_header_is_not_taken_for_dpkg_output(
+    relevant: Any, tmp_path: Path
+) -> None:
+    """The issue's case: tab-separated rows of a spreadsheet, its header row left out, were
+    read as dpkg output (every row "other software", a quiet PASS). They are CSV now, and
+    the missing header is said."""
     odd = tmp_path / "fleet.txt"
     odd.write_text("PC-1\tWindows\tZoom\t6.2\nPC-2\tWindows\tSlack\t4.41\nPC-3\tmacOS\tZoom\t6.2\n")
-    ctx = ReadContext(relevant=relevant)
-    found = list(read_inventory(str(odd), ctx=ctx))
-    assert found == []
-    assert ctx.reads == [InputRead(str(odd), InputFormat.DPKG, 3, 0, 3)]
-    assert ctx.reads[0].describe() == (
-        f"{odd}: 3 lines read as dpkg-query output: 0 installations (3 other programs skipped)"
-    )
+    with pytest.raises(InputError, match=r"line 1: missing columns host, platform, product") as e:
+        list(read_inventory(str(odd), ctx=ReadContext(relevant=relevant)))
+    assert (e.value.hint or "").startswith("the first line looks like a row, not a header")
 
 
 def test_counted_reading_records_installations(tmp_path: Path) -> None:

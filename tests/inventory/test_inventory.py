@@ -250,3 +250,59 @@ def test_errors_deep_in_large_files_name_their_line(
     good = list(read_inventory(write(tmp_path, "good.csv", b"".join(rows))))
     assert len(good) == 3000
     assert [r.source.line for r in good[2498:2501]] == [2500, 2501, 2502]
+
+
+def test_a_registry_export_is_read_by_its_display_version(tmp_path: Path) -> None:
+    """`Get-ItemProperty ...\\Uninstall\\* | Export-Csv` has DisplayVersion and Version, the
+    packed DWORD (100841875 is 6.2.47507's): the row's version is DisplayVersion, wherever the
+    columns stand."""
+    header = '"ComputerName","DisplayName","DisplayVersion","Publisher","Version","VersionMajor"'
+    row = (
+        '"PC-17","Zoom Workplace (64-bit)","6.2.47507","Zoom Video Communications, Inc.",'
+        '"100841875","6"'
+    )
+    path = write(tmp_path, "uninstall.csv", f"{header}\n{row}\n")
+    options = RowOptions(platform=Platform.WINDOWS)
+    ctx = ReadContext(rows=options)
+    (found,) = list(read_inventory(path, ctx=ctx))
+    assert (found.host, found.product, found.version) == (
+        "PC-17",
+        "Zoom Workplace (64-bit)",
+        "6.2.47507",
+    )
+    swapped = write(
+        tmp_path, "swapped.csv", "host,version,display version,product\npc,1,6.2.3,Zoom\n"
+    )
+    (again,) = list(read_inventory(swapped, ctx=ctx))
+    assert again.version == "6.2.3"
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        (
+            "host,platform,product,version,version",
+            "the header has 'version' twice (columns 4 and 5)",
+        ),
+        ("Computer,Product,Version,Platform,Product", "'Product' twice (columns 2 and 5)"),
+        ("host,platform,Product,product,version", "'Product' twice (columns 3 and 4)"),
+    ],
+)
+def test_a_column_named_twice_is_an_error_not_a_guess(
+    tmp_path: Path, header: str, said: str
+) -> None:
+    """Two columns of one title: the one that holds the value is not known, and the other
+    would be dropped without a word (a Zoom row read with an empty version passed)."""
+    path = write(tmp_path, "dup.csv", f"{header}\npc-1,windows,Zoom,,6.2.47507\n")
+    with pytest.raises(InputError, match="line 1: ") as caught:
+        list(read_inventory(path))
+    assert said in str(caught.value)
+
+
+def test_a_column_named_twice_that_vcaudit_does_not_read_is_no_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "notes.csv",
+        "host,platform,product,version,Notes,Notes\npc,windows,Zoom,6.2.3,a,b\n",
+    )
+    assert len(list(read_inventory(path))) == 1

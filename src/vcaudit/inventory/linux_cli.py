@@ -88,9 +88,25 @@ def sniff_dpkg(head: Head) -> bool:
     return not head.json and dpkg_list_header(head.first_line)
 
 
+_DEB_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.\-]*(:[a-z0-9\-]+)?")
+"""A Debian package name (lower case, digits, `+ - .`), with its architecture after a `:`."""
+_DEB_VERSION = re.compile(r"(\d+:)?\d[A-Za-z0-9.+~:\-]*")
+"""A Debian version: an optional epoch, then a digit first (Debian policy 5.6.12)."""
+
+
 def dpkg_shaped(head: Head) -> bool:
-    """`dpkg-query -W`: tab-separated, and neither piped flatpak nor rpm output."""
-    return head.tabbed and not flatpak_shaped(head) and not rpm_shaped(head)
+    """`dpkg-query -W`: tab-separated, a package name then its version, and neither piped
+    flatpak nor rpm output. A spreadsheet saved as tab-separated text whose header vcaudit
+    does not know (`Asset Tag<TAB>App Title`), or with no header (`PC-1<TAB>Zoom`), is not
+    taken for it: its first field is no package name, or its second no version."""
+    if not head.tabbed or flatpak_shaped(head) or rpm_shaped(head):
+        return False
+    fields = head.first_line.split("\t")
+    return (
+        len(fields) >= 2
+        and _DEB_PACKAGE.fullmatch(fields[0].strip()) is not None
+        and _DEB_VERSION.fullmatch(fields[1].strip()) is not None
+    )
 
 
 def sniff_rpm(head: Head) -> bool:

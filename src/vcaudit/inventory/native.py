@@ -41,12 +41,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "product": (
         "product", "productname", "application", "applicationname", "appname", "app",
         "softwarename", "software", "displayname", "programname", "program", "packagename",
-        "package", "name", "title",
+        "package", "name", "title", "softwaretitle",
     ),
     "version": (
-        "version", "displayversion", "appversion", "applicationversion", "softwareversion",
+        # DisplayVersion first: a registry export (Get-ItemProperty of the Uninstall keys piped
+        # to Export-Csv) also has `Version`, the packed DWORD (100841875 for 6.2.47507).
+        "displayversion", "version", "appversion", "applicationversion", "softwareversion",
         "productversion", "programversion", "packageversion", "bundleshortversion",
-        "shortversion", "bundleversion",
+        "shortversion", "bundleversion", "installedversion",
     ),
     "platform": (
         "platform", "os", "operatingsystem", "osname", "osplatform", "ostype", "osfamily",
@@ -65,6 +67,7 @@ _ALIAS_RANK = {
     alias: (field, rank) for field, names in _ALIASES.items() for rank, alias in enumerate(names)
 }
 _NOT_WORD = re.compile(r"[\s_\-./()]+")
+_DOTTED = re.compile(r"\d+(\.\d+)+")
 _DELIMITERS = (",", ";", "\t")
 # csv's default field limit is 128 KiB; a longer field is broken input, reported by line.
 csv.field_size_limit(1024 * 1024)
@@ -309,6 +312,12 @@ def blank(row: list[str]) -> bool:
     return not row or (not row[0].strip() and not any(cell.strip() for cell in row))
 
 
+def known_header(text: str) -> bool:
+    """Whether a column title is one a native CSV header is read by (`Display Version`,
+    `Computer Name`...: the aliases of every field)."""
+    return header_key(text) in _ALIAS_RANK
+
+
 def header_key(text: str) -> str:
     """A header as compared: no case, spaces, underscores or hyphens (`Computer Name` and
     `computer_name` are `computername`)."""
@@ -407,6 +416,16 @@ def header_columns(
             continue
         field_name, rank = _ALIAS_RANK[key]
         held = taken.get(field_name)
+        if held is not None and held[0] == rank:
+            # The same header twice (`Version` and `version`): which one holds the value is
+            # anybody's guess, and the other would be dropped without a word.
+            raise InputError(
+                name,
+                f"the header has {header[held[1]].strip()!r} twice (columns {held[1] + 1} and "
+                f"{i + 1}), so which one holds the {field_name} is not known",
+                line=line,
+                hint="rename or remove one of them",
+            )
         if held is None or (held[0] >= 0 and rank < held[0]):
             if held is not None:
                 columns[held[1]] = ""
@@ -417,13 +436,21 @@ def header_columns(
         needed.remove("platform")
     missing = [c for c in needed if c not in taken]
     if missing:
+        hint = (
+            "name the columns host, platform, product and version, or map yours with "
+            "--columns host=Computer,product=Application,..."
+        )
+        if not taken and any(_DOTTED.fullmatch(h.strip()) for h in header):
+            # No known title, and a version among the cells: a row, its header left out.
+            hint = "the first line looks like a row, not a header: " + hint.replace(
+                "name the columns", "add a header row naming the columns", 1
+            )
         raise InputError(
             name,
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
             f" (the header has: {', '.join(h.strip() for h in header) or 'nothing'})",
             line=line,
-            hint="name the columns host, platform, product and version, or map yours with "
-            "--columns host=Computer,product=Application,...",
+            hint=hint,
         )
     return columns
 

@@ -33,9 +33,9 @@ from vcaudit.models import Installation
 DEFAULT = InputFormat.CSV
 """The format of an input no sniffer or shape recognises."""
 
-# Column titles of spreadsheet inventories, compared without case, spaces, `_` or `-`: a tab-
-# or semicolon-separated first line naming two of them is a header, and the file a native
-# CSV (dpkg-query and rpm print no header).
+# Column titles of spreadsheet inventories, compared without case, spaces, `_` or `-`, besides
+# every alias a native CSV header is read by: a tab- or semicolon-separated first line naming
+# two of them is a header, and the file a native CSV (dpkg-query and rpm print no header).
 _HEADER_WORDS = frozenset(
     w.replace(" ", "")
     for w in (
@@ -64,7 +64,10 @@ def _csv_header(head: Head) -> bool:
         if len(cells) < 2:
             continue
         known = sum(
-            1 for cell in cells if re.sub(r"[\s_\-\"']", "", cell).casefold() in _HEADER_WORDS
+            1
+            for cell in cells
+            if re.sub(r"[\s_\-\"']", "", cell).casefold() in _HEADER_WORDS
+            or native.known_header(cell.strip().strip("\"'"))
         )
         if known >= 2:
             return True
