@@ -18,9 +18,10 @@ from tests.output.json_report import installation_rows
 from vcaudit.cli import main
 from vcaudit.errors import InputError
 from vcaudit.inventory.aggregate import reread_csv
-from vcaudit.inventory.context import FORMAT_LABELS, InputRead, ReadContext
+from vcaudit.inventory.context import FORMAT_LABELS, InputRead, ReadContext, reading_context
 from vcaudit.inventory.formats import InputFormat
 from vcaudit.inventory.identify import Identifier
+from vcaudit.inventory.records import RowOptions
 from vcaudit.inventory.sources import (
     aggregate_inventories,
     detect,
@@ -29,7 +30,7 @@ from vcaudit.inventory.sources import (
     rereadable,
     sniff,
 )
-from vcaudit.models import Feed, Installation
+from vcaudit.models import Feed, Installation, Platform
 
 IMPORTS = Path(__file__).parent.parent / "data" / "imports"
 AS_OF = ["--as-of", "2026-11-27", "--fail-on", "none"]
@@ -409,6 +410,39 @@ def test_a_bad_device_count_names_file_line_and_field(
     code, _, err = scan(capsys, str(path))
     assert code == 3
     assert err == f"vcaudit: error: {path}, line 2: DeviceCount: expected a number, got 'lots'\n"
+
+
+def test_intune_platforms_as_graph_and_exports_write_them(
+    bundled_feed: Feed, tmp_path: Path
+) -> None:
+    """`Windows10` and `Windows_NT` are Windows; a client whose platform is `unknown`, `Other`
+    or empty takes the one its name says (a Windows DisplayName), or --platform; Android and
+    `windowsMobile` rows are not audited. A conferencing client was skipped as "other
+    software" for want of a platform, and the run passed."""
+    path = tmp_path / "AppInvAggregate.csv"
+    header = "ApplicationName,ApplicationVersion,ApplicationPublisher,DeviceCount,Platform\n"
+    path.write_text(
+        header
+        + "Zoom Workplace (64-bit),6.2.47507,Zoom,2,Windows10\n"
+        + "Zoom Workplace (64-bit),6.2.47507,Zoom,1,unknown\n"
+        + "Webex,44.2.0.28714,Cisco,3,Windows_NT\n"
+        + "Zoom,6.2.1,Zoom,4,androidWorkProfile\n"
+        + "Zoom,6.2.1,Zoom,1,windowsMobile\n"
+    )
+    ctx = reading_context(bundled_feed.products)
+    found = list(read_inventory(str(path), ctx=ctx))
+    assert [(i.product, i.platform) for i in found] == [
+        *[("Zoom Workplace (64-bit)", Platform.WINDOWS)] * 3,
+        *[("Webex", Platform.WINDOWS)] * 3,
+    ]
+    assert ctx.dropped == 2  # the Android and Windows Mobile rows
+    path.write_text(header + "Webex,44.2.0.28714,Cisco,3,\nSlack,4.41.98,Slack,2,Other\n")
+    with pytest.raises(InputError) as caught:
+        list(read_inventory(str(path), ctx=reading_context(bundled_feed.products)))
+    assert str(caught.value) == f"{path}, line 2: Platform: 'Webex' has no platform"
+    assert "--platform" in caught.value.hint
+    given = ReadContext(rows=RowOptions(platform=Platform.WINDOWS))
+    assert [i.platform for i in read_inventory(str(path), ctx=given)] == [Platform.WINDOWS] * 5
 
 
 # --- Linux package lists ----------------------------------------------------------------------

@@ -46,7 +46,11 @@ _OWNERSHIP = {
 # Operating system names as inventories and spreadsheets write them: `Windows 10 Enterprise`,
 # `Microsoft Windows 11 Pro`, `macOS 14.5 Sonoma`, `Mac OS X 10.15`, `Ubuntu 22.04.4 LTS`.
 _FAMILIES = (
-    (Platform.WINDOWS, re.compile(r"\b(?:microsoft\s+)?windows\b|\bwin(?:32|64|10|11|7|8)?\b")),
+    # `Windows10` (Intune), `Windows_NT` (the OS environment variable, PowerShell exports)
+    (
+        Platform.WINDOWS,
+        re.compile(r"\b(?:microsoft\s+)?windows(?:_?nt|\d{1,2})?\b|\bwin(?:32|64|10|11|7|8)?\b"),
+    ),
     (
         Platform.MACOS,
         re.compile(r"\bmac\s*os(?:\s*x)?\b|\bos\s*x\b|\bosx\b|\bdarwin\b|\bmacintosh\b|\bmac\b"),
@@ -61,7 +65,11 @@ _FAMILIES = (
         ),
     ),
 )
-_NOT_AUDITED = re.compile(r"\b(?:ios|ipados|android|chrome\s*os|chromeos|watchos|tvos)\b")
+# Graph's detectedApp platforms too: `androidWorkProfile`, `windowsMobile`, `windowsHolographic`.
+_NOT_AUDITED = re.compile(
+    r"\b(?:ios|ipados|android\w*|chrome\s*os|chromeos|watchos|tvos|"
+    r"windows\s*(?:mobile|phone|holographic))\b"
+)
 _NORMALISED: dict[str, Platform | None] = {}
 
 
@@ -77,13 +85,20 @@ def parse_platform(value: str) -> Platform | None:
         if len(_NORMALISED) > 4096:
             _NORMALISED.clear()
         families = {platform for platform, pattern in _FAMILIES if pattern.search(text)}
+        if _NOT_AUDITED.search(text):
+            families = set()  # `Windows Phone 8.1`, `windowsMobile`: not Windows on a desktop
         _NORMALISED[text] = families.pop() if len(families) == 1 else None
     return _NORMALISED[text]
 
 
+def not_audited(value: str) -> bool:
+    """Whether a platform value names one vcaudit does not audit (iOS, Android...)."""
+    return _NOT_AUDITED.search(value.casefold()) is not None
+
+
 def platform_problem(value: str) -> str:
     """Why a platform value was refused, in words."""
-    if _NOT_AUDITED.search(value.casefold()):
+    if not_audited(value):
         return f"platform {value!r} is not audited (vcaudit audits Windows, macOS and Linux)"
     return (
         f"unknown platform {value!r} (expected windows, macos or linux, or an OS name such as "

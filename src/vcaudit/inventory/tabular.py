@@ -113,13 +113,26 @@ def _intune_row(
     publisher = row.get("publisher", "")
     if not product:
         raise InputError(name, "no application name", line=line, field="ApplicationName")
-    platform = _platform(row.get("platform", ""))
-    if platform is None:
+    given = row.get("platform", "")
+    platform = _platform(given)
+    if platform is None and records.not_audited(given):
         ctx.dropped += 1  # iOS, Android and other non-desktop platforms
         return
     if not ctx.relevant(product, publisher):
         ctx.dropped += 1
         return
+    if platform is None:
+        # `unknown`, `Other` or nothing: what the product's name says, else --platform; a
+        # conferencing client is never skipped for want of a platform.
+        platform = ctx.rows.resolve_platform(product)
+        if platform is None:
+            raise InputError(
+                name,
+                f"{product!r} has {'platform ' + repr(given) if given else 'no platform'}",
+                line=line,
+                field="Platform",
+                hint="pass --platform windows (or macos, linux) for the rows that give none",
+            )
     host = host or row.get("host", "")
     count = 1 if host else counted.parse_count(row.get("count"), name, line, "DeviceCount") or 1
     hosts = [host] if host else counted.hosts("Intune", "device", count)
