@@ -286,6 +286,13 @@ PAGED = [
         "fleet-versions-paged.json",
         "meta.has_next_results says more pages follow (count says 3, the file holds 1)",
     ),
+    # The last page says only that pages came before it: it passed as a whole export.
+    (
+        "fleet-versions-last-page.json",
+        "meta.has_previous_results says pages came before this one (count says 3, the file "
+        "holds 1)",
+    ),
+    ("graph-detectedapps-last-page.json", "@odata.count says 350 apps, the file holds 1"),
 ]
 
 
@@ -303,6 +310,18 @@ def test_a_paged_export_is_refused(
         else f"vcaudit: error: {path}: {problem}: a paged export read in part; "
         "export every page, or pass --allow-partial"
     ]
+
+
+def test_a_fleet_count_above_what_the_file_holds_is_a_page(tmp_path: Path) -> None:
+    data = json.loads((IMPORTS / "fleet-versions-paged.json").read_text("utf-8"))
+    del data["meta"]  # kept by no tool, but the count still tells
+    path = tmp_path / "versions.json"
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(InputError, match="count says 3 entries, the file holds 1: a paged"):
+        list(read_inventory(str(path)))
+    data["count"] = 1  # the whole list
+    path.write_text(json.dumps(data), "utf-8")
+    assert [i.version for i in read_inventory(str(path))][:1] == ["6.4.64384"]
 
 
 def test_allow_partial_reads_paged_exports_with_a_warning(

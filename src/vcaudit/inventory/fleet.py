@@ -19,7 +19,9 @@ Counted (no host names; each version counts as `hosts_count` installations):
 - one title, `GET /api/v1/fleet/software/titles/:id` (`{"software_title": {..., versions:
   [{version, hosts_count}]}}`).
 
-`meta.has_next_results: true` means more pages exist: the export is incomplete.
+A page of a longer list is incomplete: `meta.has_next_results` (more pages follow),
+`meta.has_previous_results` (the last page says only that), or a `count` above what the
+file holds.
 """
 
 from __future__ import annotations
@@ -201,17 +203,19 @@ def _title(
 
 
 def _pages(data: Mapping[str, Any], name: str, ctx: ReadContext, held: int) -> None:
+    """A page of a longer list is an incomplete export: more pages follow, pages came before
+    (the last page says only that), or `count` says there are more than the file holds."""
     meta = data.get("meta")
-    if not (isinstance(meta, dict) and meta.get("has_next_results") is True):
-        return
+    meta = meta if isinstance(meta, dict) else {}
     total = data.get("count")
-    if isinstance(total, int) and not isinstance(total, bool) and total > held:
-        ctx.incomplete(
-            name,
-            f"meta.has_next_results says more pages follow (count says {total}, "
-            f"the file holds {held})",
-        )
-    ctx.incomplete(name, "meta.has_next_results says more pages follow")
+    more = isinstance(total, int) and not isinstance(total, bool) and total > held
+    said = f" (count says {total}, the file holds {held})" if more else ""
+    if meta.get("has_next_results") is True:
+        ctx.incomplete(name, f"meta.has_next_results says more pages follow{said}")
+    elif meta.get("has_previous_results") is True:
+        ctx.incomplete(name, f"meta.has_previous_results says pages came before this one{said}")
+    elif more:
+        ctx.incomplete(name, f"count says {total} entries, the file holds {held}")
 
 
 def read_fleet(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:

@@ -15,7 +15,8 @@ installations. Graph's `managedDevices/{id}/detectedApps` lists one device's app
 app still carries the tenant-wide `deviceCount`: that list is one host, named by `--host`,
 else the file name. It is told by its `@odata.context`, or by `--host` when the context was
 not kept; `managedDevices?$expand=detectedApps` names each device (`deviceName`).
-Graph pages long lists: `@odata.nextLink` means more pages follow, so the file is incomplete
+Graph pages long lists: `@odata.nextLink` means more pages follow, and an `@odata.count`
+above the apps the file holds means pages came before, so the file is incomplete
 (https://learn.microsoft.com/graph/paging).
 """
 
@@ -170,6 +171,16 @@ def _read_json(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[
         context = str(data.get("@odata.context", ""))
         if data.get("@odata.nextLink"):
             ctx.incomplete(name, "@odata.nextLink says more pages follow")
+        total, listed = data.get("@odata.count"), data.get("value")
+        if (
+            isinstance(total, int)
+            and not isinstance(total, bool)
+            and isinstance(listed, list)
+            and total > len(listed)
+            and not data.get("@odata.nextLink")
+        ):
+            # The last page of a paged list ($count=true): the pages before it are missing.
+            ctx.incomplete(name, f"@odata.count says {total} apps, the file holds {len(listed)}")
         if isinstance(data.get("detectedApps"), list):
             items = [data]  # one managed device with its apps ($expand=detectedApps)
         else:
