@@ -306,3 +306,30 @@ def test_a_column_named_twice_that_vcaudit_does_not_read_is_no_error(tmp_path: P
         "host,platform,product,version,Notes,Notes\npc,windows,Zoom,6.2.3,a,b\n",
     )
     assert len(list(read_inventory(path))) == 1
+
+
+def test_windows_powershell_export_csv_type_line_is_passed_over(tmp_path: Path) -> None:
+    """Windows PowerShell 5.1's Export-Csv writes `#TYPE ...` first (unless
+    -NoTypeInformation): the header is the line after it, and lines keep their numbers."""
+    text = (
+        "#TYPE System.Management.Automation.PSCustomObject\r\n"
+        '"ComputerName","DisplayName","DisplayVersion","Publisher"\r\n'
+        '"PC-17","Zoom Workplace (64-bit)","6.2.47507","Zoom Video Communications, Inc."\r\n'
+        '"","Slack","4.41.98","Slack Technologies Inc."\r\n'
+    )
+    path = write(tmp_path, "ps51.csv", text)
+    ctx = ReadContext(rows=RowOptions(platform=Platform.WINDOWS))
+    rows = read_inventory(path, ctx=ctx)
+    first = next(rows)
+    assert (first.product, first.version, first.source.line) == (
+        "Zoom Workplace (64-bit)",
+        "6.2.47507",
+        3,
+    )
+    with pytest.raises(InputError, match=r"ps51.csv, line 4: host: is empty"):
+        next(rows)
+    # Only as the first line: later, `#TYPE` is a cell like any other.
+    late = write(
+        tmp_path, "late.csv", "host,platform,product,version\n#TYPE x,windows,Zoom,6.2.3\n"
+    )
+    assert [i.host for i in read_inventory(late)] == ["#TYPE x"]
