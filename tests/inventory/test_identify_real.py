@@ -404,3 +404,21 @@ def test_an_overlong_name_or_publisher_is_reported_never_matched(identifier: Ide
     assert "longer than 1,024 characters" in found.reason
     assert identifier.relevant("Zoom" + "a" * 5000, "")  # kept, to be reported as unknown
     assert identifier.platform_of("x" * 5000 + ".app") is None
+
+
+def test_a_name_only_the_feed_id_gives_must_have_the_products_version_shape(
+    identifier: Identifier,
+) -> None:
+    """`jitsi-meet` on Linux is also the Jitsi Meet server's Debian package (jitsi/
+    jitsi-meet-debian-meta control-tmpl), versioned with a Debian revision: a dpkg row
+    `jitsi-meet 2.0.5963-1` was taken for the desktop app and sent to upgrade to 2.3.0."""
+    assert identifier.identify("jitsi-meet", "", L, "2.0.5963-1") is None
+    server = identifier.resolve("jitsi-meet", "", L, "2.0.5963-1")
+    assert isinstance(server, NotIdentified)
+    assert "fits none of the products with this name: Jitsi Meet (X.Y.Z" in server.reason
+    assert product_of(identifier, "jitsi-meet", "", L, "2026.6.0") == "jitsi-meet"
+    assert product_of(identifier, "org.jitsi.jitsi-meet", "", L, "2026.6.0") == "jitsi-meet"
+    # Its own identifiers keep naming it, whatever the version.
+    assert product_of(identifier, "Jitsi Meet 2026.6.0", "Jitsi Team", W, "2026.6.0.1") == (
+        "jitsi-meet"
+    )

@@ -155,6 +155,10 @@ def name_variants(name: str) -> list[str]:
             return variants
 
 
+_FEED_ID = "feed id"
+"""How a row named by a product's feed id (`jitsi-meet`) is said to be identified."""
+
+
 class Identifier:
     """Resolves inventory rows to feed products."""
 
@@ -173,7 +177,7 @@ class Identifier:
         """Rows `relevant` turned away as add-ins or helpers, by what they are."""
         for product in self.products:
             ident = product.identify
-            self._exact.setdefault(product.id.casefold(), []).append((product, "feed id", None))
+            self._exact.setdefault(product.id.casefold(), []).append((product, _FEED_ID, None))
             for kind, (label, platform) in EXACT_KINDS.items():
                 for value in getattr(ident, kind):
                     claim = (product, f"{label} {value!r}", platform)
@@ -406,8 +410,16 @@ class Identifier:
             return NotIdentified(f"not a product in the feed{hint}", closest=closest)
         if len({c.product.id for c in claims}) == 1:
             # No other product claims the name: its version shape has nothing to tell apart
-            # (an end-of-life client with an odd version is still that client).
+            # (an end-of-life client with an odd version is still that client)...
             best = claims[0]
+            weak = all(
+                c.how.startswith(_FEED_ID) or c.platform not in (None, platform) for c in claims
+            )
+            if weak and platform is not None and not self._fits(best.product, version):
+                # ...unless only the feed's own id, or an identifier of another platform, names
+                # it: `jitsi-meet` on Linux is also the Jitsi server's Debian package
+                # (2.0.5963-1, a version of another shape), not the desktop app's cask.
+                return NotIdentified(_misfit(version, claims))
             return Identified(best.product, best.installer, best.how, best.note)
         fitting = [c for c in claims if self._fits(c.product, version)]
         if not fitting:
