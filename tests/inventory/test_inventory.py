@@ -333,3 +333,25 @@ def test_windows_powershell_export_csv_type_line_is_passed_over(tmp_path: Path) 
         tmp_path, "late.csv", "host,platform,product,version\n#TYPE x,windows,Zoom,6.2.3\n"
     )
     assert [i.host for i in read_inventory(late)] == ["#TYPE x"]
+
+
+def test_lines_ending_in_a_lone_cr_are_lines(tmp_path: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with CR alone: read as lines, numbered
+    as such (Python's csv module stopped with 'new-line character seen in unquoted field')."""
+    text = "host,platform,product,version\rpc-1,windows,Zoom,6.2.3\r,windows,Slack,4.41.98\r"
+    path = write(tmp_path, "mac.csv", text.encode("utf-8"))
+    rows = read_inventory(path)
+    first = next(rows)
+    assert (first.host, first.version, first.source.line) == ("pc-1", "6.2.3", 2)
+    with pytest.raises(InputError, match=r"mac.csv, line 3: host: is empty"):
+        next(rows)
+
+
+@pytest.mark.parametrize(
+    "head", [b"PK\x03\x04\x14\x00\x06\x00", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"]
+)
+def test_a_workbook_is_refused_with_what_to_do(tmp_path: Path, head: bytes) -> None:
+    path = write(tmp_path, "fleet.xlsx", head + b"\x00" * 64)
+    with pytest.raises(InputError, match=r"fleet\.xlsx: is a workbook or another archive") as e:
+        list(read_inventory(path))
+    assert "CSV UTF-8" in e.value.hint

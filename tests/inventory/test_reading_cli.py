@@ -293,11 +293,15 @@ def test_piped_input_ignores_a_closed_pipe_and_an_empty_file(tmp_path: Path) -> 
     read, write = os.pipe()
     os.close(write)
     with os.fdopen(read, "rb") as stream:
-        assert piped_input(stream, wait=5).stream is None
+        closed = piped_input(stream, wait=5)
+    assert (closed.stream, closed.note) == (None, "")  # cron gives such a pipe: nothing said
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     with empty.open("rb") as stream:
-        assert piped_input(stream).stream is None
+        redirected = piped_input(stream)
+    # `vcaudit scan < empty.csv`: audited is this machine, and that is said.
+    assert redirected.stream is None
+    assert redirected.note.startswith("standard input is an empty file, so this machine was")
 
 
 @pytest.mark.slow

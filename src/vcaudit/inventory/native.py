@@ -75,6 +75,11 @@ csv.field_size_limit(1024 * 1024)
 
 _PLAIN = records.RowOptions()
 
+UTF8_HINT = (
+    "save the file as UTF-8 (Excel: Save As, 'CSV UTF-8 (Comma delimited)'; Excel's plain "
+    "'CSV' is written in the computer's legacy code page)"
+)
+
 _CHUNK = 1024
 """Lines decoded together: one decode per chunk, not per line (a chunk with a problem is
 decoded again line by line, to name the line)."""
@@ -88,7 +93,7 @@ def _decode_one(raw: bytes, number: int, name: str) -> str:
             name,
             f"not UTF-8 text (byte {exc.start + 1} of the line)",
             line=number,
-            hint="save the file as UTF-8",
+            hint=UTF8_HINT,
         ) from None
     if "\x00" in text:
         raise InputError(name, "contains a NUL byte", line=number)
@@ -251,7 +256,7 @@ def document_text(lines: Iterable[bytes], name: str, limit: int = 0) -> str:
                 name,
                 "not UTF-8 text",
                 line=newlines + chunk.count(b"\n", 0, at) + 1,
-                hint="save the file as UTF-8",
+                hint=UTF8_HINT,
             ) from None
         if "\x00" in text:
             line = newlines + text.count("\n", 0, text.index("\x00")) + 1

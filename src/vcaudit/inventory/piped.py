@@ -89,7 +89,15 @@ def piped_input(stdin: BinaryIO | None = None, wait: float = DEFAULT_WAIT) -> Pi
             empty = os.fstat(fd).st_size == 0
         except OSError:
             return Piped(None)
-        return Piped(None) if empty else Piped(stream)
+        if empty:
+            # `vcaudit scan < inventory.csv` of an empty file: said, as the audit is of this
+            # machine instead (cron and CI give /dev/null or a pipe, never an empty file).
+            return Piped(
+                None,
+                "standard input is an empty file, so this machine was audited; name the "
+                "inventory ('vcaudit scan FILE' or '-') to audit it",
+            )
+        return Piped(stream)
     # A pipe, FIFO or socket: wait a little for its first bytes, or its end.
     try:
         ready, _, _ = select.select([fd], [], [], wait)

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 STDIN = "-"
 _SNIFF_BYTES = 4096
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+"""How an .xlsx (a zip archive) and an .xls (an OLE compound file) begin."""
 
 
 READERS: dict[InputFormat, Reader] = {f: source.reader for f, source in SOURCES.items()}
@@ -107,8 +109,12 @@ class _Source(io.RawIOBase):
     """An input's bytes as UTF-8 (transcoded from `encoding` unless it is ""), counting the
     lines read. Wrapped in a BufferedReader, so lines are still split in C."""
 
-    def __init__(self, name: str, head: bytes, rest: BinaryIO, encoding: str) -> None:
+    def __init__(
+        self, name: str, head: bytes, rest: BinaryIO, encoding: str, *, cr_lines: bool = False
+    ) -> None:
         super().__init__()
+        self._cr_lines = cr_lines
+        """Lines end with a lone CR (Excel for Mac's "CSV (Macintosh)"): read as LF."""
         self._name = name
         self._head = head
         self._rest = rest
@@ -132,6 +138,8 @@ class _Source(io.RawIOBase):
             raw = self._head or self._rest.read(_READ_SIZE)
             self._head = b""
             data = raw if self._decoder is None else self._transcode(raw)
+            if self._cr_lines:
+                data = data.replace(b"\r", b"\n")
             if data:
                 self._pending = memoryview(data)
                 self.newlines += data.count(b"\n")
@@ -156,7 +164,7 @@ class _Source(io.RawIOBase):
                 self._name,
                 f"not valid {label} text ({exc.reason})",
                 line=self._decoded_lines + before.count("\n") + 1,
-                hint="save the file as UTF-8",
+                hint=native.UTF8_HINT,
             ) from None
         self._decoded_lines += text.count("\n")
         return text.encode("utf-8")
@@ -184,8 +192,16 @@ def _opened(name: str, fmt: InputFormat, stdin: BinaryIO | None) -> Iterator[_In
     shown = "<stdin>" if name == STDIN else name
     try:
         raw_head = stream.read(_SNIFF_BYTES)
+        if raw_head.startswith(_WORKBOOKS):
+            raise InputError(
+                shown,
+                "is a workbook or another archive, not text",
+                hint="save the sheet as CSV UTF-8 (Excel: Save As, 'CSV UTF-8 (Comma delimited)')",
+            )
         encoding, bom = _encoding(raw_head)
-        source = _Source(shown, raw_head[len(bom) :], stream, encoding)
+        # Lines that end with a lone CR (Excel for Mac's "CSV (Macintosh)"): none ends in LF.
+        cr_lines = not encoding and b"\r" in raw_head and b"\n" not in raw_head
+        source = _Source(shown, raw_head[len(bom) :], stream, encoding, cr_lines=cr_lines)
         rest = io.BufferedReader(source, _READ_SIZE)
         head = rest.read(_SNIFF_BYTES)
         if not head:
