@@ -355,3 +355,27 @@ def test_a_workbook_is_refused_with_what_to_do(tmp_path: Path, head: bytes) -> N
     with pytest.raises(InputError, match=r"fleet\.xlsx: is a workbook or another archive") as e:
         list(read_inventory(path))
     assert "CSV UTF-8" in e.value.hint
+
+
+def test_json_records_are_read_by_the_titles_a_sheet_gives_them(tmp_path: Path) -> None:
+    """`Import-Csv ... | ConvertTo-Json` keeps the sheet's titles (`ComputerName`,
+    `DisplayName`, `DisplayVersion`), in any case; the record's own field names win; one
+    record alone is an object, not a list."""
+    records_json = (
+        '[{"ComputerName": "PC-17", "Platform": "Windows", "DisplayName": "Zoom Workplace",'
+        ' "DisplayVersion": "6.2.47507", "Version": "100841875"},\n'
+        ' {"host": "PC-18", "Host": "ignored", "platform": "windows", "product": "Webex",'
+        ' "Name": "ignored too", "version": "44.2.0.28714"}]\n'
+    )
+    found = list(read_inventory(write(tmp_path, "sheet.json", records_json)))
+    assert [(i.host, i.product, i.version) for i in found] == [
+        ("PC-17", "Zoom Workplace", "6.2.47507"),
+        ("PC-18", "Webex", "44.2.0.28714"),
+    ]
+    one = '{"Host": "PC-19", "OS": "macOS", "Application": "Slack", "Version": "4.41.98"}\n'
+    (alone,) = read_inventory(write(tmp_path, "one.json", one))
+    assert (alone.host, alone.platform, alone.product) == ("PC-19", Platform.MACOS, "Slack")
+    lines = write(tmp_path, "rows.jsonl", one + one.replace("PC-19", "PC-20"))
+    assert [i.host for i in read_inventory(lines)] == ["PC-19", "PC-20"]
+    with pytest.raises(InputError, match="expected exactly one of the keys"):
+        list(read_inventory(write(tmp_path, "other.json", '{"Host": "PC-19"}\n')))

@@ -547,7 +547,7 @@ def read_jsonl(
         if not isinstance(row, dict):
             raise InputError(name, "expected a JSON object", line=number)
         try:
-            installation = records.installation(row, name, number, options or _PLAIN)
+            installation = records.installation(aliased(row), name, number, options or _PLAIN)
         except InputError as problem:
             problems.add(problem)
             continue
@@ -755,6 +755,10 @@ def _document(data: Any, name: str, options: records.RowOptions) -> Iterator[Ins
             line=1,
         )
     known = [key for key in ("hosts", "installations") if key in data]
+    if not known and "product" in aliased(data):
+        # One record alone: what ConvertTo-Json writes for a list of one.
+        yield from _records([data], name, _line(data, 1), "", options)
+        return
     if len(known) != 1:
         raise InputError(
             name, "expected exactly one of the keys 'hosts' or 'installations'", line=_line(data, 1)
@@ -775,6 +779,30 @@ def _document(data: Any, name: str, options: records.RowOptions) -> Iterator[Ins
     problems.check()
 
 
+_FIELD_NAMES = frozenset(records.FIELDS)
+
+
+def aliased(row: dict[str, Any]) -> dict[str, Any]:
+    """A record's keys read as a spreadsheet's header is: `Host`, `ComputerName`,
+    `DisplayVersion` name their field (`ConvertTo-Json` of an imported sheet keeps its
+    titles), the record's own field names first, then the best alias (see `_ALIASES`)."""
+    if _FIELD_NAMES.issuperset(row):
+        return row
+    found: dict[str, Any] = {}
+    ranks: dict[str, int] = {}
+    for key, value in row.items():
+        if key in _FIELD_NAMES:
+            field_name, rank = key, -1
+        elif (alias := _ALIAS_RANK.get(header_key(key))) is not None:
+            field_name, rank = alias
+        else:
+            found.setdefault(key, value)
+            continue
+        if ranks.get(field_name, len(_ALIASES) * 100) > rank:
+            found[field_name], ranks[field_name] = value, rank
+    return found
+
+
 def _records(
     items: Iterable[Any], name: str, line: int, path: str, options: records.RowOptions
 ) -> Iterator[Installation]:
@@ -785,7 +813,7 @@ def _records(
         if not isinstance(row, dict):
             raise InputError(name, "expected a mapping", line=row_line, field=f"{path}[{index}]")
         try:
-            installation = records.installation(row, name, row_line, options)
+            installation = records.installation(aliased(row), name, row_line, options)
         except InputError as problem:
             problems.add(problem)
             continue
@@ -822,7 +850,8 @@ def _host(
                 name, "expected a mapping", line=client_line, field=f"{path}.clients[{index}]"
             )
         try:
-            installation = records.installation({**shared, **client}, name, client_line, options)
+            row = {**shared, **aliased(client)}
+            installation = records.installation(row, name, client_line, options)
         except InputError as problem:
             problems.add(problem)
             continue
