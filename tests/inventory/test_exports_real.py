@@ -312,6 +312,25 @@ def test_a_paged_export_is_refused(
     ]
 
 
+def test_a_fleet_host_whose_software_comes_after_kilobytes_of_labels(tmp_path: Path) -> None:
+    """GET /api/v1/fleet/hosts/:id lists labels, policies and more before `software`: the
+    format is told past the first 4 KiB (it was read as vcaudit's own JSON, and refused)."""
+    data = json.loads((IMPORTS / "fleet-host.json").read_text("utf-8"))
+    host = data["host"]
+    labels = [{"id": i, "name": f"label {i}", "description": "x" * 40} for i in range(200)]
+    data["host"] = {"id": host["id"], "hostname": host["hostname"], "labels": labels,
+                    "platform": host["platform"], "software": host["software"]}  # fmt: skip
+    text = json.dumps(data, indent=2)
+    assert text.index('"software"') > 16 * 1024
+    path = tmp_path / "host.json"
+    path.write_text(text, "utf-8")
+    expected = list(read_inventory(str(IMPORTS / "fleet-host.json")))
+    assert expected
+    assert [(i.product, i.version) for i in read_inventory(str(path))] == [
+        (i.product, i.version) for i in expected
+    ]
+
+
 def test_a_fleet_count_above_what_the_file_holds_is_a_page(tmp_path: Path) -> None:
     data = json.loads((IMPORTS / "fleet-versions-paged.json").read_text("utf-8"))
     del data["meta"]  # kept by no tool, but the count still tells

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 STDIN = "-"
-_SNIFF_BYTES = 4096
+_SNIFF_BYTES = 65536
+"""Bytes a format is told by: a Fleet or Jamf response may list its software after a host's
+labels, policies and other sections of several KiB."""
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 """How an .xlsx (a zip archive) and an .xls (an OLE compound file) begin."""
 
