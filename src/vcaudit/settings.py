@@ -10,6 +10,7 @@ that decides what is read.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -148,6 +149,27 @@ def risk_flag(text: str) -> Risk:
         ) from None
 
 
+def once_each(names: list[str]) -> tuple[list[str], list[str]]:
+    """The inventories named, each file once (a shell glob and a name, or two spellings of
+    one path, would count every row twice), and a warning for each named again."""
+    kept: list[str] = []
+    seen: dict[tuple[int, int], str] = {}
+    said: list[str] = []
+    for name in names:
+        try:
+            found = os.stat(name) if name != "-" else None
+        except OSError:
+            found = None  # reading it will say what is wrong
+        key = (found.st_dev, found.st_ino) if found is not None else None
+        if key is not None and key in seen:
+            said.append(f"{name} is {seen[key]}, named before: it is read once")
+            continue
+        if key is not None:
+            seen[key] = name
+        kept.append(name)
+    return kept, said
+
+
 def resolve_scan(
     flags: ScanFlags,
     environ: Mapping[str, str],
@@ -160,7 +182,7 @@ def resolve_scan(
     `piped` is what standard input holds when no inventory was named."""
     from vcaudit.files import check_outputs
 
-    names = list(flags.inventory)
+    names, twice = once_each(list(flags.inventory))
     stdin = None
     if not names and piped is not None and piped.stream is not None:
         names, stdin = ["-"], piped.stream
@@ -212,6 +234,7 @@ def resolve_scan(
         keep_rows=keep_rows,
         tool_version=tool_version,
         warnings=(
+            *twice,
             *((piped.note,) if piped is not None and piped.note else ()),
             *location_warnings(output, names, cwd, root_notes),
         ),

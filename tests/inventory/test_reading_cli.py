@@ -403,3 +403,22 @@ def test_bad_records_of_json_and_yaml_are_all_named(
 def test_identify_an_empty_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["identify", "  "]) == 2
     assert "identify: NAME must not be empty" in capsys.readouterr().err
+
+
+def test_a_file_named_twice_is_read_once_and_said(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vcaudit scan *.csv fleet.csv`, or one path spelt two ways: every row counted once."""
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("host,platform,product,version\npc-1,windows,Slack,4.41.98\n", "utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text("host,platform,product,version\npc-2,windows,Slack,4.41.98\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    names = ["fleet.csv", str(other), str(tmp_path / "." / "fleet.csv")]
+    code, rows, err = scan_rows(capsys, *names, "--fail-on", "none")
+    assert code == 0
+    assert sorted(r["host"] for r in rows) == ["pc-1", "pc-2"]
+    assert (
+        f"warning: {tmp_path / '.' / 'fleet.csv'} is fleet.csv, named before: it is read once"
+        in (" ".join(err.split()))
+    )
