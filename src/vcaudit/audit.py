@@ -266,7 +266,9 @@ def run(
     row, and no input means this machine."""
     read = request.read
     context = reading_context(feed.products, read.host, allow_partial=read.allow_partial)
-    context.rows = replace(context.rows, columns=dict(read.columns), platform=read.platform)
+    context.rows = replace(
+        context.rows, columns=dict(read.columns), platform=read.platform, host=read.host
+    )
     context.progress = progress
     context.reread = request.keep_rows
     policy, names = request.policy, list(read.names)

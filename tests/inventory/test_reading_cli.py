@@ -422,3 +422,27 @@ def test_a_file_named_twice_is_read_once_and_said(
         f"warning: {tmp_path / '.' / 'fleet.csv'} is fleet.csv, named before: it is read once"
         in (" ".join(err.split()))
     )
+
+
+def test_host_names_the_machine_of_a_file_without_a_host_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """One machine's export (its Uninstall keys, say) has no host column: `--host` names
+    it, counted or read row by row; without `--host` the column is still required."""
+    path = tmp_path / "uninstall.csv"
+    path.write_text(
+        '"DisplayName","DisplayVersion","Publisher"\n'
+        '"Zoom Workplace (64-bit)","6.2.47507","Zoom Video Communications, Inc."\n'
+        '"Slack","4.41.98","Slack Technologies Inc."\n',
+        "utf-8",
+    )
+    code, rows, err = scan_rows(capsys, str(path), "--host", "PC-17", "--platform", "windows")
+    assert code == 1, err
+    assert [(r["host"], r["product"], r["version"]) for r in rows] == [
+        ("PC-17", "zoom", "6.2.47507"),
+        ("PC-17", "slack", "4.41.98"),
+    ]
+    assert main(["scan", str(path), "--host", "PC-17", "--platform", "windows", *AS_OF]) == 1
+    assert "1 host, 2 installations" in capsys.readouterr().out
+    assert main(["scan", str(path), "--platform", "windows", *AS_OF]) == 3
+    assert "line 1: missing column host" in capsys.readouterr().err

@@ -152,8 +152,8 @@ HostFlag = Annotated[
     typer.Option(
         "--host",
         metavar="NAME",
-        help="Host name for exports that carry none (osqueryi, dpkg-query...); "
-        "default: the file name.",
+        help="Host name for exports that carry none (osqueryi, dpkg-query, a CSV without a "
+        "host column...); default: the file name (a CSV needs its host column).",
     ),
 ]
 

@@ -213,7 +213,9 @@ class CountedFile:
         self.width = len(columns)
         index = {column: i for i, column in enumerate(columns)}
         self.key_of = itemgetter(*[index[c] for c in _KEY_FIELDS if c in index])
-        self.i_host = index["host"]
+        self.i_host: int | None = index.get("host")
+        """None in a file without a host column: every row's host is `fixed_host`."""
+        self.fixed_host = (options or records.RowOptions()).host.strip()
         self.i_user = index.get("user")
         # Where a host-first line's user is cut from the text after its host, so that lines
         # differing only in host and user still share a text: the user is the next field, or
@@ -247,13 +249,14 @@ class CountedFile:
         width = self.width
         limit = records.MAX_VALUE
         key_of, i_host, i_user = self.key_of, self.i_host, self.i_user
+        fixed = self.fixed_host
         intern = self.names.setdefault
         for line, row in rows:
             if len(row) != width:
                 raise InputError(self.name, f"expected {width} fields, found {len(row)}", line=line)
             key = key_of(row)
             number = self.numbers.get(key)
-            host = row[i_host].strip()
+            host = row[i_host].strip() if i_host is not None else fixed
             if (
                 number is None
                 or not host
@@ -359,7 +362,7 @@ class CountedFile:
             numbers = list(map(self.numbers.__getitem__, map(self.key_of, rows)))
         except (KeyError, IndexError):
             raise self.changed() from None
-        hosts = list(map(str.strip, map(itemgetter(self.i_host), rows)))
+        hosts = self._hosts(rows)
         if self.i_user is None:
             users = [""] * len(rows)
         else:
@@ -383,7 +386,7 @@ class CountedFile:
                 self._parsed(lines[:done], line)
             return done
         plain = self._all_plain(rows)  # first: a short row has no host to take
-        hosts = list(map(str.strip, map(itemgetter(self.i_host), rows))) if plain else []
+        hosts = self._hosts(rows) if plain else []
         if not plain or "" in hosts or max(map(len, hosts)) > records.MAX_VALUE:
             self.rows((line + i, row) for i, row in enumerate(rows) if not native.blank(row))
             return len(lines)
@@ -392,6 +395,11 @@ class CountedFile:
             numbers[i] = self._number(rows[i], line + i, hosts, i)
         self._count(cast(list[int], numbers), hosts)
         return len(lines)
+
+    def _hosts(self, rows: list[list[str]]) -> list[str]:
+        if self.i_host is None:
+            return [self.fixed_host] * len(rows)
+        return list(map(str.strip, map(itemgetter(self.i_host), rows)))
 
     def _all_plain(self, rows: list[list[str]]) -> bool:
         """Whether no record needs a row-by-row check beyond its key's first row (hosts are

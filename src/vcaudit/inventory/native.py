@@ -447,6 +447,8 @@ def header_columns(
     needed = list(records.REQUIRED)
     if options is not None and (options.platform is not None or options.platform_of is not None):
         needed.remove("platform")
+    if options is not None and options.host.strip():
+        needed.remove("host")  # --host: every row is that machine's
     missing = [c for c in needed if c not in taken]
     if missing:
         hint = (

@@ -118,6 +118,9 @@ class RowOptions:
     """The platform a product name implies on its own (a bundle id, an `.app`, a package)."""
     warn: Callable[[str], None] | None = None
     """Told of optional values that are malformed and were ignored."""
+    host: str = ""
+    """The host of every row of a file without a host column (`--host`: one machine's
+    export, such as its Uninstall keys); "" when such a file is an error."""
 
     def resolve_platform(self, product: str) -> Platform | None:
         """The platform of a row without one: what its product says, else `platform`."""
@@ -281,7 +284,8 @@ def csv_builder(
     them (an empty or unknown field, tags, a date, an over-long value) takes `installation`,
     so both paths accept and refuse exactly the same rows."""
     index = {column: i for i, column in enumerate(columns) if column in FIELDS}
-    i_host, i_platform = index["host"], index.get("platform")
+    i_host, i_platform = index.get("host"), index.get("platform")
+    fixed_host = options.host
     i_product, i_version = index["product"], index["version"]
     i_publisher, i_owner, i_user = index.get("publisher"), index.get("owner"), index.get("user")
     i_ownership = index.get("ownership")
@@ -292,10 +296,13 @@ def csv_builder(
     longest_number, max_digits = versioning.longest_number, versioning.MAX_PART_DIGITS
 
     def slow(row: list[str], line: int) -> Installation:
-        return installation({column: row[i] for column, i in index.items()}, file, line, options)
+        found = {column: row[i] for column, i in index.items()}
+        if i_host is None:
+            found["host"] = fixed_host
+        return installation(found, file, line, options)
 
     def build(row: list[str], line: int) -> Installation:
-        host = row[i_host].strip()
+        host = row[i_host].strip() if i_host is not None else fixed_host
         product = row[i_product].strip()
         if i_platform is not None:
             platform = platforms.get(row[i_platform].strip().casefold())
