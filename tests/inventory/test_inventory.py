@@ -379,3 +379,15 @@ def test_json_records_are_read_by_the_titles_a_sheet_gives_them(tmp_path: Path) 
     assert [i.host for i in read_inventory(lines)] == ["PC-19", "PC-20"]
     with pytest.raises(InputError, match="expected exactly one of the keys"):
         list(read_inventory(write(tmp_path, "other.json", '{"Host": "PC-19"}\n')))
+
+
+def test_an_unquoted_yaml_date_is_a_last_seen_date(tmp_path: Path) -> None:
+    text = (
+        "installations:\n"
+        "  - {host: pc-1, platform: windows, product: Slack, version: 4.41.98,"
+        " last_seen: 2025-01-01}\n"
+        "  - {host: pc-2, platform: windows, product: Slack, version: 4.41.98,"
+        " last_seen: 2025-01-02 10:30:00}\n"
+    )
+    found = list(read_inventory(write(tmp_path, "fleet.yaml", text)))
+    assert [i.last_seen for i in found] == ["2025-01-01", "2025-01-02T10:30:00"]

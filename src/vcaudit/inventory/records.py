@@ -220,6 +220,9 @@ def installation(
             )
         else:
             ownership = found
+    seen = row.get("last_seen")
+    if isinstance(seen, dt.date):  # YAML reads an unquoted 2025-01-01 as a date
+        row = {**row, "last_seen": seen.isoformat()}
     last_seen = _text(row, "last_seen", file, line)
     if last_seen:
         try:
