@@ -160,7 +160,8 @@ def once_each(names: list[str]) -> tuple[list[str], list[str]]:
             found = os.stat(name) if name != "-" else None
         except OSError:
             found = None  # reading it will say what is wrong
-        key = (found.st_dev, found.st_ino) if found is not None else None
+        # An inode number of 0 (some network and Windows file systems) tells nothing.
+        key = (found.st_dev, found.st_ino) if found is not None and found.st_ino else None
         if key is not None and key in seen:
             said.append(f"{name} is {seen[key]}, named before: it is read once")
             continue

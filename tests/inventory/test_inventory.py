@@ -282,10 +282,14 @@ def test_a_registry_export_is_read_by_its_display_version(tmp_path: Path) -> Non
     [
         (
             "host,platform,product,version,version",
-            "the header has 'version' twice (columns 4 and 5)",
+            "names the version more than once ('version' in column 4, 'version' in column 5)",
         ),
-        ("Computer,Product,Version,Platform,Product", "'Product' twice (columns 2 and 5)"),
-        ("host,platform,Product,product,version", "'Product' twice (columns 3 and 4)"),
+        (
+            "Computer,Platform,Version,Application,Display Version,DisplayVersion",
+            "('Display Version' in column 5, 'DisplayVersion' in column 6)",
+        ),
+        ("host,platform,Product,product,version", "names the product more than once"),
+        ("host,platform,product,version,Tags,Tags", "names the tags more than once"),
     ],
 )
 def test_a_column_named_twice_is_an_error_not_a_guess(
@@ -300,12 +304,16 @@ def test_a_column_named_twice_is_an_error_not_a_guess(
 
 
 def test_a_column_named_twice_that_vcaudit_does_not_read_is_no_error(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        "notes.csv",
-        "host,platform,product,version,Notes,Notes\npc,windows,Zoom,6.2.3,a,b\n",
-    )
-    assert len(list(read_inventory(path))) == 1
+    """`Notes` twice, or `Name` twice beside `Application` (the better title for the product,
+    which is the one read): no doubt about any value read."""
+    rows = {
+        "host,platform,product,version,Notes,Notes": "pc,windows,Zoom,6.2.3,a,b",
+        "Name,Name,Application,Version,Host,OS": "a,b,Zoom,6.2.3,pc,windows",
+    }
+    for header, row in rows.items():
+        path = write(tmp_path, "twice.csv", f"{header}\n{row}\n")
+        (found,) = read_inventory(path)
+        assert (found.host, found.product) == ("pc", "Zoom"), header
 
 
 def test_windows_powershell_export_csv_type_line_is_passed_over(tmp_path: Path) -> None:

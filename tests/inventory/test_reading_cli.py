@@ -289,7 +289,8 @@ def test_an_inventory_that_comes_after_the_wait_is_noticed() -> None:
         os.close(write)
 
 
-def test_piped_input_ignores_a_closed_pipe_and_an_empty_file(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_closed_pipe_is_no_inventory_an_empty_file_is_an_empty_one(tmp_path: Path) -> None:
     read, write = os.pipe()
     os.close(write)
     with os.fdopen(read, "rb") as stream:
@@ -298,10 +299,18 @@ def test_piped_input_ignores_a_closed_pipe_and_an_empty_file(tmp_path: Path) -> 
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     with empty.open("rb") as stream:
-        redirected = piped_input(stream)
-    # `vcaudit scan < empty.csv`: audited is this machine, and that is said.
-    assert redirected.stream is None
-    assert redirected.note.startswith("standard input is an empty file, so this machine was")
+        # `vcaudit scan < empty.csv`: the file is the inventory, refused as empty (a scan of
+        # this machine in its place would pass).
+        assert piped_input(stream).stream is stream
+    with empty.open("rb") as stdin:
+        code = subprocess.run(
+            [sys.executable, "-m", "vcaudit", "scan", "-q", *AS_OF],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert (code.returncode, code.stderr) == (3, "vcaudit: error: <stdin>: the file is empty\n")
 
 
 @pytest.mark.slow

@@ -19,9 +19,8 @@ Counted (no host names; each version counts as `hosts_count` installations):
 - one title, `GET /api/v1/fleet/software/titles/:id` (`{"software_title": {..., versions:
   [{version, hosts_count}]}}`).
 
-A page of a longer list is incomplete: `meta.has_next_results` (more pages follow),
-`meta.has_previous_results` (the last page says only that), or a `count` above what the
-file holds.
+A page of a longer list is incomplete: `meta.has_next_results` (more pages follow) or
+`meta.has_previous_results` (the last page says only that).
 """
 
 from __future__ import annotations
@@ -203,8 +202,9 @@ def _title(
 
 
 def _pages(data: Mapping[str, Any], name: str, ctx: ReadContext, held: int) -> None:
-    """A page of a longer list is an incomplete export: more pages follow, pages came before
-    (the last page says only that), or `count` says there are more than the file holds."""
+    """A page of a longer list is an incomplete export: more pages follow, or pages came
+    before (the last page says only that). `count` alone proves nothing: a list filtered
+    with jq keeps the count of the whole."""
     meta = data.get("meta")
     meta = meta if isinstance(meta, dict) else {}
     total = data.get("count")
@@ -214,8 +214,6 @@ def _pages(data: Mapping[str, Any], name: str, ctx: ReadContext, held: int) -> N
         ctx.incomplete(name, f"meta.has_next_results says more pages follow{said}")
     elif meta.get("has_previous_results") is True:
         ctx.incomplete(name, f"meta.has_previous_results says pages came before this one{said}")
-    elif more:
-        ctx.incomplete(name, f"count says {total} entries, the file holds {held}")
 
 
 def read_fleet(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[Installation]:

@@ -88,25 +88,30 @@ def sniff_dpkg(head: Head) -> bool:
     return not head.json and dpkg_list_header(head.first_line)
 
 
-_DEB_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.\-]*(:[a-z0-9\-]+)?")
-"""A Debian package name (lower case, digits, `+ - .`), with its architecture after a `:`."""
-_DEB_VERSION = re.compile(r"(\d+:)?\d[A-Za-z0-9.+~:\-]*")
-"""A Debian version: an optional epoch, then a digit first (Debian policy 5.6.12)."""
+_PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._\-]*(:[a-z0-9\-]+)?")
+"""A package name as dpkg and rpm print it (rpm allows capitals: NetworkManager), with its
+architecture after a `:`."""
+_PACKAGE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+~:_\-]*")
+"""A package version: no space, and (checked apart) a digit somewhere (`fd431d51`)."""
 
 
 def dpkg_shaped(head: Head) -> bool:
     """`dpkg-query -W`: tab-separated, a package name then its version, and neither piped
     flatpak nor rpm output. A spreadsheet saved as tab-separated text whose header vcaudit
-    does not know (`Asset Tag<TAB>App Title`), or with no header (`PC-1<TAB>Zoom`), is not
-    taken for it: its first field is no package name, or its second no version."""
+    does not know (`Asset Tag<TAB>App Title`), or with no header (`PC-1<TAB>Zoom Workplace`),
+    is not taken for it: its first field is no package name, or its second no version. A
+    package not installed has no version: then the line has only its name, or statuses."""
     if not head.tabbed or flatpak_shaped(head) or rpm_shaped(head):
         return False
-    fields = head.first_line.split("\t")
-    return (
-        len(fields) >= 2
-        and _DEB_PACKAGE.fullmatch(fields[0].strip()) is not None
-        and _DEB_VERSION.fullmatch(fields[1].strip()) is not None
-    )
+    fields = [f.strip() for f in head.first_line.split("\t")]
+    if len(fields) >= 3 and deb_installed(fields[0]) is not None:
+        fields = [*fields[1:], fields[0]]  # `${db:Status-Abbrev}` first
+    if len(fields) < 2 or _PACKAGE.fullmatch(fields[0]) is None:
+        return False
+    version = fields[1]
+    if not version:
+        return all(deb_installed(f) is not None for f in fields[2:])
+    return _PACKAGE_VERSION.fullmatch(version) is not None and any(c.isdigit() for c in version)
 
 
 def sniff_rpm(head: Head) -> bool:
@@ -235,6 +240,8 @@ def read_dpkg(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[I
                 continue
         else:
             fields = text.split("\t")
+            if len(fields) >= 3 and deb_installed(fields[0]) is not None:
+                fields = [*fields[1:], fields[0]]  # the status first, then package and version
             if len(fields) < 2:
                 raise InputError(name, "expected package<TAB>version", line=number)
             states = [deb_installed(f) for f in fields[2:]]

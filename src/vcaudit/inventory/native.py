@@ -429,21 +429,24 @@ def header_columns(
             continue
         field_name, rank = _ALIAS_RANK[key]
         held = taken.get(field_name)
-        if held is not None and held[0] == rank:
-            # The same header twice (`Version` and `version`): which one holds the value is
-            # anybody's guess, and the other would be dropped without a word.
-            raise InputError(
-                name,
-                f"the header has {header[held[1]].strip()!r} twice (columns {held[1] + 1} and "
-                f"{i + 1}), so which one holds the {field_name} is not known",
-                line=line,
-                hint="rename or remove one of them",
-            )
         if held is None or (held[0] >= 0 and rank < held[0]):
             if held is not None:
                 columns[held[1]] = ""
             columns[i] = field_name
             taken[field_name] = (rank, i)
+    for field_name, (rank, at) in taken.items():
+        twins = [i for i, key in enumerate(keys) if key == keys[at]]
+        if rank >= 0 and len(twins) > 1:
+            # The title read for a field, twice (`Version` and `version`): which column holds
+            # the value is anybody's guess, and the other would be dropped without a word.
+            where = ", ".join(f"{header[i].strip()!r} in column {i + 1}" for i in twins)
+            raise InputError(
+                name,
+                f"the header names the {field_name} more than once ({where}), so which column "
+                "holds it is not known",
+                line=line,
+                hint="rename or remove all but one of them",
+            )
     needed = list(records.REQUIRED)
     if options is not None and (options.platform is not None or options.platform_of is not None):
         needed.remove("platform")
@@ -757,8 +760,12 @@ def _document(data: Any, name: str, options: records.RowOptions) -> Iterator[Ins
             line=1,
         )
     known = [key for key in ("hosts", "installations") if key in data]
-    if not known and "product" in aliased(data):
-        # One record alone: what ConvertTo-Json writes for a list of one.
+    if not known and isinstance(data.get("clients"), list):
+        # One host alone: what ConvertTo-Json writes for a list of one.
+        data = {"hosts": [data]}
+        known = ["hosts"]
+    elif not known and {"product", "version"} <= aliased(data).keys():
+        # One record alone, likewise.
         yield from _records([data], name, _line(data, 1), "", options)
         return
     if len(known) != 1:
@@ -787,7 +794,9 @@ _FIELD_NAMES = frozenset(records.FIELDS)
 def aliased(row: dict[str, Any]) -> dict[str, Any]:
     """A record's keys read as a spreadsheet's header is: `Host`, `ComputerName`,
     `DisplayVersion` name their field (`ConvertTo-Json` of an imported sheet keeps its
-    titles), the record's own field names first, then the best alias (see `_ALIASES`)."""
+    titles), the record's own field names first, then the best alias (see `_ALIASES`). Only
+    text is taken through an alias, and a platform only when it names one: a tool's own keys
+    that happen to be aliases (Fleet's `os` object, `labels` list) are left alone."""
     if _FIELD_NAMES.issuperset(row):
         return row
     found: dict[str, Any] = {}
@@ -795,7 +804,9 @@ def aliased(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in row.items():
         if key in _FIELD_NAMES:
             field_name, rank = key, -1
-        elif (alias := _ALIAS_RANK.get(header_key(key))) is not None:
+        elif (alias := _ALIAS_RANK.get(header_key(key))) is not None and _usable(
+            alias[0], value
+        ):
             field_name, rank = alias
         else:
             found.setdefault(key, value)
@@ -803,6 +814,13 @@ def aliased(row: dict[str, Any]) -> dict[str, Any]:
         if ranks.get(field_name, len(_ALIASES) * 100) > rank:
             found[field_name], ranks[field_name] = value, rank
     return found
+
+
+def _usable(field_name: str, value: Any) -> bool:
+    """Whether a value under an alias can be the field's."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return field_name != "platform" or records.parse_platform(value) is not None
 
 
 def _records(

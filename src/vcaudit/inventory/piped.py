@@ -2,7 +2,7 @@
 
 `cat fleet.csv | vcaudit scan` and `vcaudit scan < fleet.csv` audit that inventory; a bare
 `vcaudit scan` from a terminal, cron, systemd or a CI step audits this machine. Standard input
-there may be a terminal, `/dev/null`, closed, an empty file, or a pipe nobody writes to: none
+there may be a terminal, `/dev/null`, closed, or a pipe nobody writes to: none
 of those may make vcaudit wait for ever, so a pipe gets a short wait for its first bytes.
 """
 
@@ -72,8 +72,8 @@ class _Prefixed(io.RawIOBase):
 
 def piped_input(stdin: BinaryIO | None = None, wait: float = DEFAULT_WAIT) -> Piped:
     """The inventory on standard input, if any: a regular file or a pipe that sends bytes
-    (a pipe gets `wait` seconds for its first ones); never a terminal, `/dev/null`, a closed
-    or empty input."""
+    (a pipe gets `wait` seconds for its first ones; a regular file is read even when empty,
+    and refused as such); never a terminal, `/dev/null`, a closed input or a closed pipe."""
     stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
     if stream is None:
         return Piped(None)
@@ -85,18 +85,8 @@ def piped_input(stdin: BinaryIO | None = None, wait: float = DEFAULT_WAIT) -> Pi
     if os.isatty(fd) or stat.S_ISCHR(mode) or stat.S_ISDIR(mode):
         return Piped(None)  # a terminal, /dev/null
     if stat.S_ISREG(mode):
-        try:
-            empty = os.fstat(fd).st_size == 0
-        except OSError:
-            return Piped(None)
-        if empty:
-            # `vcaudit scan < inventory.csv` of an empty file: said, as the audit is of this
-            # machine instead (cron and CI give /dev/null or a pipe, never an empty file).
-            return Piped(
-                None,
-                "standard input is an empty file, so this machine was audited; name the "
-                "inventory ('vcaudit scan FILE' or '-') to audit it",
-            )
+        # `vcaudit scan < inventory.csv`: read, even when empty (then refused as empty, as a
+        # named empty file is; cron and CI give /dev/null or a pipe, never an empty file).
         return Piped(stream)
     # A pipe, FIFO or socket: wait a little for its first bytes, or its end.
     try:

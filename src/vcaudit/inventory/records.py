@@ -68,7 +68,7 @@ _FAMILIES = (
 # Graph's detectedApp platforms too: `androidWorkProfile`, `windowsMobile`, `windowsHolographic`.
 _NOT_AUDITED = re.compile(
     r"\b(?:ios|ipados|android\w*|chrome\s*os|chromeos|watchos|tvos|"
-    r"windows\s*(?:mobile|phone|holographic))\b"
+    r"windows\s*(?:\d+\s*)?(?:mobile|phone|holographic))\b"
 )
 _NORMALISED: dict[str, Platform | None] = {}
 
@@ -187,6 +187,8 @@ def installation(
     Required values that are wrong are errors; optional ones (ownership, last_seen) that are
     malformed are reported through `options.warn` and ignored."""
     host = _text(row, "host", file, line)
+    if "host" not in row and options.host.strip():
+        host = options.host.strip()  # --host: a record that names no host is that machine's
     if not host:
         raise InputError(file, "is empty", line=line, field="host")
     product = _text(row, "product", file, line)
@@ -288,7 +290,7 @@ def csv_builder(
     so both paths accept and refuse exactly the same rows."""
     index = {column: i for i, column in enumerate(columns) if column in FIELDS}
     i_host, i_platform = index.get("host"), index.get("platform")
-    fixed_host = options.host
+    fixed_host = options.host.strip()
     i_product, i_version = index["product"], index["version"]
     i_publisher, i_owner, i_user = index.get("publisher"), index.get("owner"), index.get("user")
     i_ownership = index.get("ownership")
