@@ -314,14 +314,14 @@ def test_a_paged_export_is_refused(
 
 def test_a_fleet_host_whose_software_comes_after_kilobytes_of_labels(tmp_path: Path) -> None:
     """GET /api/v1/fleet/hosts/:id lists labels, policies and more before `software`: the
-    format is told past the first 4 KiB (it was read as vcaudit's own JSON, and refused)."""
+    response is told by its `{"host": {` (it was read as vcaudit's own JSON, and refused)."""
     data = json.loads((IMPORTS / "fleet-host.json").read_text("utf-8"))
     host = data["host"]
-    labels = [{"id": i, "name": f"label {i}", "description": "x" * 40} for i in range(200)]
+    labels = [{"id": i, "name": f"label {i}", "description": "x" * 40} for i in range(1000)]
     data["host"] = {"id": host["id"], "hostname": host["hostname"], "labels": labels,
                     "platform": host["platform"], "software": host["software"]}  # fmt: skip
     text = json.dumps(data, indent=2)
-    assert text.index('"software"') > 16 * 1024
+    assert text.index('"software"') > 64 * 1024  # past what formats are told from
     path = tmp_path / "host.json"
     path.write_text(text, "utf-8")
     expected = list(read_inventory(str(IMPORTS / "fleet-host.json")))
@@ -594,6 +594,23 @@ def test_dpkg_query_with_the_status_first(relevant: Any, tmp_path: Path) -> None
     listing.write_text("ii \tadduser\t3.118ubuntu5\nrc \tzoom\t6.1.0\nii \tzoom\t6.2.5.2287\n")
     found = list(read_inventory(str(listing), ctx=ReadContext(relevant=relevant)))
     assert [(i.product, i.version, i.source.line) for i in found] == [("zoom", "6.2.5.2287", 3)]
+
+
+def test_a_powershell_type_line_does_not_hide_the_format(tmp_path: Path) -> None:
+    """Windows PowerShell 5.1's Export-Csv writes `#TYPE ...` first: the format is told
+    from the line after it (on standard input or a .txt it was taken for YAML), and an
+    Intune export keeps its line numbers."""
+    type_line = b"#TYPE System.Management.Automation.PSCustomObject\n"
+    assert detect("-", type_line + b'"host","platform","product","version"\n') is (InputFormat.CSV)
+    path = tmp_path / "AppInvAggregate.csv"
+    header = "ApplicationName,ApplicationVersion,ApplicationPublisher,DeviceCount,Platform\n"
+    path.write_text(
+        type_line.decode() + header + "Zoom Workplace (64-bit),6.2.47507,Zoom,2,Windows\n"
+        "Webex,44.2.0.28714,Cisco,lots,Windows\n"
+    )
+    with pytest.raises(InputError) as caught:
+        list(read_inventory(str(path)))
+    assert str(caught.value) == f"{path}, line 4: DeviceCount: expected a number, got 'lots'"
 
 
 def test_a_tsv_file_is_csv_whatever_its_header() -> None:

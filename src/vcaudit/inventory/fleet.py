@@ -36,11 +36,16 @@ from vcaudit.inventory.context import ReadContext
 from vcaudit.inventory.interface import Head
 from vcaudit.models import Installation, Platform
 
-_KEYS = re.compile(r'"(software|software_titles)"\s*:\s*\[|"hosts_count"|"software_title"')
+_KEYS = re.compile(
+    r'"(software|software_titles)"\s*:\s*\[|"hosts_count"|"software_title"'
+    # A host as Fleet describes it, whose software may come after many KiB of labels,
+    # policies and packs: `{"host": {` (GET /hosts/:id), or osqueryd's version on a host.
+    r'|^\{\s*"host"\s*:\s*\{|"osquery_version"\s*:'
+)
 
 
 def sniff(head: Head) -> bool:
-    """JSON with a software list, a title, or a version's `hosts_count`."""
+    """JSON with a software list, a title, a version's `hosts_count`, or a Fleet host."""
     return head.json and _KEYS.search(head.text) is not None
 
 

@@ -804,9 +804,7 @@ def aliased(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in row.items():
         if key in _FIELD_NAMES:
             field_name, rank = key, -1
-        elif (alias := _ALIAS_RANK.get(header_key(key))) is not None and _usable(
-            alias[0], value
-        ):
+        elif (alias := _ALIAS_RANK.get(header_key(key))) is not None and _usable(alias[0], value):
             field_name, rank = alias
         else:
             found.setdefault(key, value)

@@ -61,6 +61,10 @@ def detect(name: str, head: bytes) -> InputFormat:
     """The format of input `name`: a tool's export when the content says so, else the
     extension, else the content's shape."""
     extension = None if name == STDIN else Path(name).suffix.lower()
+    if head.startswith(b"#TYPE "):
+        # Windows PowerShell 5.1's Export-Csv: the data start on the next line (a YAML
+        # comment, else).
+        head = head.partition(b"\n")[2]
     return registry.decide(sniff(head), extension)
 
 

@@ -87,10 +87,13 @@ def _delimited(texts: Iterator[str], name: str) -> Iterator[tuple[int, list[str]
     """(line, cells) of every non-blank record, the delimiter (comma, semicolon or tab)
     taken from the header line: Excel saves with the list separator of its locale."""
     first = next(texts, None)
+    start = 1
+    if first is not None and first.startswith("#TYPE "):
+        first, start = next(texts, None), 2  # Windows PowerShell 5.1's Export-Csv type line
     if first is None:
         return
     delimiter = max((",", ";", "\t"), key=first.count)
-    yield from native.csv_records(chain([first], texts), name, delimiter=delimiter)
+    yield from native.csv_records(chain([first], texts), name, start, delimiter=delimiter)
 
 
 def _csv_rows(
