@@ -1,6 +1,6 @@
 """SARIF within GitHub's 25,000 results per run: a fleet of a few hundred distinct old Zoom
 builds, with the bundled feed's 100 and more advisories each, would need tens of thousands
-of per-advisory results; each version's advisories then become one `vcaudit/vulnerable`
+of per-advisory results; each version's advisories then become one `vcaudit/vulnerable/<risk>`
 result that names them all, and the run (and the terminal) says so."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import TODAY, make_installation
 from vcaudit.audit import run_audit
 from vcaudit.cli import main
-from vcaudit.models import AuditReport, Feed
+from vcaudit.models import AuditReport, Feed, Risk
 from vcaudit.output import OutputFormat, RenderOptions, formatter_for
 from vcaudit.output.sarif import MAX_RESULTS, size_warnings
 from vcaudit.policy import Policy
@@ -56,7 +56,8 @@ def test_a_few_old_builds_get_one_result_per_advisory(bundled_feed: Feed) -> Non
     results = doc["runs"][0]["results"]
     hits = sum(len(g.assessment.hits) for g in report.groups)
     assert hits > 100  # the bundled feed's advisories of Zoom 5.0.x for Windows
-    assert len([r for r in results if r["ruleId"] != "vcaudit/vulnerable"]) >= hits
+    assert not [r for r in results if r["ruleId"].startswith("vcaudit/vulnerable")]
+    assert len(results) >= hits
     assert not size_warnings(report)
     assert "invocations" not in doc["runs"][0]
 
@@ -68,7 +69,7 @@ def test_hundreds_of_old_builds_fold_into_one_result_per_version(old_fleet: Audi
     run = doc["runs"][0]
     results = run["results"]
     assert len(results) <= MAX_RESULTS
-    folded = [r for r in results if r["ruleId"] == "vcaudit/vulnerable"]
+    folded = [r for r in results if r["ruleId"].startswith("vcaudit/vulnerable/")]
     versions = [r["properties"]["version"] for r in folded]
     vulnerable = {g.version for g in old_fleet.groups if g.assessment.hits}
     assert sorted(versions) == sorted(vulnerable)  # one each, none lost
@@ -105,7 +106,7 @@ def test_a_folded_result_keeps_a_stable_fingerprint(bundled_feed: Feed) -> None:
         return {
             r["properties"]["version"]: r["partialFingerprints"]["vcaudit/v1"]
             for r in doc["runs"][0]["results"]
-            if r["ruleId"] == "vcaudit/vulnerable"
+            if r["ruleId"].startswith("vcaudit/vulnerable/")
         }
 
     assert prints(first) == prints(again)
@@ -142,8 +143,166 @@ def test_results_beyond_the_limit_even_folded_are_left_out_worst_kept(
     report = run_audit(rows, bundled_feed, Policy(), TODAY)
     doc = _document(report)
     results = doc["runs"][0]["results"]
-    assert [r["ruleId"] for r in results] == ["vcaudit/vulnerable"] * 4
+    assert [r["ruleId"] for r in results] == ["vcaudit/vulnerable/critical"] * 4
     (said,) = [w for w in size_warnings(report) if "even so" in w]
     assert "results even so; the " in said
     left_out = int(said.split("even so; the ")[1].split(" ")[0])
     assert left_out == 5 * 2 + 1 - 4  # five old versions: vulnerable and review; one review
+
+
+def _widget(test_feed: Feed) -> AuditReport:
+    """Widget 5.0 on 22 Windows hosts and a Mac (A-1 high, A-2 known exploited, A-3 low, R-1
+    to review), an end-of-life Chatter and an outdated Meetly: 10 results, one per advisory."""
+    from tests.output.test_sarif_mutants import fleet
+
+    feed, rows = fleet(test_feed)
+    return run_audit(rows, feed, Policy(), TODAY)
+
+
+def test_folding_begins_past_the_limit_not_at_it(
+    test_feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _widget(test_feed)
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 10)
+    assert len(_document(report)["runs"][0]["results"]) == 10
+    assert size_warnings(report) == []
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 9)
+    assert len(_document(report)["runs"][0]["results"]) == 6
+    (said,) = size_warnings(report)
+    assert said == (
+        "SARIF: one result per advisory would be 10 results, more than the 9 GitHub code "
+        "scanning takes in a run; each version's advisories are one vcaudit/vulnerable/<risk> "
+        "result instead, under the risk of the worst (and its advisories to review one "
+        "vcaudit/review result), naming them worst first"
+    )
+
+
+def test_a_folded_result_and_its_rule(test_feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule carries the risk of the worst advisory (code scanning reads a rule's
+    security-severity, so a critical stays critical); the result names every advisory, worst
+    first, the worst one's facts and fix, and counts the version's hosts and rows."""
+    from vcaudit.output.sarif import _fingerprint
+
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 9)
+    run = _document(_widget(test_feed))["runs"][0]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert sorted(rules) == [
+        "vcaudit/end-of-life",
+        "vcaudit/outdated",
+        "vcaudit/review",
+        "vcaudit/vulnerable/critical",
+    ]  # the advisories' own rules are gone with their results
+    full = (
+        "Known security advisories apply to this version, the worst of them critical; the "
+        "result lists them worst first. Upgrade it to the version the result names. (vcaudit "
+        "gives one result per version, not one per advisory, when one per advisory would pass "
+        "GitHub's 25,000 results; the rule says how severe the worst advisory is.)"
+    )
+    assert rules["vcaudit/vulnerable/critical"] == {
+        "id": "vcaudit/vulnerable/critical",
+        "name": "VulnerableCritical",
+        "shortDescription": {
+            "text": "Conferencing client with known advisories, the worst critical"
+        },
+        "fullDescription": {"text": full},
+        "help": {"text": full, "markdown": full},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["security", "videoconferencing", "vulnerability"],
+            "precision": "high",
+            "security-severity": "9.5",
+        },
+    }
+    review = rules["vcaudit/review"]
+    assert (review["name"], review["defaultConfiguration"], review["properties"]) == (
+        "Review",
+        {"level": "note"},
+        {"tags": ["security", "videoconferencing", "review"], "precision": "low",
+         "security-severity": "0.0"},
+    )  # fmt: skip
+    ids = [r["ruleId"] for r in run["results"]]
+    assert ids == [
+        "vcaudit/vulnerable/critical",
+        "vcaudit/vulnerable/critical",
+        "vcaudit/end-of-life",
+        "vcaudit/outdated",
+        "vcaudit/review",
+        "vcaudit/review",
+    ]
+    for result in run["results"]:
+        assert result["ruleIndex"] == sorted(rules).index(result["ruleId"])
+    windows = next(
+        r for r in run["results"]
+        if r["ruleId"] == "vcaudit/vulnerable/critical" and r["properties"]["platform"] == "windows"
+    )  # fmt: skip
+    assert windows["level"] == "error"
+    hosts = ", ".join(f"pc-{i:02d}" for i in range(20))
+    assert windows["message"]["text"] == (
+        "Widget 5.0 on windows: 3 advisories apply (A-2, A-1, A-3); the worst: A-2 (medium, "
+        "known exploited): A-2 title; fixed in 9.0. Upgrade to 9.0 or later. 22 hosts: "
+        f"{hosts} and 2 more."
+    )
+    assert windows["properties"] == {
+        "product": "widget",
+        "version": "5.0",
+        "platform": "windows",
+        "status": "vulnerable",
+        "risk": "critical",
+        "installations": 22,
+        "hosts": 22,
+        "fixedIn": "9.0",
+        "owner": None,
+        "advisories": ["A-2", "A-1", "A-3"],
+    }
+    fingerprint = _fingerprint("vcaudit/vulnerable/critical", "widget", "5.0", "windows")
+    assert windows["partialFingerprints"] == {
+        "primaryLocationLineHash": fingerprint,
+        "vcaudit/v1": fingerprint,
+    }
+    mac_review = next(
+        r for r in run["results"]
+        if r["ruleId"] == "vcaudit/review" and r["properties"]["platform"] == "macos"
+    )  # fmt: skip
+    assert mac_review["message"]["text"] == (
+        "Widget 5.0 on macos: to review: 1 advisory concerns it whose affected versions are not "
+        "published yet (R-1); check them against the vendor's advisories. 1 host: mac-1."
+    )
+    assert (mac_review["level"], mac_review["properties"]["review"]) == ("note", True)
+    assert mac_review["properties"]["advisories"] == ["R-1"]
+
+
+def test_a_version_whose_worst_advisory_is_low_is_folded_as_low(
+    test_feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from tests.output.test_sarif_mutants import advisory, fleet
+
+    feed, rows = fleet(test_feed)
+    widget = feed.product("widget")
+    assert widget is not None
+    lows = tuple(advisory(f"L-{i}", severity=Risk.LOW) for i in range(3))
+    feed = replace(
+        feed,
+        products=tuple(
+            replace(p, advisories=lows) if p.id == "widget" else p for p in feed.products
+        ),
+    )
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 3)
+    run = _document(run_audit(rows, feed, Policy(), TODAY))["runs"][0]
+    lows_found = [r for r in run["results"] if r["ruleId"] == "vcaudit/vulnerable/low"]
+    assert [(r["level"], r["properties"]["advisories"]) for r in lows_found] == [
+        ("note", ["L-0", "L-1", "L-2"])
+    ]
+    (rule,) = [r for r in run["tool"]["driver"]["rules"] if r["id"] == "vcaudit/vulnerable/low"]
+    assert rule["properties"]["security-severity"] == "2.0"
+    assert rule["defaultConfiguration"] == {"level": "note"}
+    # Four results, three kept: of the least severe (low), the one on fewest installations
+    # (Widget on one Mac, Meetly on one host: the name decides) is left out.
+    assert [(r["ruleId"], r["properties"]["installations"]) for r in run["results"]] == [
+        ("vcaudit/end-of-life", 1),
+        ("vcaudit/outdated", 1),
+        ("vcaudit/vulnerable/low", 22),
+    ]
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert "SARIF: 4 results even so; the 1 least severe is left out" in " ".join(notes)

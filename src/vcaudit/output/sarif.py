@@ -8,10 +8,10 @@ versions and the advisories of each, never with hosts. Each result points at the
 inventory row of its group, names its own advisory (or policy rule) and the fix, and carries
 a fingerprint that is stable across runs. GitHub takes at most 25,000 results per run: a
 fleet whose per-advisory results would pass that (a couple of hundred distinct old builds
-with a hundred advisories each) gets one `vcaudit/vulnerable` result per (product, version,
-platform) instead, naming its advisories worst first, and one `vcaudit/review` result for
-its advisories to review; the run says so (`size_warnings`). Results beyond 25,000 even then
-are left out, worst kept, and said.
+with a hundred advisories each) gets one `vcaudit/vulnerable/<risk>` result per (product,
+version, platform) instead, naming its advisories worst first, and one `vcaudit/review`
+result for its advisories to review; the run says so (`size_warnings`). Results beyond
+25,000 even then are left out, worst kept, and said.
 Text is made inert for GitHub Actions logs and Markdown.
 
 Locations are relative to the repository root (`RenderOptions.root`), as code scanning
@@ -112,7 +112,7 @@ class _Result:
     advisory: Advisory | None = None
     """The advisory an advisory result is about (None for a policy result)."""
     folded: list[Advisory] = field(default_factory=list)
-    """The advisories of a folded result (`vcaudit/vulnerable` or `vcaudit/review`)."""
+    """The advisories of a folded result (`vcaudit/vulnerable/<risk>`, `vcaudit/review`)."""
 
 
 REVIEW_RULE = "vcaudit/review/"
@@ -218,69 +218,78 @@ def _policy_rule(status: Status) -> dict[str, Any]:
     }
 
 
-_FOLDED_RULES = {
-    VULNERABLE_RULE: (
-        "Conferencing client with known advisories",
-        "Known security advisories apply to this version; the result lists them worst first. "
-        "Upgrade it to the version the result names. (vcaudit gives one result per version, "
-        "not one per advisory, when one per advisory would pass GitHub's 25,000 results.)",
-        Risk.HIGH,
-        "vulnerability",
-    ),
-    FOLDED_REVIEW_RULE: (
-        "Advisories to review for this client",
-        "Advisories concern the product whose affected versions are not published yet: "
-        "check this version against the vendor's advisories the result lists. Not a "
-        "confirmed finding.",
-        Risk.NONE,
-        "review",
-    ),
-}
+_FOLDED_VULNERABLE = (
+    "Known security advisories apply to this version, the worst of them {risk}; the result "
+    "lists them worst first. Upgrade it to the version the result names. (vcaudit gives one "
+    "result per version, not one per advisory, when one per advisory would pass GitHub's "
+    "25,000 results; the rule says how severe the worst advisory is.)"
+)
+_FOLDED_REVIEW = (
+    "Advisories concern the product whose affected versions are not published yet: check "
+    "this version against the vendor's advisories the result lists. Not a confirmed finding."
+)
 
 
-def _folded_rule(rule_id: str) -> dict[str, Any]:
-    short, full, risk, tag = _FOLDED_RULES[rule_id]
+def _folded_rule(risk: Risk | None) -> dict[str, Any]:
+    """The rule of folded results: `vcaudit/vulnerable/<risk>` for a version whose worst
+    advisory is of that risk (GitHub reads a rule's security-severity, so each band has its
+    own), or `vcaudit/review` (risk None) for its advisories to review."""
+    if risk is None:
+        rule_id, name, short, full = (
+            FOLDED_REVIEW_RULE, "Review", "Advisories to review for this client", _FOLDED_REVIEW
+        )  # fmt: skip
+        risk, tag = Risk.NONE, "review"
+    else:
+        rule_id = f"{VULNERABLE_RULE}/{risk.label}"
+        name = f"Vulnerable{risk.label.title()}"
+        short = f"Conferencing client with known advisories, the worst {risk.label}"
+        full, tag = _FOLDED_VULNERABLE.format(risk=risk.label), "vulnerability"
     return {
         "id": rule_id,
-        "name": "".join(part.title() for part in rule_id.split("/")[1:]),
+        "name": name,
         "shortDescription": {"text": short},
         "fullDescription": {"text": full},
         "help": {"text": full, "markdown": full},
         "defaultConfiguration": {"level": _LEVEL[risk]},
         "properties": {
             "tags": ["security", "videoconferencing", tag],
-            "precision": "high" if risk > Risk.NONE else "low",
+            "precision": "high" if tag == "vulnerability" else "low",
             "security-severity": f"{_BAND[risk]:.1f}",
         },
     }
 
 
-_LEVEL_RANK = {"error": 2, "warning": 1, "note": 0}
-
-
-def _fold(results: Results) -> Results:
-    """One result per (product, version, platform) for its advisories, and one for its
-    advisories to review, in place of one per advisory; policy results stay as they are."""
-    folded: dict[tuple[str, ...], _Result] = {}
+def _fold(results: Results) -> tuple[Results, dict[str, dict[str, Any]]]:
+    """One result per (product, version, platform) for its advisories, under the rule of its
+    worst advisory's risk, and one for its advisories to review, in place of one per
+    advisory; policy results stay as they are. With the rules the folded results use."""
+    folded: Results = {}
+    rules: dict[str, dict[str, Any]] = {}
+    gathered: dict[tuple[str, ...], list[_Result]] = {}
     for key, item in results.items():
-        advisory = item.review or item.advisory
-        if advisory is None:
+        if item.review is None and item.advisory is None:
             folded[key] = item
-            continue
-        rule_id = VULNERABLE_RULE if item.review is None else FOLDED_REVIEW_RULE
-        into_key = (rule_id, *key[1:])
-        into = folded.get(into_key)
-        if into is None:
-            into = folded[into_key] = _Result(rule_id, item.level, item.group, item.score)
-        if _LEVEL_RANK[item.level] > _LEVEL_RANK[into.level]:
-            into.level = item.level
-        into.score = max(into.score, item.score)
-        into.folded.append(advisory)
-        for g in item.members:  # groups of one version may differ in their advisories
-            if all(g is not m for m in into.members):
-                into.members.append(g)
-                into.count += g.installations
-    return folded
+        else:
+            kind = "review" if item.review is not None else "vulnerable"
+            gathered.setdefault((kind, *key[1:]), []).append(item)
+    for (kind, *where), items in gathered.items():
+        advisories = [item.review or item.advisory for item in items]
+        members: list[Group] = []
+        for item in items:  # groups of one version may differ in their advisories
+            members.extend(g for g in item.members if all(g is not m for m in members))
+        if kind == "review":
+            rule = _folded_rule(None)
+            level, score = "note", _BAND[Risk.NONE]
+        else:
+            risk = max(advisory.counted_risk for advisory in advisories if advisory is not None)
+            rule = _folded_rule(risk)
+            level, score = _LEVEL[risk], max(item.score for item in items)
+        rules[rule["id"]] = rule
+        into = _Result(rule["id"], level, items[0].group, score, members=members)
+        into.folded = [advisory for advisory in advisories if advisory is not None]
+        into.count = sum(g.installations for g in members)
+        folded[(rule["id"], *where)] = into
+    return folded, rules
 
 
 Results = dict[tuple[str, ...], _Result]
@@ -296,19 +305,19 @@ def _planned(report: AuditReport) -> tuple[dict[str, dict[str, Any]], Results, l
     said = [
         f"SARIF: one result per advisory would be {len(results):,} results, more than the "
         f"{MAX_RESULTS:,} GitHub code scanning takes in a run; each version's advisories are "
-        f"one {VULNERABLE_RULE} result instead (and its advisories to review one "
-        f"{FOLDED_REVIEW_RULE} result), naming them worst first"
+        f"one {VULNERABLE_RULE}/<risk> result instead, under the risk of the worst (and its "
+        f"advisories to review one {FOLDED_REVIEW_RULE} result), naming them worst first"
     ]
-    results = _fold(results)
+    results, folded_rules = _fold(results)
     if len(results) > MAX_RESULTS:
         said.append(
-            f"SARIF: {len(results):,} results even so; the {len(results) - MAX_RESULTS:,} "
-            "least severe are left out (split the inventory and upload each part under its own "
-            "--sarif-category)"
+            f"SARIF: {len(results):,} results even so; the "
+            f"{plural(len(results) - MAX_RESULTS, 'least severe is', 'least severe are')} left "
+            "out (split the inventory and upload each part under its own --sarif-category)"
         )
     used = {item.rule for item in results.values()}
     rules = {rule_id: rule for rule_id, rule in rules.items() if rule_id in used}
-    rules |= {rule_id: _folded_rule(rule_id) for rule_id in _FOLDED_RULES if rule_id in used}
+    rules |= folded_rules
     return rules, results, said
 
 
@@ -508,10 +517,15 @@ def document(report: AuditReport, options: RenderOptions | None = None) -> dict[
     ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
     index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
     cache: dict[tuple[int, ...], Hosts] = {}
+    if len(groups) > MAX_RESULTS:
+        # Past the limit even folded: the least severe go, and of those as severe, the ones
+        # on the fewest installations.
+        kept = sorted(groups.items(), key=lambda pair: (-pair[1].score, -pair[1].count, pair[0]))
+        groups = dict(kept[:MAX_RESULTS])
     ranked = sorted(groups.items(), key=lambda pair: (-pair[1].score, pair[0]))
     results = [
         _result(item, index[item.rule], _hosts(item.members, cache), options.root)
-        for _key, item in ranked[:MAX_RESULTS]
+        for _key, item in ranked
     ]
     run: dict[str, Any] = {
         "tool": {
