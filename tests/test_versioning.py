@@ -259,5 +259,12 @@ def test_zoom_version_and_build_that_disagree_take_the_lower(
     parsed = parse(Scheme.ZOOM, raw, Platform.WINDOWS, BUILD_TABLE)
     assert parsed is not None
     assert parsed.exact
-    assert (parsed.parts, parsed.placed) == (parts, placed)
+    assert (parsed.raw, parsed.parts, parsed.placed) == (raw, parts, placed)
     assert parsed.build == raw.split("(")[1].rstrip(")")
+
+
+def test_a_zoom_build_is_placed_on_its_own_platform_only() -> None:
+    """Builds differ per platform: Windows' build 8964 says nothing of a Mac's `(8964)`."""
+    mac = parse(Scheme.ZOOM, "5.12.2 (8964)", Platform.MACOS, BUILD_TABLE)
+    assert mac is not None
+    assert (mac.parts, mac.placed) == ((5, 12, 2), "")
