@@ -132,3 +132,18 @@ def test_versions_newer_than_the_feed_warn_that_it_may_be_stale(test_feed: Feed)
         "Meetly Workplace 6.3.0 (linux) is newer than the feed's latest release: the feed may "
         "be stale (vcaudit feed update)",
     )
+
+
+def test_an_end_of_life_product_past_its_last_release_is_no_sign_of_a_stale_feed(
+    test_feed: Feed,
+) -> None:
+    """Chatter's last release is final: a higher number (another numbering, as the Microsoft
+    Store's Skype 15.x beside the desktop app's 8.x) is end of life, not a stale feed."""
+    report = run_audit(
+        [make_installation("chatter", "15.100.3.0", publisher="Example Chat Inc.")],
+        test_feed,
+        Policy(),
+        TODAY,
+    )
+    assert [g.assessment.status for g in report.groups] == [Status.EOL]
+    assert not any("stale" in w for w in report.warnings)

@@ -151,12 +151,14 @@ class Tally:
         )
 
     def stale_hints(self) -> list[str]:
-        """Installed versions newer than the feed knows: the feed is probably out of date."""
+        """Installed versions newer than the feed knows: the feed is probably out of date. Not
+        of an end-of-life product: its last release is final, and a higher number is another
+        numbering (the Microsoft Store's Skype is 15.x, the desktop app 8.x)."""
         ahead = sorted(
             {
                 (g.display, version, platform.value)
                 for (_, version, platform, _, _), g in self.groups.items()
-                if g.assessment.ahead_of_feed
+                if g.assessment.ahead_of_feed and g.assessment.status is not Status.EOL
             }
         )
         if not ahead:
