@@ -306,3 +306,64 @@ def test_a_version_whose_worst_advisory_is_low_is_folded_as_low(
     ]
     notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
     assert "SARIF: 4 results even so; the 1 least severe is left out" in " ".join(notes)
+
+
+def test_folded_words_counts_and_limits(test_feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One advisory or many, twenty ids named or twenty and more, two products on one
+    version kept apart, and the limit met exactly after folding: nothing left out."""
+    from dataclasses import replace
+
+    from tests.output.test_sarif_mutants import advisory, fleet
+
+    feed, rows = fleet(test_feed)
+    widget = feed.product("widget")
+    assert widget is not None
+    many = tuple(advisory(f"L-{i:02d}", severity=Risk.LOW) for i in range(21))
+    reviews = tuple(advisory(f"R-{i}", known=False) for i in range(2))
+    gadget = replace(widget, id="gadget", name="Gadget", advisories=(many[0],))
+    feed = replace(
+        feed,
+        products=(
+            *(replace(p, advisories=many + reviews) if p.id == "widget" else p
+              for p in feed.products),
+            gadget,
+        ),
+    )  # fmt: skip
+    rows = [r for r in rows if r.host != "mac-1"]
+    rows.append(replace(rows[0], product="gadget", host="g-1"))
+    report = run_audit(rows, feed, Policy(), TODAY)
+    # Unfolded: widget 21 + 2 to review, gadget 1, chatter, meetly: 26; folded: 5.
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 5)
+    run = _document(report)["runs"][0]
+    assert len(run["results"]) == 5
+    assert len(size_warnings(report)) == 1  # folded, and nothing left out
+    by_product = {
+        (r["properties"]["product"], r["ruleId"]): r["message"]["text"] for r in run["results"]
+    }
+    assert by_product[("gadget", "vcaudit/vulnerable/low")].startswith(
+        "Gadget 5.0 on windows: 1 advisory applies (L-00); the worst: L-00 (low): L-00 title;"
+    )
+    named = ", ".join(f"L-{i:02d}" for i in range(20))
+    assert by_product[("widget", "vcaudit/vulnerable/low")].startswith(
+        f"Widget 5.0 on windows: 21 advisories apply ({named} and 1 more); the worst: L-00"
+    )
+    assert by_product[("widget", "vcaudit/review")].startswith(
+        "Widget 5.0 on windows: to review: 2 advisories concern it whose affected versions "
+        "are not published yet (R-0, R-1);"
+    )
+    review_rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "vcaudit/review")
+    assert review_rule["shortDescription"] == {"text": "Advisories to review for this client"}
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 3)
+    assert size_warnings(report)[1].startswith(
+        "SARIF: 5 results even so; the 2 least severe are left out (split the inventory"
+    )
+    exactly = replace(feed, products=tuple(
+        replace(p, advisories=many[:20]) if p.id == "widget" else p for p in feed.products
+    ))  # fmt: skip
+    monkeypatch.setattr("vcaudit.output.sarif.MAX_RESULTS", 4)
+    text = next(
+        r["message"]["text"]
+        for r in _document(run_audit(rows, exactly, Policy(), TODAY))["runs"][0]["results"]
+        if r["properties"]["product"] == "widget"
+    )
+    assert f"20 advisories apply ({named}); the worst" in text
