@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -455,3 +456,56 @@ def test_host_names_the_machine_of_a_file_without_a_host_column(
     assert "1 host, 2 installations" in capsys.readouterr().out
     assert main(["scan", str(path), "--platform", "windows", *AS_OF]) == 3
     assert "line 1: missing column host" in capsys.readouterr().err
+
+
+UNINSTALL_KEYS = (
+    '"ComputerName","DisplayName","DisplayVersion","Publisher","PSChildName"\n'
+    '"PC-17","Zoom Workplace (64-bit)","6.2.47507","Zoom Video Communications, Inc.","{1F3A}"\n'
+    '"PC-17","","","","AddressBook"\n'
+    '"PC-18","Slack","4.41.98","Slack Technologies Inc.","slack"\n'
+    '"PC-19","","","","DirectDrawEx"\n'
+)
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_uninstall_keys_without_a_display_name_are_passed_over_and_said(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    """Every machine's Uninstall keys hold some without a DisplayName (AddressBook,
+    DirectDrawEx): Windows lists none of them, and nothing in them can be audited. Counted
+    (a file) or read row by row (standard input), they are passed over and said; their hosts
+    are no hosts of the fleet."""
+    path = tmp_path / "uninstall.csv"
+    path.write_text(UNINSTALL_KEYS, "utf-8")
+    args = [str(path)] if how == "file" else ["-"]
+    if how == "stdin":
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(UNINSTALL_KEYS.encode())))
+    code = main(["scan", *args, "--platform", "windows", "-f", "json", *AS_OF])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    report = json.loads(out)
+    assert [(i["host"], i["source"]["line"]) for i in report["installations"]] == [
+        ("PC-17", 2),
+        ("PC-18", 4),
+    ]
+    assert report["summary"]["hosts"] == 2
+    shown = "<stdin>" if how == "stdin" else str(path)
+    assert any(
+        r == f"{shown}: 5 lines read as CSV: 2 installations (2 other programs skipped)"
+        for r in report["inputs"]
+    ), report["inputs"]
+
+
+def test_a_row_with_a_version_and_no_product_is_still_an_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "fleet.csv"
+    path.write_text("host,platform,product,version\npc-1,windows,,6.2.3\n", "utf-8")
+    assert main(["scan", str(path), *AS_OF]) == 3
+    assert "line 2: product: is empty" in capsys.readouterr().err
+    path.write_text("host,platform,product,version\npc-1,windows,,\npc-2,windows,,\n", "utf-8")
+    assert main(["scan", str(path), *AS_OF]) == 3
+    assert "no installations after the header row" in capsys.readouterr().err

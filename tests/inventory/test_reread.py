@@ -267,3 +267,24 @@ def test_a_file_counted_for_counts_alone_is_not_signed(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot be read a second time"), \
             reopen_counted(unsigned.origin):  # fmt: skip
         pass
+
+
+def test_rows_naming_no_product_or_version_are_passed_over_alike(
+    test_feed: Feed, tmp_path: Path
+) -> None:
+    """Counted (the host-first fast path, where a line's text after its host is remembered)
+    and read row by row: the same rows passed over, the same report."""
+    path = tmp_path / "fleet.csv"
+    path.write_text(
+        "host,platform,product,version\n"
+        "h1,linux,meetly,6.2.5\nh2,linux,,\nh3,linux,,\nh4,linux,meetly,6.2.5\nh5,linux,,\n",
+        encoding="utf-8",
+    )
+    names = [str(path)]
+    counted = outputs(test_feed, names, Policy(), reread=True)
+    assert counted == outputs(test_feed, names, Policy(), reread=False)
+    assert isinstance(counted, dict)
+    assert '"host":"h4"' in counted["json"]
+    assert '"host":"h2"' not in counted["json"]
+    report = run_audit_counts(aggregate_inventories(names), test_feed, Policy(), TODAY)
+    assert (report.summary.installations, report.summary.hosts) == (2, 2)

@@ -97,6 +97,7 @@ def aggregate_csv(
         if progress is not None and (line + done) // PROGRESS_EVERY > line // PROGRESS_EVERY:
             progress(line + done - 1)
         line += done
+    options.skip(counter.passed)
     if not counter.aggregates:
         raise InputError(name, "no installations after the header row")
     for number, aggregate in enumerate(counter.aggregates):
@@ -207,7 +208,11 @@ class CountedFile:
         delimiter: str = ",",
         options: records.RowOptions | None = None,
     ) -> None:
-        self.build = records.csv_builder(columns, name, options or records.RowOptions())
+        self.options = options or records.RowOptions()
+        self.build = records.csv_builder(columns, name, self.options)
+        self.nameless = records.nameless(columns)
+        self.passed = 0
+        """Rows passed over for naming neither a product nor a version (`records.nameless`)."""
         self.name = name
         self.delimiter = delimiter
         self.width = len(columns)
@@ -256,6 +261,11 @@ class CountedFile:
                 raise InputError(self.name, f"expected {width} fields, found {len(row)}", line=line)
             key = key_of(row)
             number = self.numbers.get(key)
+            if number is None and self.nameless(row):
+                number = self.numbers[key] = PASSED
+            if number == PASSED:
+                self.passed += 1
+                continue
             host = row[i_host].strip() if i_host is not None else fixed
             if (
                 number is None
@@ -306,7 +316,9 @@ class CountedFile:
         if split is None:
             return None
         numbers, hosts, users = split
-        return numbers, hosts, users or [""] * len(lines), list(range(line, line + len(lines)))
+        return _kept(
+            (numbers, hosts, users or [""] * len(lines), list(range(line, line + len(lines))))
+        )
 
     def _split(
         self, lines: list[str], resolve: Callable[[list[str], int, list[str]], int]
@@ -367,7 +379,7 @@ class CountedFile:
             users = [""] * len(rows)
         else:
             users = list(map(str.strip, map(itemgetter(self.i_user), rows)))
-        return numbers, hosts, users, lines
+        return _kept((numbers, hosts, users, lines))
 
     def changed(self) -> InputError:
         return InputError(self.name, "changed while it was being read; run vcaudit again")
@@ -417,6 +429,8 @@ class CountedFile:
         """The aggregate number of a row, adding its key at its first row."""
         key = self.key_of(row)
         number = self.numbers.get(key)
+        if number is None and self.nameless(row):
+            number = self.numbers[key] = PASSED
         if number is None:
             installation = self.build(row, line)
             number = self._add(key, installation)
@@ -424,6 +438,10 @@ class CountedFile:
         return number
 
     def _count(self, numbers: list[int], hosts: list[str]) -> None:
+        if PASSED in numbers:
+            kept = [(n, h) for n, h in zip(numbers, hosts, strict=True) if n != PASSED]
+            self.passed += len(numbers) - len(kept)
+            numbers, hosts = [n for n, _h in kept], [h for _n, h in kept]
         aggregates = self.aggregates
         for number, count in Counter(numbers).items():
             aggregates[number].count += count
@@ -435,6 +453,24 @@ class CountedFile:
         self.aggregates.append(Aggregate(installation))
         self.hosts.append(self.aggregates[-1].hosts)
         return len(self.aggregates) - 1
+
+
+PASSED = -1
+"""The number of a row passed over for naming neither a product nor a version."""
+
+
+def _kept(batch: ReadBatch) -> ReadBatch:
+    """A batch read again, without the rows that were passed over when it was counted."""
+    numbers = batch[0]
+    if PASSED not in numbers:
+        return batch
+    keep = [i for i, n in enumerate(numbers) if n != PASSED]
+    return (
+        [numbers[i] for i in keep],
+        [batch[1][i] for i in keep],
+        [batch[2][i] for i in keep],
+        [batch[3][i] for i in keep],
+    )
 
 
 def _records(lines: list[str], delimiter: str = ",") -> list[list[str]] | None:

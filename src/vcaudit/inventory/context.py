@@ -98,6 +98,10 @@ class ReadContext:
     """Whether counted files may be read again (a report that lists every row): only then
     is what a file holds signed (its bytes' digest) to tell that it did not change."""
 
+    def drop(self, count: int) -> None:
+        """Count rows passed over, not audited (said in how the input was read)."""
+        self.dropped += count
+
     def note(self, text: str) -> None:
         """Remember a warning once."""
         if text not in self.notes:
@@ -158,6 +162,8 @@ def reading_context(
 
     identifier = Identifier(products)
     context = ReadContext(relevant=identifier.relevant, host=host, allow_partial=allow_partial)
-    context.rows = replace(context.rows, platform_of=identifier.platform_of, warn=context.note)
+    context.rows = replace(
+        context.rows, platform_of=identifier.platform_of, warn=context.note, skipped=context.drop
+    )
     context.not_clients = identifier.not_clients_seen
     return context

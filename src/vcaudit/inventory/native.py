@@ -485,20 +485,26 @@ def read_csv(
         )
     header_line, header = first
     columns = header_columns(header, name, header_line, options)
-    build = records.csv_builder(columns, name, options or records.RowOptions())
+    options = options or records.RowOptions()
+    build = records.csv_builder(columns, name, options)
+    nameless = records.nameless(columns)
     width = len(columns)
-    count = 0
+    count = passed = 0
     problems = RowProblems(name)
     for line, row in rows:
         try:
             if len(row) != width:
                 raise InputError(name, f"expected {width} fields, found {len(row)}", line=line)
+            if nameless(row):
+                passed += 1
+                continue
             installation = build(row, line)
         except InputError as problem:
             problems.add(problem)
             continue
         count += 1
         yield installation
+    options.skip(passed)
     problems.check()
     if count == 0:
         raise InputError(name, "no installations after the header row")

@@ -121,6 +121,13 @@ class RowOptions:
     host: str = ""
     """The host of every row of a file without a host column (`--host`: one machine's
     export, such as its Uninstall keys); "" when such a file is an error."""
+    skipped: Callable[[int], None] | None = None
+    """Told how many CSV rows were passed over for naming neither a product nor a version
+    (an Uninstall key without a DisplayName, which Windows does not list either)."""
+
+    def skip(self, count: int) -> None:
+        if self.skipped is not None and count:
+            self.skipped(count)
 
     def resolve_platform(self, product: str) -> Platform | None:
         """The platform of a row without one: what its product says, else `platform`."""
@@ -280,6 +287,17 @@ def imported(
         owner=clean["owner"],
         user=clean["user"],
     )
+
+
+def nameless(columns: list[str]) -> Callable[[list[str]], bool]:
+    """Whether a CSV row names neither a product nor a version (`columns` as the header
+    reads them): nothing in it can be audited, so it is passed over, and counted."""
+    i_product, i_version = columns.index("product"), columns.index("version")
+
+    def test(row: list[str]) -> bool:
+        return not row[i_product].strip() and not row[i_version].strip()
+
+    return test
 
 
 def csv_builder(
