@@ -434,6 +434,7 @@ def test_a_file_named_twice_is_read_once_and_said(
     )
 
 
+@pytest.mark.slow
 def test_host_names_the_machine_of_a_file_without_a_host_column(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -62,6 +62,7 @@ def test_a_few_old_builds_get_one_result_per_advisory(bundled_feed: Feed) -> Non
     assert "invocations" not in doc["runs"][0]
 
 
+@pytest.mark.slow
 def test_hundreds_of_old_builds_fold_into_one_result_per_version(old_fleet: AuditReport) -> None:
     per_advisory = sum(len(g.assessment.hits) for g in old_fleet.groups)
     assert per_advisory > MAX_RESULTS  # one per advisory would pass GitHub's limit
