@@ -292,7 +292,11 @@ PAGED = [
         "meta.has_previous_results says pages came before this one (count says 3, the file "
         "holds 1)",
     ),
-    ("graph-detectedapps-last-page.json", "@odata.count says 350 apps, the file holds 1"),
+    (
+        "graph-detectedapps-last-page.json",
+        "@odata.count says 350 apps, the file holds 1 (a list filtered after export keeps the "
+        "count: drop @odata.count from it)",
+    ),
 ]
 
 
@@ -579,6 +583,7 @@ def test_spreadsheets_with_a_header_are_native_csv(name: str) -> None:
         (b"Asset Tag\tEndpoint OS\tApp Title\tInstalled Ver\n", InputFormat.CSV),
         (b"asset\tzoom\n", InputFormat.CSV),  # a package name, then no version
         (b"PC-1\t\tZoom\t6.2\n", InputFormat.CSV),  # an empty cell, then no status
+        (b"LAPTOP-7\tjsmith2\tZoom Workplace (64-bit)\t6.2.47507\n", InputFormat.CSV),
         (b"Computer\tApp\tVer\n", InputFormat.CSV),
         (b"Device Name\tDisplay Name\tDisplay Version\n", InputFormat.CSV),
         (b"HOST NAME;PRODUCT;VERSION\n", InputFormat.CSV),

@@ -399,3 +399,57 @@ def test_an_unquoted_yaml_date_is_a_last_seen_date(tmp_path: Path) -> None:
     )
     found = list(read_inventory(write(tmp_path, "fleet.yaml", text)))
     assert [i.last_seen for i in found] == ["2025-01-01", "2025-01-02T10:30:00"]
+
+
+def test_a_number_under_an_alias_is_checked_as_under_the_field(tmp_path: Path) -> None:
+    """`DisplayVersion: 5.17` (a YAML float, a JSON number) was left behind, and Zoom
+    passed with no version: it is the version, refused as the field's own key would be."""
+    yaml_doc = (
+        "installations:\n  - {Host: pc-1, OS: windows, DisplayName: Zoom, DisplayVersion: 5.17}\n"
+    )
+    with pytest.raises(InputError, match=r"line 2: version: write 5\.17 as a string"):
+        list(read_inventory(write(tmp_path, "fleet.yaml", yaml_doc)))
+    json_doc = '[{"Host": "pc-1", "OS": "windows", "Product": "Zoom", "Version": 5.17}]\n'
+    with pytest.raises(InputError, match=r"version: write 5\.17 as a string"):
+        list(read_inventory(write(tmp_path, "fleet.json", json_doc)))
+    tagged = (
+        "installations:\n  - {Host: pc-1, OS: windows, Product: Zoom, Version: '6.2.3',"
+        " Tags: [vip, lab], LastSeen: 2025-01-01}\n"
+    )
+    (found,) = read_inventory(write(tmp_path, "tagged.yaml", tagged))
+    assert (found.tags, found.last_seen) == (("lab", "vip"), "2025-01-01")  # tags sorted
+
+
+def test_json_records_and_clients_naming_nothing_are_passed_over(tmp_path: Path) -> None:
+    """ConvertTo-Json of the Uninstall keys: a key without a DisplayName is passed over and
+    counted, as in CSV; the hosts form reads the host's own keys as headers too."""
+    from vcaudit.inventory.context import ReadContext as Context
+
+    records = (
+        '[{"PSComputerName": "WS001", "DisplayName": "Zoom Workplace (64-bit)", '
+        '"DisplayVersion": "6.2.47507", "OS": "windows"},\n'
+        ' {"PSComputerName": "WS001", "DisplayName": null, "DisplayVersion": null, '
+        '"OS": "windows", "PSChildName": "AddressBook"}]\n'
+    )
+    ctx = Context()
+    ctx.rows = RowOptions(skipped=ctx.pass_over)
+    found = list(read_inventory(write(tmp_path, "keys.json", records), ctx=ctx))
+    assert [(i.host, i.product) for i in found] == [("WS001", "Zoom Workplace (64-bit)")]
+    assert (ctx.dropped, ctx.nameless) == (1, 1)
+    assert ctx.report_notes() == [
+        "1 row named neither a product nor a version (an Uninstall key without a DisplayName, "
+        "say) and was skipped"
+    ]
+    host = (
+        '{"ComputerName": "WS002", "Platform": "Windows", "clients": ['
+        '{"DisplayName": "Slack", "DisplayVersion": "4.41.98"}, {"DisplayName": ""}]}\n'
+    )
+    (one,) = read_inventory(write(tmp_path, "host.json", host))
+    assert (one.host, one.platform, one.product) == ("WS002", Platform.WINDOWS, "Slack")
+
+
+def test_a_missing_host_column_points_at_host(tmp_path: Path) -> None:
+    path = write(tmp_path, "keys.csv", "DisplayName,DisplayVersion,Platform\nZoom,6.2.3,windows\n")
+    with pytest.raises(InputError, match="missing column host") as caught:
+        list(read_inventory(path))
+    assert caught.value.hint.endswith("for one machine's export, --host NAME names its host")

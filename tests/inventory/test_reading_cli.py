@@ -510,3 +510,22 @@ def test_a_row_with_a_version_and_no_product_is_still_an_error(
     path.write_text("host,platform,product,version\npc-1,windows,,\npc-2,windows,,\n", "utf-8")
     assert main(["scan", str(path), *AS_OF]) == 3
     assert "no installations after the header row" in capsys.readouterr().err
+
+
+def test_blank_records_are_not_counted_as_rows_passed_over(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`,,,` in a file without a host column (read with --host): a blank record, as the
+    row-by-row reader sees it, not a row naming no product; counted and piped alike."""
+    text = "DisplayName,DisplayVersion,Platform\nSlack,4.41.98,windows\n,,\n,,\n,,windows\n"
+    path = tmp_path / "keys.csv"
+    path.write_text(text, "utf-8")
+    said = []
+    for args in ([str(path)], ["-"]):
+        if args == ["-"]:
+            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+        assert (
+            main(["scan", *args, "--host", "PC-1", "-f", "json", "--fail-on", "none", *AS_OF]) == 0
+        )
+        said.append(json.loads(capsys.readouterr().out)["inputs"][0].split(": ", 1)[1])
+    assert said == ["5 lines read as CSV: 1 installation (1 other program skipped)"] * 2

@@ -262,9 +262,9 @@ class CountedFile:
             key = key_of(row)
             number = self.numbers.get(key)
             if number is None and self.nameless(row):
-                number = self.numbers[key] = PASSED
-            if number == PASSED:
-                self.passed += 1
+                number = self.numbers[key] = BLANK if native.blank(row) else PASSED
+            if number is not None and number < 0:
+                self.passed += number == PASSED
                 continue
             host = row[i_host].strip() if i_host is not None else fixed
             if (
@@ -430,7 +430,7 @@ class CountedFile:
         key = self.key_of(row)
         number = self.numbers.get(key)
         if number is None and self.nameless(row):
-            number = self.numbers[key] = PASSED
+            number = self.numbers[key] = BLANK if native.blank(row) else PASSED
         if number is None:
             installation = self.build(row, line)
             number = self._add(key, installation)
@@ -438,9 +438,9 @@ class CountedFile:
         return number
 
     def _count(self, numbers: list[int], hosts: list[str]) -> None:
-        if PASSED in numbers:
-            kept = [(n, h) for n, h in zip(numbers, hosts, strict=True) if n != PASSED]
-            self.passed += len(numbers) - len(kept)
+        if min(numbers, default=0) < 0:
+            self.passed += numbers.count(PASSED)
+            kept = [(n, h) for n, h in zip(numbers, hosts, strict=True) if n >= 0]
             numbers, hosts = [n for n, _h in kept], [h for _n, h in kept]
         aggregates = self.aggregates
         for number, count in Counter(numbers).items():
@@ -457,14 +457,17 @@ class CountedFile:
 
 PASSED = -1
 """The number of a row passed over for naming neither a product nor a version."""
+BLANK = -2
+"""The number of a record with no text at all (`,,,`): passed over, and not counted, as the
+row-by-row reader never sees it (a file without a host column reads it this far)."""
 
 
 def _kept(batch: ReadBatch) -> ReadBatch:
     """A batch read again, without the rows that were passed over when it was counted."""
     numbers = batch[0]
-    if PASSED not in numbers:
+    if min(numbers, default=0) >= 0:
         return batch
-    keep = [i for i, n in enumerate(numbers) if n != PASSED]
+    keep = [i for i, n in enumerate(numbers) if n >= 0]
     return (
         [numbers[i] for i in keep],
         [batch[1][i] for i in keep],

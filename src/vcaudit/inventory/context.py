@@ -80,6 +80,11 @@ class ReadContext:
     host: str = ""
     """The host for exports that name none (osqueryi output, dpkg-query); else the file stem."""
     dropped: int = 0
+    """Rows read and not audited: other software, and the two kinds below."""
+    nameless: int = 0
+    """Rows that name neither a product nor a version (Uninstall keys without a DisplayName)."""
+    other_platforms: int = 0
+    """Rows of platforms vcaudit does not audit (iOS, Android, ChromeOS...)."""
     notes: list[str] = field(default_factory=list)
     """Blind spots of the sources read, worth a warning."""
     progress: Callable[[int], None] | None = None
@@ -98,9 +103,16 @@ class ReadContext:
     """Whether counted files may be read again (a report that lists every row): only then
     is what a file holds signed (its bytes' digest) to tell that it did not change."""
 
-    def drop(self, count: int) -> None:
-        """Count rows passed over, not audited (said in how the input was read)."""
+    def pass_over(self, count: int) -> None:
+        """Count rows that name neither a product nor a version: not audited, said in how the
+        input was read and in a warning."""
         self.dropped += count
+        self.nameless += count
+
+    def not_audited(self) -> None:
+        """Count a row of a platform vcaudit does not audit (iOS, Android, ChromeOS...)."""
+        self.dropped += 1
+        self.other_platforms += 1
 
     def note(self, text: str) -> None:
         """Remember a warning once."""
@@ -134,12 +146,27 @@ class ReadContext:
         """What the reading is worth a warning for: its notes, the other software skipped,
         and the add-ins and helpers among it."""
         notes = list(self.notes)
-        if self.dropped:
-            one = self.dropped == 1
+        other = self.dropped - self.nameless - self.other_platforms
+        if other:
+            one = other == 1
             notes.append(
-                f"{self.dropped} row{'' if one else 's'} of the exports "
+                f"{other:,} row{'' if one else 's'} of the exports "
                 f"{'was' if one else 'were'} other software, not conferencing clients, and "
                 f"{'was' if one else 'were'} skipped"
+            )
+        if self.nameless:
+            one = self.nameless == 1
+            notes.append(
+                f"{self.nameless:,} row{'' if one else 's'} named neither a product nor a "
+                f"version (an Uninstall key without a DisplayName, say) and "
+                f"{'was' if one else 'were'} skipped"
+            )
+        if self.other_platforms:
+            one = self.other_platforms == 1
+            notes.append(
+                f"{self.other_platforms:,} row{'' if one else 's'} of the exports "
+                f"{'was' if one else 'were'} on platforms vcaudit does not audit (iOS, "
+                f"Android, ChromeOS...) and {'was' if one else 'were'} skipped"
             )
         helpers = sorted(self.not_clients)
         if helpers:
@@ -163,7 +190,10 @@ def reading_context(
     identifier = Identifier(products)
     context = ReadContext(relevant=identifier.relevant, host=host, allow_partial=allow_partial)
     context.rows = replace(
-        context.rows, platform_of=identifier.platform_of, warn=context.note, skipped=context.drop
+        context.rows,
+        platform_of=identifier.platform_of,
+        warn=context.note,
+        skipped=context.pass_over,
     )
     context.not_clients = identifier.not_clients_seen
     return context

@@ -91,8 +91,9 @@ def sniff_dpkg(head: Head) -> bool:
 _PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._\-]*(:[a-z0-9\-]+)?")
 """A package name as dpkg and rpm print it (rpm allows capitals: NetworkManager), with its
 architecture after a `:`."""
-_PACKAGE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+~:_\-]*")
-"""A package version: no space, and (checked apart) a digit somewhere (`fd431d51`)."""
+_PACKAGE_VERSION = re.compile(r"\d[0-9A-Za-z.+~:_\-]*")
+"""A package version: a digit first (Debian policy; rpm's too, but for the `gpg-pubkey` keys'
+hex ids), no space."""
 
 
 def dpkg_shaped(head: Head) -> bool:
@@ -111,7 +112,8 @@ def dpkg_shaped(head: Head) -> bool:
     version = fields[1]
     if not version:
         return all(deb_installed(f) is not None for f in fields[2:])
-    return _PACKAGE_VERSION.fullmatch(version) is not None and any(c.isdigit() for c in version)
+    # A sheet's row has a word second (`LAPTOP-7<TAB>jsmith2<TAB>Zoom...`), never a version.
+    return _PACKAGE_VERSION.fullmatch(version) is not None or fields[0] == "gpg-pubkey"
 
 
 def sniff_rpm(head: Head) -> bool:

@@ -36,7 +36,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "host": (
         "host", "hostname", "computername", "computer", "devicename", "device", "machinename",
         "machine", "endpointname", "endpoint", "assetname", "asset", "nodename", "node",
-        "systemname", "workstation",
+        "systemname", "workstation", "pscomputername",
     ),
     "product": (
         "product", "productname", "application", "applicationname", "appname", "app",
@@ -458,6 +458,8 @@ def header_columns(
             "name the columns host, platform, product and version, or map yours with "
             "--columns host=Computer,product=Application,..."
         )
+        if missing == ["host"]:
+            hint += "; for one machine's export, --host NAME names its host"
         if not taken and any(_DOTTED.fullmatch(h.strip()) for h in header):
             # No known title, and a version among the cells: a row, its header left out.
             hint = "the first line looks like a row, not a header: " + hint.replace(
@@ -557,8 +559,12 @@ def read_jsonl(
         row = json_line(text, name, number)
         if not isinstance(row, dict):
             raise InputError(name, "expected a JSON object", line=number)
+        record = aliased(row)
+        if records.nameless_record(record):
+            (options or _PLAIN).skip(1)
+            continue
         try:
-            installation = records.installation(aliased(row), name, number, options or _PLAIN)
+            installation = records.installation(record, name, number, options or _PLAIN)
         except InputError as problem:
             problems.add(problem)
             continue
@@ -821,10 +827,19 @@ def aliased(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usable(field_name: str, value: Any) -> bool:
-    """Whether a value under an alias can be the field's."""
-    if not isinstance(value, str) or not value.strip():
+    """Whether a value under an alias is the field's. A tool's own keys that happen to be
+    aliases are left alone: Fleet's `os` object (no platform), its `labels` list of objects
+    (no tags), and an empty text beside a filled one. Anything else is the field's, to be
+    checked as the field's own key would be (a number as a version is an error)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return False
-    return field_name != "platform" or records.parse_platform(value) is not None
+    if field_name == "platform":
+        return isinstance(value, str) and records.parse_platform(value) is not None
+    if field_name == "tags":
+        return isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+    return not isinstance(value, dict | list)
 
 
 def _records(
@@ -836,8 +851,12 @@ def _records(
         row_line = _line(row, line)
         if not isinstance(row, dict):
             raise InputError(name, "expected a mapping", line=row_line, field=f"{path}[{index}]")
+        record = aliased(row)
+        if records.nameless_record(record):
+            options.skip(1)
+            continue
         try:
-            installation = records.installation(aliased(row), name, row_line, options)
+            installation = records.installation(record, name, row_line, options)
         except InputError as problem:
             problems.add(problem)
             continue
@@ -848,7 +867,7 @@ def _records(
         raise InputError(name, "no installations in the file")
 
 
-_HOST_KEYS = ("name", "host", "platform", "ownership", "owner", "user", "tags", "last_seen")
+_HOST_FIELDS = frozenset(("host", "platform", "ownership", "owner", "user", "tags", "last_seen"))
 
 
 def _host(
@@ -864,17 +883,21 @@ def _host(
     clients = host.get("clients")
     if not isinstance(clients, list):
         raise InputError(name, "expected a list of clients", line=line, field=f"{path}.clients")
-    shared = {key: host[key] for key in _HOST_KEYS if key in host}
-    if "name" in shared:
-        shared["host"] = shared.pop("name")
+    fields = {key: value for key, value in host.items() if key != "clients"}
+    if "name" in fields and "host" not in fields:
+        fields["host"] = fields.pop("name")  # a host's name, not a product's
+    shared = {key: value for key, value in aliased(fields).items() if key in _HOST_FIELDS}
     for index, client in enumerate(clients):
         client_line = _line(client, line)
         if not isinstance(client, dict):
             raise InputError(
                 name, "expected a mapping", line=client_line, field=f"{path}.clients[{index}]"
             )
+        row = {**shared, **aliased(client)}
+        if records.nameless_record(row):
+            options.skip(1)
+            continue
         try:
-            row = {**shared, **aliased(client)}
             installation = records.installation(row, name, client_line, options)
         except InputError as problem:
             problems.add(problem)

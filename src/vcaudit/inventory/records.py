@@ -289,6 +289,11 @@ def imported(
     )
 
 
+def nameless_record(row: Mapping[str, Any]) -> bool:
+    """Whether a record names neither a product nor a version (see `nameless`)."""
+    return not str(row.get("product") or "").strip() and not str(row.get("version") or "").strip()
+
+
 def nameless(columns: list[str]) -> Callable[[list[str]], bool]:
     """Whether a CSV row names neither a product nor a version (`columns` as the header
     reads them): nothing in it can be audited, so it is passed over, and counted."""

@@ -120,7 +120,7 @@ def _intune_row(
     given = row.get("platform", "")
     platform = _platform(given)
     if platform is None and records.not_audited(given):
-        ctx.dropped += 1  # iOS, Android and other non-desktop platforms
+        ctx.not_audited()  # iOS, Android and other non-desktop platforms
         return
     if not ctx.relevant(product, publisher):
         ctx.dropped += 1
@@ -183,7 +183,11 @@ def _read_json(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[
             and not data.get("@odata.nextLink")
         ):
             # The last page of a paged list ($count=true): the pages before it are missing.
-            ctx.incomplete(name, f"@odata.count says {total} apps, the file holds {len(listed)}")
+            ctx.incomplete(
+                name,
+                f"@odata.count says {total} apps, the file holds {len(listed)} (a list filtered "
+                "after export keeps the count: drop @odata.count from it)",
+            )
         if isinstance(data.get("detectedApps"), list):
             items = [data]  # one managed device with its apps ($expand=detectedApps)
         else:
