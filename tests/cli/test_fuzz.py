@@ -94,6 +94,7 @@ CSV_ROW = st.tuples(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(rows=st.lists(CSV_ROW, min_size=1, max_size=5))
 def test_csv_rows_round_trip_or_fail_cleanly(rows: list[tuple[str, str, str, str]]) -> None:
@@ -152,6 +153,7 @@ PRODUCT_PIECES = st.lists(
 ).map("".join)  # fmt: skip
 
 
+@pytest.mark.slow
 @FUZZ
 @given(text=st.one_of(TEXT, PRODUCT_PIECES))
 def test_feed_loader(text: str) -> None:

@@ -9,6 +9,7 @@ from vcaudit.cli import main
 from vcaudit.feed.load import load_feed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [80, 120, 200])
 def test_products_fit_columns(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], width: int

@@ -376,6 +376,7 @@ def test_tampered_installed_feed_stops_every_command(
         assert out == ""  # never the bundled feed instead
 
 
+@pytest.mark.slow
 def test_build_sign_and_import(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     private = tmp_path / "key.pem"

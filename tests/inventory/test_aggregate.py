@@ -109,6 +109,7 @@ def test_same_files_accepted_and_refused(test_feed: Feed, path: Path) -> None:
     assert outcome(True) == outcome(False)
 
 
+@pytest.mark.slow
 def test_table_is_the_same_either_way(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     args = ["scan", str(EXAMPLES / "fleet.csv"), "--as-of", "2026-11-27", "--color", "never"]
     main(args)
@@ -311,6 +312,7 @@ def test_counting_reports_progress(tmp_path: Path) -> None:
     assert seen[-1] <= rows + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("users", "parse_all"), [("each", True), ("none", False)])
 def test_line_texts_are_remembered_only_while_they_repeat(
     tmp_path: Path, users: str, parse_all: bool

@@ -239,6 +239,7 @@ def test_discover_command_on_this_machine(capsys: pytest.CaptureFixture[str]) ->
     assert "conferencing client(s) on this machine" in err
 
 
+@pytest.mark.slow
 def test_import_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from vcaudit.cli import main
 

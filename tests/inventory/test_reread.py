@@ -235,6 +235,7 @@ def test_fuzzed_files_list_the_same_rows_read_again(test_feed: Feed, body: str, 
         native._BLOCK = old
 
 
+@pytest.mark.slow
 def test_reading_again_reports_progress(test_feed: Feed, tmp_path: Path) -> None:
     path = tmp_path / "fleet.csv"
     write_fleet(path, (f"h{i},linux,meetly,6.2.5" for i in range(20_000)))
