@@ -237,6 +237,8 @@ class ReadRequest:
     """Field -> the header a spreadsheet uses for it."""
     platform: Platform | None = None
     """The platform of native rows that give none and whose product does not say."""
+    encoding: str = ""
+    """The text encoding of inputs that are neither UTF-8 nor UTF-16 ("": UTF-8)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,12 +273,13 @@ def run(
     )
     context.progress = progress
     context.reread = request.keep_rows
+    context.encoding = read.encoding
     policy, names = request.policy, list(read.names)
     warnings = list(request.warnings)
     if (
         names
         and not any(rule.hosts for rule in policy.ignores)
-        and (not request.keep_rows or sources.rereadable(names, read.format))
+        and (not request.keep_rows or sources.rereadable(names, read.format, read.encoding))
     ):
         # Count rows instead of keeping them; reports that list installations one by one
         # read the files again.

@@ -71,6 +71,8 @@ class InventoryConfig:
     columns: tuple[tuple[str, str], ...] = ()
     platform: str = ""
     allow_empty: bool = False
+    encoding: str = ""
+    """The text encoding of inventories that are neither UTF-8 nor UTF-16 (`--encoding`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +289,7 @@ def _data_protection(fields: Fields | None) -> DataProtectionRules:
 def _inventory_section(fields: Fields | None) -> InventoryConfig:
     if fields is None:
         return InventoryConfig()
-    fields.only("columns", "platform", "allow_empty")
+    fields.only("columns", "platform", "allow_empty", "encoding")
     columns = _mapping_of_text(fields.sub("columns"), "column's header")
     for key, _header in columns:
         if key not in INVENTORY_FIELDS:
@@ -297,7 +299,17 @@ def _inventory_section(fields: Fields | None) -> InventoryConfig:
     platform = fields.text("platform")
     if platform and platform not in ("windows", "macos", "linux"):
         raise fields.fail("platform", "expected windows, macos or linux")
-    return InventoryConfig(columns, platform, fields.flag("allow_empty"))
+    encoding = fields.text("encoding")
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise fields.fail(
+                "encoding", "not an encoding (try cp1252, cp1250, latin-1...)"
+            ) from None
+    return InventoryConfig(columns, platform, fields.flag("allow_empty"), encoding)
 
 
 _SECURITY = ("starttls", "tls", "none")

@@ -54,6 +54,7 @@ class ScanFlags:
     allow_partial: bool = False
     columns: str | None = None
     platform: Platform | None = None
+    encoding: str | None = None
     allow_empty: bool = False
     as_of: str | None = None
     email_to: tuple[str, ...] = ()
@@ -149,6 +150,20 @@ def risk_flag(text: str) -> Risk:
         ) from None
 
 
+def text_encoding(name: str) -> str:
+    """`--encoding` (or `inventory.encoding`), checked: Python's name for it, "" for none."""
+    if not name:
+        return ""
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise UsageError(
+            f"--encoding: {name!r} is not an encoding (try cp1252, cp1250, latin-1...)"
+        ) from None
+
+
 def once_each(names: list[str]) -> tuple[list[str], list[str]]:
     """The inventories named, each file once (a shell glob and a name, or two spellings of
     one path, would count every row twice), and a warning for each named again."""
@@ -212,6 +227,7 @@ def resolve_scan(
     platform = flags.platform
     if platform is None and inventory is not None and inventory.platform:
         platform = Platform(inventory.platform)
+    encoding = text_encoding(flags.encoding or (inventory.encoding if inventory else ""))
     read = ReadRequest(
         names=tuple(names),
         format=flags.input_format,
@@ -221,6 +237,7 @@ def resolve_scan(
         allow_empty=flags.allow_empty or bool(inventory and inventory.allow_empty),
         columns=tuple(columns.items()),
         platform=platform,
+        encoding=encoding,
     )
     deliver_to = notify if notify is not None and notify.active else None
     keep_rows = (

@@ -529,3 +529,49 @@ def test_blank_records_are_not_counted_as_rows_passed_over(
         )
         said.append(json.loads(capsys.readouterr().out)["inputs"][0].split(": ", 1)[1])
     assert said == ["5 lines read as CSV: 1 installation (1 other program skipped)"] * 2
+
+
+GERMAN_EXCEL = (
+    "Computer;OS;Application;Version;Owner\r\n"
+    "PC-Jörg;Windows 11 Pro;Zoom Workplace (64-bit);6.2.47507;jörg.müller@example.de\r\n"
+    "PC-Zoë;Windows 11 Pro;Slack;4.41.98;zoë@example.de\r\n"
+).encode("cp1252")
+
+
+@pytest.mark.slow
+def test_a_spreadsheet_in_a_code_page_is_read_with_its_encoding(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel's plain "CSV" on a German or French Windows is cp1252: refused as not UTF-8,
+    saying how; read with --encoding (or inventory.encoding), counted and read again, or
+    piped, alike."""
+    path = tmp_path / "inventar.csv"
+    path.write_bytes(GERMAN_EXCEL)
+    base = ["-f", "json", "--fail-on", "none", *AS_OF]
+    assert main(["scan", str(path), *base]) == 3
+    assert "--encoding cp1252" in capsys.readouterr().err
+    expected = [("PC-Jörg", "jörg.müller@example.de"), ("PC-Zoë", "zoë@example.de")]
+    assert main(["scan", str(path), "--encoding", "cp1252", *base]) == 0
+    found = json.loads(capsys.readouterr().out)["installations"]
+    assert [(i["host"], i["owner"]) for i in found] == expected
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(GERMAN_EXCEL)))
+    assert main(["scan", "-", "--encoding", "windows-1252", *base]) == 0
+    piped = json.loads(capsys.readouterr().out)["installations"]
+    assert [(i["host"], i["owner"]) for i in piped] == expected
+    config = tmp_path / "vcaudit.yaml"
+    config.write_text("inventory:\n  encoding: cp1252\n", "utf-8")
+    assert main(["scan", str(path), "--config", str(config), *base]) == 0
+    assert [i["host"] for i in json.loads(capsys.readouterr().out)["installations"]] == [
+        "PC-Jörg",
+        "PC-Zoë",
+    ]
+    # A byte-order mark still decides: UTF-8 with a BOM is read as UTF-8.
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + GERMAN_EXCEL.decode("cp1252").encode("utf-8"))
+    assert main(["scan", str(marked), "--encoding", "cp1252", *base]) == 0
+    assert json.loads(capsys.readouterr().out)["installations"][0]["host"] == "PC-Jörg"
+    assert main(["scan", str(path), "--encoding", "klingon", *AS_OF]) == 2
+    assert "--encoding: 'klingon' is not an encoding" in capsys.readouterr().err
+    config.write_text("inventory:\n  encoding: klingon\n", "utf-8")
+    assert main(["scan", str(path), "--config", str(config), *AS_OF]) != 0
+    assert "encoding: not an encoding" in capsys.readouterr().err

@@ -68,6 +68,7 @@ def scan(
     allow_partial: AllowPartialOption = False,
     columns: opt.ColumnsOption = None,
     platform: opt.PlatformOption = None,
+    encoding: opt.EncodingOption = None,
     allow_empty: opt.AllowEmptyOption = False,
     as_of: opt.AsOfFlag = None,
     email_to: opt.EmailToFlag = None,

@@ -36,6 +36,18 @@ PlatformOption = Annotated[
 ]
 
 
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        metavar="NAME",
+        help="Text encoding of inventories that are neither UTF-8 nor UTF-16: Excel's plain "
+        "'CSV' is in the computer's code page (cp1252 in Western Europe, cp1250 Central "
+        "Europe...). Default: UTF-8, or as a byte-order mark says.",
+    ),
+]
+
+
 AllowEmptyOption = Annotated[
     bool,
     typer.Option(

@@ -87,6 +87,7 @@ def aggregate_csv(
     columns = native.header_columns(cells, name, at, options)
     counter = CountedFile(columns, name, stream.delimiter, options)
     counter.path, counter.signature = path, signature
+    counter.encoding = ctx.encoding if ctx is not None else ""
     while batch := stream.take():
         done = counter.lines(batch, line)
         if done < len(batch):
@@ -241,6 +242,8 @@ class CountedFile:
         """One string per host name, shared by every set that holds it."""
         self.path = ""
         """Where the file can be opened again ("" when it cannot)."""
+        self.encoding = ""
+        """The text encoding it was read in (`--encoding`), to read it again alike."""
         self.signature: native.Signature | None = None
         """The file's size and modification time when it was counted, and its bytes' digest."""
         self.parse_all = False

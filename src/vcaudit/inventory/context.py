@@ -99,6 +99,9 @@ class ReadContext:
     with the other software), by name and what they are."""
     rows: RowOptions = field(default_factory=RowOptions)
     """How native rows are read: mapped columns, the platform of rows that give none."""
+    encoding: str = ""
+    """The text encoding of inputs that are neither UTF-8 nor UTF-16 (`--encoding`); "" for
+    UTF-8. A byte-order mark still decides."""
     reread: bool = True
     """Whether counted files may be read again (a report that lists every row): only then
     is what a file holds signed (its bytes' digest) to tell that it did not change."""

@@ -76,8 +76,9 @@ csv.field_size_limit(1024 * 1024)
 _PLAIN = records.RowOptions()
 
 UTF8_HINT = (
-    "save the file as UTF-8 (Excel: Save As, 'CSV UTF-8 (Comma delimited)'; Excel's plain "
-    "'CSV' is written in the computer's legacy code page)"
+    "save the file as UTF-8 (Excel: Save As, 'CSV UTF-8 (Comma delimited)'), or name its "
+    "encoding: Excel's plain 'CSV' is in the computer's code page (--encoding cp1252 in "
+    "Western Europe)"
 )
 
 _CHUNK = 1024

@@ -192,8 +192,11 @@ class _Input:
 
 
 @contextmanager
-def _opened(name: str, fmt: InputFormat, stdin: BinaryIO | None) -> Iterator[_Input]:
-    """One input, its format, and its lines as UTF-8; read errors become InputError."""
+def _opened(
+    name: str, fmt: InputFormat, stdin: BinaryIO | None, given: str = ""
+) -> Iterator[_Input]:
+    """One input, its format, and its lines as UTF-8 (from `given`, `--encoding`, unless a
+    byte-order mark says otherwise); read errors become InputError."""
     stream = _open(name, stdin)
     shown = "<stdin>" if name == STDIN else name
     try:
@@ -205,6 +208,8 @@ def _opened(name: str, fmt: InputFormat, stdin: BinaryIO | None) -> Iterator[_In
                 hint="save the sheet as CSV UTF-8 (Excel: Save As, 'CSV UTF-8 (Comma delimited)')",
             )
         encoding, bom = _encoding(raw_head)
+        if given and not bom:
+            encoding = "" if codecs.lookup(given).name == "utf-8" else given
         # Lines that end with a lone CR (Excel for Mac's "CSV (Macintosh)"): none ends in LF.
         cr_lines = not encoding and b"\r" in raw_head and b"\n" not in raw_head
         source = _Source(shown, raw_head[len(bom) :], stream, encoding, cr_lines=cr_lines)
@@ -230,7 +235,7 @@ def read_inventory(
     """Every installation in one input; once it is read to its end, how it was read is
     added to `ctx.reads`."""
     ctx = ctx if ctx is not None else ReadContext()
-    with _opened(name, fmt, stdin) as opened:
+    with _opened(name, fmt, stdin, ctx.encoding) as opened:
         dropped = ctx.dropped
         count = 0
         for installation in SOURCES[opened.format].reader(opened.lines, opened.shown, ctx):
@@ -268,7 +273,7 @@ def aggregate_inventories(
     _stdin_once(names)
     ctx = ctx if ctx is not None else ReadContext()
     for name in names:
-        with _opened(name, fmt, stdin) as opened:
+        with _opened(name, fmt, stdin, ctx.encoding) as opened:
             dropped = ctx.dropped
             count = 0
             source = SOURCES[opened.format]
@@ -294,7 +299,7 @@ def _counted(
     except InputError:
         if not path:
             raise  # standard input cannot be read twice: its first bad row is named
-        again = ReadContext(rows=replace(ctx.rows, warn=None))
+        again = ReadContext(rows=replace(ctx.rows, warn=None), encoding=ctx.encoding)
         for _row in read_inventory(path, source.format, ctx=again):
             pass
         raise
@@ -306,7 +311,7 @@ def reopen_counted(counted: CountedFile) -> Iterator[Iterable[bytes]]:
     """The lines of a counted file, opened again; an error if it changed meanwhile."""
     if not counted.path or counted.signature is None:
         raise InputError(counted.name, "cannot be read a second time")
-    with _opened(counted.path, InputFormat.CSV, None) as opened:
+    with _opened(counted.path, InputFormat.CSV, None, counted.encoding) as opened:
         lines = opened.lines
         again = lines.signature() if isinstance(lines, native.ByteLines) else None
         if again is None or not again.same_stat(counted.signature):
@@ -322,7 +327,7 @@ def _countable(fmt: InputFormat) -> bool:
     return fmt in SOURCES and SOURCES[fmt].counter is not None
 
 
-def rereadable(names: Sequence[str], fmt: InputFormat) -> bool:
+def rereadable(names: Sequence[str], fmt: InputFormat, encoding: str = "") -> bool:
     """Whether every input is of a countable format (native CSV) in a regular file, so that
     counting its rows and reading them again serves reports that list every installation."""
     for name in names:
@@ -330,7 +335,7 @@ def rereadable(names: Sequence[str], fmt: InputFormat) -> bool:
             return False
         if fmt is InputFormat.AUTO:
             try:
-                with _opened(name, fmt, None) as opened:
+                with _opened(name, fmt, None, encoding) as opened:
                     if not _countable(opened.format):
                         return False
             except InputError:
