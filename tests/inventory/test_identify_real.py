@@ -424,3 +424,22 @@ def test_a_name_only_the_feed_id_gives_must_have_the_products_version_shape(
     assert product_of(identifier, "Jitsi Meet 2026.6.0", "Jitsi Team", W, "2026.6.0.1") == (
         "jitsi-meet"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "platform"),
+    [
+        # The name of the macOS bundle (cask microsoft-teams@classic) is also the Windows
+        # DisplayName since classic Teams was renamed: no platform, so --platform decides (a
+        # Windows registry export with --platform windows read it as macOS).
+        ("Microsoft Teams classic", None),
+        ("Microsoft Teams classic.app", M),
+        ("Jitsi Meet", None),
+        ("zoom.us", M),  # a bundle's name that is no product's name
+        ("Zoom Workplace (64-bit)", W),
+    ],
+)
+def test_the_platform_a_real_name_implies(
+    identifier: Identifier, name: str, platform: Platform | None
+) -> None:
+    assert identifier.platform_of(name) is platform

@@ -155,6 +155,10 @@ def name_variants(name: str) -> list[str]:
             return variants
 
 
+_APP_HOW = EXACT_KINDS["apps"][0] + " "
+"""How a row named by a macOS app bundle's name is said to be identified (`macOS app ...`)."""
+_PRODUCT_NAME_HOW = "product name"
+"""How a row named by a product's own name is said to be identified."""
 _FEED_ID = "feed id"
 """How a row named by a product's feed id (`jitsi-meet`) is said to be identified."""
 
@@ -256,7 +260,14 @@ class Identifier:
         if not claims:
             return None
         # What the strongest claims say: `zoom` is a feed id and a deb package, so no one platform.
-        found = {c.platform for c in claims if c.level == claims[0].level}
+        top = [c for c in claims if c.level == claims[0].level]
+        if all(c.how.startswith(_APP_HOW) for c in top) and any(
+            c.how == _PRODUCT_NAME_HOW for c in claims
+        ):
+            # An app bundle's name without `.app` that is also the product's own name says no
+            # platform: `Microsoft Teams classic` is the Windows DisplayName as well.
+            return None
+        found = {c.platform for c in top}
         return found.pop() if len(found) == 1 else None
 
     def identify(
@@ -381,7 +392,7 @@ class Identifier:
                     _Claim(rule.product, base + level, how, rule.rule.installer, implied, note)
                 )
             for product in self._names.get(folded, ()):
-                how = "product name" + (f" (as {variant!r})" if variant != name else "")
+                how = _PRODUCT_NAME_HOW + (f" (as {variant!r})" if variant != name else "")
                 claims.append(_Claim(product, base + _PRODUCT_NAME, how))
         kept = [c for c in claims if not self._excluded(c.product, name)]
         kept.sort(key=lambda c: c.level)
