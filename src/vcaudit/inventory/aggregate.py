@@ -209,8 +209,8 @@ class CountedFile:
         delimiter: str = ",",
         options: records.RowOptions | None = None,
     ) -> None:
-        self.options = options or records.RowOptions()
-        self.build = records.csv_builder(columns, name, self.options)
+        options = options or records.RowOptions()
+        self.build = records.csv_builder(columns, name, options)
         self.nameless = records.nameless(columns)
         self.passed = 0
         """Rows passed over for naming neither a product nor a version (`records.nameless`)."""
@@ -221,7 +221,7 @@ class CountedFile:
         self.key_of = itemgetter(*[index[c] for c in _KEY_FIELDS if c in index])
         self.i_host: int | None = index.get("host")
         """None in a file without a host column: every row's host is `fixed_host`."""
-        self.fixed_host = (options or records.RowOptions()).host.strip()
+        self.fixed_host = options.host.strip()
         self.i_user = index.get("user")
         # Where a host-first line's user is cut from the text after its host, so that lines
         # differing only in host and user still share a text: the user is the next field, or
@@ -263,9 +263,7 @@ class CountedFile:
             if len(row) != width:
                 raise InputError(self.name, f"expected {width} fields, found {len(row)}", line=line)
             key = key_of(row)
-            number = self.numbers.get(key)
-            if number is None and self.nameless(row):
-                number = self.numbers[key] = BLANK if native.blank(row) else PASSED
+            number = self._known(key, row)
             if number is not None and number < 0:
                 self.passed += number == PASSED
                 continue
@@ -431,13 +429,19 @@ class CountedFile:
     def _number(self, row: list[str], line: int, hosts: list[str], i: int) -> int:
         """The aggregate number of a row, adding its key at its first row."""
         key = self.key_of(row)
-        number = self.numbers.get(key)
-        if number is None and self.nameless(row):
-            number = self.numbers[key] = BLANK if native.blank(row) else PASSED
+        number = self._known(key, row)
         if number is None:
             installation = self.build(row, line)
             number = self._add(key, installation)
             hosts[i] = installation.host
+        return number
+
+    def _known(self, key: object, row: list[str]) -> int | None:
+        """The number of a row's key counted before, or PASSED (BLANK) for a row that names
+        neither a product nor a version (that has no text at all); None for a new key."""
+        number = self.numbers.get(key)
+        if number is None and self.nameless(row):
+            number = self.numbers[key] = BLANK if native.blank(row) else PASSED
         return number
 
     def _count(self, numbers: list[int], hosts: list[str]) -> None:

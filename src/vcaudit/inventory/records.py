@@ -313,7 +313,7 @@ def csv_builder(
     so both paths accept and refuse exactly the same rows."""
     index = {column: i for i, column in enumerate(columns) if column in FIELDS}
     i_host, i_platform = index.get("host"), index.get("platform")
-    fixed_host = options.host.strip()
+    fixed_host = options.host.strip()  # no host column: `installation` takes it alike
     i_product, i_version = index["product"], index["version"]
     i_publisher, i_owner, i_user = index.get("publisher"), index.get("owner"), index.get("user")
     i_ownership = index.get("ownership")
@@ -324,10 +324,7 @@ def csv_builder(
     longest_number, max_digits = versioning.longest_number, versioning.MAX_PART_DIGITS
 
     def slow(row: list[str], line: int) -> Installation:
-        found = {column: row[i] for column, i in index.items()}
-        if i_host is None:
-            found["host"] = fixed_host
-        return installation(found, file, line, options)
+        return installation({column: row[i] for column, i in index.items()}, file, line, options)
 
     def build(row: list[str], line: int) -> Installation:
         host = row[i_host].strip() if i_host is not None else fixed_host
