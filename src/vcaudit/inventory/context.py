@@ -150,27 +150,23 @@ class ReadContext:
         and the add-ins and helpers among it."""
         notes = list(self.notes)
         other = self.dropped - self.nameless - self.other_platforms
-        if other:
-            one = other == 1
-            notes.append(
-                f"{other:,} row{'' if one else 's'} of the exports "
-                f"{'was' if one else 'were'} other software, not conferencing clients, and "
-                f"{'was' if one else 'were'} skipped"
-            )
-        if self.nameless:
-            one = self.nameless == 1
-            notes.append(
-                f"{self.nameless:,} row{'' if one else 's'} named neither a product nor a "
-                f"version (an Uninstall key without a DisplayName, say) and "
-                f"{'was' if one else 'were'} skipped"
-            )
-        if self.other_platforms:
-            one = self.other_platforms == 1
-            notes.append(
-                f"{self.other_platforms:,} row{'' if one else 's'} of the exports "
-                f"{'was' if one else 'were'} on platforms vcaudit does not audit (iOS, "
-                f"Android, ChromeOS...) and {'was' if one else 'were'} skipped"
-            )
+        for count, said in (
+            (other, "of the exports {was} other software, not conferencing clients, and {was}"),
+            (
+                self.nameless,
+                "named neither a product nor a version (an Uninstall key without a DisplayName, "
+                "say) and {was}",
+            ),
+            (
+                self.other_platforms,
+                "of the exports {was} on platforms vcaudit does not audit (iOS, Android, "
+                "ChromeOS...) and {was}",
+            ),
+        ):
+            if count:
+                was = "was" if count == 1 else "were"
+                row = "row" if count == 1 else "rows"
+                notes.append(f"{count:,} {row} {said.format(was=was)} skipped")
         helpers = sorted(self.not_clients)
         if helpers:
             more = f"; and {len(helpers) - 5} more" if len(helpers) > 5 else ""

@@ -96,6 +96,14 @@ _PACKAGE_VERSION = re.compile(r"\d[0-9A-Za-z.+~:_\-]*")
 hex ids), no space."""
 
 
+def _package_first(fields: list[str]) -> list[str]:
+    """A dpkg-query line's fields with the package and its version first: a format that
+    prints `${db:Status-Abbrev}` first has its status moved last."""
+    if len(fields) >= 3 and deb_installed(fields[0]) is not None:
+        return [*fields[1:], fields[0]]
+    return fields
+
+
 def dpkg_shaped(head: Head) -> bool:
     """`dpkg-query -W`: tab-separated, a package name then its version, and neither piped
     flatpak nor rpm output. A spreadsheet saved as tab-separated text whose header vcaudit
@@ -104,9 +112,7 @@ def dpkg_shaped(head: Head) -> bool:
     package not installed has no version: then the line has only its name, or statuses."""
     if not head.tabbed or flatpak_shaped(head) or rpm_shaped(head):
         return False
-    fields = [f.strip() for f in head.first_line.split("\t")]
-    if len(fields) >= 3 and deb_installed(fields[0]) is not None:
-        fields = [*fields[1:], fields[0]]  # `${db:Status-Abbrev}` first
+    fields = _package_first([f.strip() for f in head.first_line.split("\t")])
     if len(fields) < 2 or _PACKAGE.fullmatch(fields[0]) is None:
         return False
     version = fields[1]
@@ -241,9 +247,7 @@ def read_dpkg(lines: Iterable[bytes], name: str, ctx: ReadContext) -> Iterator[I
             if not deb_installed(status):
                 continue
         else:
-            fields = text.split("\t")
-            if len(fields) >= 3 and deb_installed(fields[0]) is not None:
-                fields = [*fields[1:], fields[0]]  # the status first, then package and version
+            fields = _package_first(text.split("\t"))
             if len(fields) < 2:
                 raise InputError(name, "expected package<TAB>version", line=number)
             states = [deb_installed(f) for f in fields[2:]]

@@ -33,24 +33,11 @@ from vcaudit.models import Installation
 DEFAULT = InputFormat.CSV
 """The format of an input no sniffer or shape recognises."""
 
-# Column titles of spreadsheet inventories, compared without case, spaces, `_` or `-`, besides
-# every alias a native CSV header is read by: a tab- or semicolon-separated first line naming
-# two of them is a header, and the file a native CSV (dpkg-query and rpm print no header).
-_HEADER_WORDS = frozenset(
-    w.replace(" ", "")
-    for w in (
-        "host", "hostname", "host name", "computer", "computer name", "computername",
-        "device", "device name", "machine", "machine name", "endpoint", "asset", "asset name",
-        "platform", "os", "operating system", "os name", "os platform", "os version",
-        "product", "product name", "application", "application name", "app", "app name",
-        "software", "software name", "display name", "program", "program name", "name",
-        "package", "package name", "title",
-        "version", "display version", "app version", "application version",
-        "software version", "product version", "bundle version", "short version",
-        "publisher", "vendor", "manufacturer", "owner", "ownership", "user", "user name",
-        "username", "email", "tags", "last seen", "lastseen", "bundle id", "bundle identifier",
-    )
-)  # fmt: skip
+# Column titles of spreadsheet inventories, compared without case, spaces, `_` or `-`: every
+# alias a native CSV header is read by (`native.known_header`), and these titles it does not
+# read but sheets carry. A tab- or semicolon-separated first line naming two of them is a
+# header, and the file a native CSV (dpkg-query and rpm print no header).
+_HEADER_WORDS = frozenset(("osversion", "email", "bundleid", "bundleidentifier"))
 _YAML_STARTS = ("---", "hosts:", "installations:", "- ", "#")
 
 
