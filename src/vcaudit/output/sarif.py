@@ -27,8 +27,10 @@ import hashlib
 import heapq
 import json
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from vcaudit.advice import advisories_worst_first, plural, replace_with, retired, upgrade_advice
@@ -114,6 +116,11 @@ class _Result:
     folded: list[Advisory] = field(default_factory=list)
     """The advisories of a folded result (`vcaudit/vulnerable/<risk>`, `vcaudit/review`)."""
 
+
+Results = dict[tuple[str, ...], _Result]
+Rules = dict[str, Callable[[], dict[str, Any]]]
+"""Rules by id, each made when it is written (a scan that only asks how many results there
+are makes none)."""
 
 REVIEW_RULE = "vcaudit/review/"
 """Rule ids of advisories to review: this prefix and the advisory id."""
@@ -230,17 +237,19 @@ _FOLDED_REVIEW = (
 )
 
 
+def _folded_rule_id(risk: Risk | None) -> str:
+    return FOLDED_REVIEW_RULE if risk is None else f"{VULNERABLE_RULE}/{risk.label}"
+
+
 def _folded_rule(risk: Risk | None) -> dict[str, Any]:
     """The rule of folded results: `vcaudit/vulnerable/<risk>` for a version whose worst
     advisory is of that risk (GitHub reads a rule's security-severity, so each band has its
     own), or `vcaudit/review` (risk None) for its advisories to review."""
+    rule_id = _folded_rule_id(risk)
     if risk is None:
-        rule_id, name, short, full = (
-            FOLDED_REVIEW_RULE, "Review", "Advisories to review for this client", _FOLDED_REVIEW
-        )  # fmt: skip
+        name, short, full = "Review", "Advisories to review for this client", _FOLDED_REVIEW
         risk, tag = Risk.NONE, "review"
     else:
-        rule_id = f"{VULNERABLE_RULE}/{risk.label}"
         name = f"Vulnerable{risk.label.title()}"
         short = f"Conferencing client with known advisories, the worst {risk.label}"
         full, tag = _FOLDED_VULNERABLE.format(risk=risk.label), "vulnerability"
@@ -259,12 +268,12 @@ def _folded_rule(risk: Risk | None) -> dict[str, Any]:
     }
 
 
-def _fold(results: Results) -> tuple[Results, dict[str, dict[str, Any]]]:
+def _fold(results: Results) -> tuple[Results, Rules]:
     """One result per (product, version, platform) for its advisories, under the rule of its
     worst advisory's risk, and one for its advisories to review, in place of one per
     advisory; policy results stay as they are. With the rules the folded results use."""
     folded: Results = {}
-    rules: dict[str, dict[str, Any]] = {}
+    rules: Rules = {}
     gathered: dict[tuple[str, ...], list[_Result]] = {}
     for key, item in results.items():
         if item.review is None and item.advisory is None:
@@ -273,32 +282,28 @@ def _fold(results: Results) -> tuple[Results, dict[str, dict[str, Any]]]:
             kind = "review" if item.review is not None else "vulnerable"
             gathered.setdefault((kind, *key[1:]), []).append(item)
     for (kind, *where), items in gathered.items():
-        advisories = [item.review or item.advisory for item in items]
+        advisories = [a for item in items if (a := item.review or item.advisory) is not None]
         members: list[Group] = []
         for item in items:  # groups of one version may differ in their advisories
             members.extend(g for g in item.members if all(g is not m for m in members))
-        if kind == "review":
-            rule = _folded_rule(None)
+        risk = None if kind == "review" else max(a.counted_risk for a in advisories)
+        if risk is None:
             level, score = "note", _BAND[Risk.NONE]
         else:
-            risk = max(advisory.counted_risk for advisory in advisories if advisory is not None)
-            rule = _folded_rule(risk)
             level, score = _LEVEL[risk], max(item.score for item in items)
-        rules[rule["id"]] = rule
-        into = _Result(rule["id"], level, items[0].group, score, members=members)
-        into.folded = [advisory for advisory in advisories if advisory is not None]
+        rule_id = _folded_rule_id(risk)
+        rules[rule_id] = partial(_folded_rule, risk)
+        into = _Result(rule_id, level, items[0].group, score, members=members)
+        into.folded = advisories
         into.count = sum(g.installations for g in members)
-        folded[(rule["id"], *where)] = into
+        folded[(rule_id, *where)] = into
     return folded, rules
 
 
-Results = dict[tuple[str, ...], _Result]
-
-
-def _planned(report: AuditReport) -> tuple[dict[str, dict[str, Any]], Results, list[str]]:
-    """The rules and results a SARIF log of `report` holds, and what it says of its size:
-    one result per advisory, or, when that passes GitHub's 25,000, each version's advisories
-    folded into one result (`_fold`), the rules no result uses dropped."""
+def _planned(report: AuditReport) -> tuple[Rules, Results, list[str]]:
+    """The rules (not written yet) and results a SARIF log of `report` holds, and what it
+    says of its size: one result per advisory, or, when that passes GitHub's 25,000, each
+    version's advisories folded into one result (`_fold`), the rules no result uses dropped."""
     rules, results = _collect(report)
     if len(results) <= MAX_RESULTS:
         return rules, results, []
@@ -331,12 +336,11 @@ def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _collect(
-    report: AuditReport,
-) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, ...], _Result]]:
-    """Rules and results from the report's groups (counted while the rows streamed)."""
-    rules: dict[str, dict[str, Any]] = {}
-    results: dict[tuple[str, ...], _Result] = {}
+def _collect(report: AuditReport) -> tuple[Rules, Results]:
+    """Rules (to be written, each once) and results from the report's groups (counted while
+    the rows streamed)."""
+    rules: Rules = {}
+    results: Results = {}
     for g in report.groups:
         a = g.assessment
         if a.product is None:
@@ -345,13 +349,13 @@ def _collect(
         for hit in a.hits:
             advisory = hit.advisory
             if advisory.id not in rules:  # a rule is written once, for its first group
-                rules[advisory.id] = _advisory_rule(advisory, a.product.name)
+                rules[advisory.id] = partial(_advisory_rule, advisory, a.product.name)
             level, score = _LEVEL[advisory.severity], _advisory_score(advisory)
             entries.append((advisory.id, level, score, advisory))
         if a.status in _POLICY_RULES:
-            rule = _policy_rule(a.status)
-            rules.setdefault(rule["id"], rule)
-            entries.append((rule["id"], _LEVEL[a.risk], _BAND[a.risk], None))
+            policy_id = _POLICY_RULES[a.status][0]
+            rules.setdefault(policy_id, partial(_policy_rule, a.status))
+            entries.append((policy_id, _LEVEL[a.risk], _BAND[a.risk], None))
         for rule_id, level, score, about in entries:
             key = (rule_id, a.product.id, g.version, g.platform.value)
             result = results.get(key)
@@ -362,7 +366,7 @@ def _collect(
         for advisory in a.review:
             rule_id = REVIEW_RULE + advisory.id
             if rule_id not in rules:
-                rules[rule_id] = _review_rule(advisory)
+                rules[rule_id] = partial(_review_rule, advisory)
             key = (rule_id, a.product.id, g.version, g.platform.value)
             result = results.get(key)
             if result is None:
@@ -514,7 +518,7 @@ def document(report: AuditReport, options: RenderOptions | None = None) -> dict[
     options = options or RenderOptions()
     rules, groups, said = _planned(report)
     notes = [*report.warnings, *said]
-    ordered_rules = sorted(rules.values(), key=lambda r: r["id"])
+    ordered_rules = [rules[rule_id]() for rule_id in sorted(rules)]
     index = {rule["id"]: i for i, rule in enumerate(ordered_rules)}
     cache: dict[tuple[int, ...], Hosts] = {}
     if len(groups) > MAX_RESULTS:
