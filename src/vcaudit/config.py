@@ -300,16 +300,23 @@ def _inventory_section(fields: Fields | None) -> InventoryConfig:
     if platform and platform not in ("windows", "macos", "linux"):
         raise fields.fail("platform", "expected windows, macos or linux")
     encoding = fields.text("encoding")
-    if encoding:
-        import codecs
-
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise fields.fail(
-                "encoding", "not an encoding (try cp1252, cp1250, latin-1...)"
-            ) from None
+    if encoding and codec_name(encoding) is None:
+        raise fields.fail("encoding", f"not an encoding ({ENCODING_EXAMPLES})")
     return InventoryConfig(columns, platform, fields.flag("allow_empty"), encoding)
+
+
+ENCODING_EXAMPLES = "try cp1252, cp1250, latin-1..."
+
+
+def codec_name(name: str) -> str | None:
+    """Python's own name for a text encoding (`windows-1252` is `cp1252`); None when no
+    encoding has that name."""
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
 
 _SECURITY = ("starttls", "tls", "none")

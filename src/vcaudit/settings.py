@@ -16,7 +16,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vcaudit.audit import AuditRequest, ReadRequest
-from vcaudit.config import INVENTORY_FIELDS, LoadedConfig, MailConfig, find_config, load_policy
+from vcaudit.config import (
+    ENCODING_EXAMPLES,
+    INVENTORY_FIELDS,
+    LoadedConfig,
+    MailConfig,
+    codec_name,
+    find_config,
+    load_policy,
+)
 from vcaudit.console import ColorMode
 from vcaudit.errors import UsageError
 from vcaudit.inventory.formats import InputFormat
@@ -154,14 +162,10 @@ def text_encoding(name: str) -> str:
     """`--encoding` (or `inventory.encoding`), checked: Python's name for it, "" for none."""
     if not name:
         return ""
-    import codecs
-
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise UsageError(
-            f"--encoding: {name!r} is not an encoding (try cp1252, cp1250, latin-1...)"
-        ) from None
+    found = codec_name(name)
+    if found is None:
+        raise UsageError(f"--encoding: {name!r} is not an encoding ({ENCODING_EXAMPLES})")
+    return found
 
 
 def once_each(names: list[str]) -> tuple[list[str], list[str]]:

@@ -807,9 +807,8 @@ _FIELD_NAMES = frozenset(records.FIELDS)
 def aliased(row: dict[str, Any]) -> dict[str, Any]:
     """A record's keys read as a spreadsheet's header is: `Host`, `ComputerName`,
     `DisplayVersion` name their field (`ConvertTo-Json` of an imported sheet keeps its
-    titles), the record's own field names first, then the best alias (see `_ALIASES`). Only
-    text is taken through an alias, and a platform only when it names one: a tool's own keys
-    that happen to be aliases (Fleet's `os` object, `labels` list) are left alone."""
+    titles), the record's own field names first, then the best alias (see `_ALIASES`), each
+    value as `_usable` lets it through."""
     if _FIELD_NAMES.issuperset(row):
         return row
     found: dict[str, Any] = {}
