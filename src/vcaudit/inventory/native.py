@@ -352,21 +352,13 @@ def csv_rows(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, list[str]
     return delimited_records(decoded_lines(lines, name), name)[1]
 
 
-_POWERSHELL_TYPE = ("#TYPE ", "\ufeff#TYPE ")
-
-
 def delimited_records(
     texts: Iterator[str], name: str
 ) -> tuple[str, Iterator[tuple[int, list[str]]]]:
     """The delimiter the first non-blank line shows (see `detect_delimiter`), and the
-    records of `texts` read with it (`csv_records`, from line 1). Windows PowerShell 5.1's
-    Export-Csv starts with a `#TYPE System.Management.Automation.PSCustomObject` line (unless
-    -NoTypeInformation): it is passed over like a blank line, and the header follows it."""
+    records of `texts` read with it (`csv_records`, from line 1)."""
     head: list[str] = []
     for text in texts:
-        if not any(map(str.strip, head)) and text.startswith(_POWERSHELL_TYPE):
-            head.append("\n")  # still a line: later lines keep their numbers
-            continue
         head.append(text)
         if text.strip():
             break

@@ -37,6 +37,7 @@ STDIN = "-"
 _SNIFF_BYTES = 65536
 """Bytes a format is told by: a Fleet or Jamf response may list its software after a host's
 labels, policies and other sections of several KiB."""
+_POWERSHELL_TYPE = b"#TYPE "
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 """How an .xlsx (a zip archive) and an .xls (an OLE compound file) begin."""
 
@@ -61,11 +62,16 @@ def detect(name: str, head: bytes) -> InputFormat:
     """The format of input `name`: a tool's export when the content says so, else the
     extension, else the content's shape."""
     extension = None if name == STDIN else Path(name).suffix.lower()
-    if head.startswith(b"#TYPE "):
-        # Windows PowerShell 5.1's Export-Csv: the data start on the next line (a YAML
-        # comment, else).
-        head = head.partition(b"\n")[2]
-    return registry.decide(sniff(head), extension)
+    return registry.decide(sniff(without_type_line(head)), extension)
+
+
+def without_type_line(data: bytes) -> bytes:
+    """An input's first bytes with the `#TYPE System.Management.Automation.PSCustomObject`
+    line Windows PowerShell 5.1's Export-Csv writes first (unless -NoTypeInformation) left
+    blank: every reader then finds the header after it, and lines keep their numbers."""
+    if data.startswith(_POWERSHELL_TYPE) and b"\n" in data:
+        return data[data.index(b"\n") :]
+    return data
 
 
 def _open(name: str, stdin: BinaryIO | None) -> BinaryIO:
@@ -121,6 +127,7 @@ class _Source(io.RawIOBase):
         super().__init__()
         self._cr_lines = cr_lines
         """Lines end with a lone CR (Excel for Mac's "CSV (Macintosh)"): read as LF."""
+        self._at_start = True
         self._name = name
         self._head = head
         self._rest = rest
@@ -146,6 +153,9 @@ class _Source(io.RawIOBase):
             data = raw if self._decoder is None else self._transcode(raw)
             if self._cr_lines:
                 data = data.replace(b"\r", b"\n")
+            if data and self._at_start:
+                self._at_start = False
+                data = without_type_line(data)
             if data:
                 self._pending = memoryview(data)
                 self.newlines += data.count(b"\n")

@@ -85,11 +85,11 @@ def _platform(text: str) -> Platform | None:
 
 def _delimited(texts: Iterator[str], name: str) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of every non-blank record, the delimiter (comma, semicolon or tab)
-    taken from the header line: Excel saves with the list separator of its locale."""
-    first = next(texts, None)
-    start = 1
-    if first is not None and first.startswith("#TYPE "):
-        first, start = next(texts, None), 2  # Windows PowerShell 5.1's Export-Csv type line
+    taken from the header line, the first that is not blank: Excel saves with the list
+    separator of its locale."""
+    first, start = next(texts, None), 1
+    while first is not None and not first.strip():  # blank lines before the header
+        first, start = next(texts, None), start + 1
     if first is None:
         return
     delimiter = max((",", ";", "\t"), key=first.count)
